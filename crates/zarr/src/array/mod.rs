@@ -1,0 +1,1 @@
+//! Arrays over a store (in progress).

@@ -1,0 +1,17 @@
+//! # zarr
+//!
+//! Fast, trustworthy Zarr V3 arrays in Rust, interoperable with zarr-python 3.
+//!
+//! Layers, bottom up: [`store`] (keys to bytes), [`metadata`] (`zarr.json`),
+//! [`dtype`] (data types and fill values), [`buffer`] (bytes and N-d buffers),
+//! [`codec`] (the codec pipeline), [`chunk`] (grids, keys, selections),
+//! [`array`] (arrays over a store, blocking and async).
+#![warn(missing_docs)]
+
+pub mod array;
+pub mod buffer;
+pub mod chunk;
+pub mod codec;
+pub mod dtype;
+pub mod metadata;
+pub mod store;

@@ -1,0 +1,133 @@
+//! The asynchronous store trait and the adapter that runs a synchronous store
+//! on tokio's blocking pool.
+
+use super::{ByteRequest, Store, StoreError};
+use crate::buffer::{Buffer, BufferPrototype};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The asynchronous twin of [`Store`]: the same contract, every call a future.
+pub trait AsyncStore: Send + Sync + std::fmt::Debug {
+    /// See [`Store::get`].
+    fn get<'a>(&'a self, key: &'a str, prototype: &'a BufferPrototype, range: Option<ByteRequest>) -> BoxFuture<'a, Result<Option<Buffer>, StoreError>>;
+    /// See [`Store::set`].
+    fn set<'a>(&'a self, key: &'a str, value: Buffer) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// See [`Store::set_if_not_exists`].
+    fn set_if_not_exists<'a>(&'a self, key: &'a str, value: Buffer) -> BoxFuture<'a, Result<bool, StoreError>>;
+    /// See [`Store::delete`].
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// See [`Store::delete_dir`].
+    fn delete_dir<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// See [`Store::list_prefix`].
+    fn list_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>>;
+    /// See [`Store::list_dir`].
+    fn list_dir<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>>;
+    /// See [`Store::exists`].
+    fn exists<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
+    /// See [`Store::getsize`].
+    fn getsize<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, StoreError>>;
+    /// See [`Store::getsize_prefix`].
+    fn getsize_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<u64, StoreError>>;
+    /// See [`Store::is_empty`].
+    fn is_empty<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
+    /// See [`Store::read_only`].
+    fn read_only(&self) -> bool;
+}
+
+/// Runs a synchronous [`Store`] as an [`AsyncStore`]: each call runs on
+/// tokio's blocking pool when inside a runtime (so it never stalls the
+/// reactor), inline otherwise.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zarr::store::{AsyncStore, MemoryStore, SyncToAsync};
+/// let rt = tokio::runtime::Runtime::new().unwrap();
+/// let store = SyncToAsync::new(Arc::new(MemoryStore::new()));
+/// rt.block_on(async {
+///     store.set("k", vec![1u8].into()).await.unwrap();
+///     assert!(store.exists("k").await.unwrap());
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct SyncToAsync {
+    inner: Arc<dyn Store>,
+}
+
+impl SyncToAsync {
+    /// Wrap a synchronous store.
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        SyncToAsync { inner }
+    }
+    /// The wrapped store.
+    pub fn inner(&self) -> &Arc<dyn Store> {
+        &self.inner
+    }
+
+    fn run<'a, T: Send + 'static>(&'a self, f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static) -> BoxFuture<'a, Result<T, StoreError>> {
+        let store = Arc::clone(&self.inner);
+        Box::pin(async move {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
+                    Ok(r) => r,
+                    Err(e) => Err(StoreError::Other { key: String::new(), message: format!("store task failed: {e}") }),
+                }
+            } else {
+                f(store.as_ref())
+            }
+        })
+    }
+}
+
+impl AsyncStore for SyncToAsync {
+    fn get<'a>(&'a self, key: &'a str, prototype: &'a BufferPrototype, range: Option<ByteRequest>) -> BoxFuture<'a, Result<Option<Buffer>, StoreError>> {
+        let (k, p) = (key.to_string(), prototype.clone());
+        self.run(move |s| s.get(&k, &p, range))
+    }
+    fn set<'a>(&'a self, key: &'a str, value: Buffer) -> BoxFuture<'a, Result<(), StoreError>> {
+        let k = key.to_string();
+        self.run(move |s| s.set(&k, value))
+    }
+    fn set_if_not_exists<'a>(&'a self, key: &'a str, value: Buffer) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let k = key.to_string();
+        self.run(move |s| s.set_if_not_exists(&k, value))
+    }
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        let k = key.to_string();
+        self.run(move |s| s.delete(&k))
+    }
+    fn delete_dir<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        let k = prefix.to_string();
+        self.run(move |s| s.delete_dir(&k))
+    }
+    fn list_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let k = prefix.to_string();
+        self.run(move |s| s.list_prefix(&k))
+    }
+    fn list_dir<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        let k = prefix.to_string();
+        self.run(move |s| s.list_dir(&k))
+    }
+    fn exists<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let k = key.to_string();
+        self.run(move |s| s.exists(&k))
+    }
+    fn getsize<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let k = key.to_string();
+        self.run(move |s| s.getsize(&k))
+    }
+    fn getsize_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let k = prefix.to_string();
+        self.run(move |s| s.getsize_prefix(&k))
+    }
+    fn is_empty<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let k = prefix.to_string();
+        self.run(move |s| s.is_empty(&k))
+    }
+    fn read_only(&self) -> bool {
+        self.inner.read_only()
+    }
+}

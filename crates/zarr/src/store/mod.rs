@@ -1,0 +1,232 @@
+//! Stores: keys to bytes, following the `Store` contract of zarr-python
+//! (seed 002).
+//!
+//! A [`Store`] is synchronous and thread-safe; [`AsyncStore`] is its
+//! asynchronous twin. Every synchronous store is usable asynchronously
+//! through [`SyncToAsync`]. Keys are `/`-separated, relative, and never
+//! contain `..` or empty segments ([`validate_key`]).
+//!
+//! ```
+//! use zarr::store::{ByteRequest, MemoryStore, Store};
+//! use zarr::buffer::BufferPrototype;
+//! let store = MemoryStore::new();
+//! store.set("a/b", b"hello".to_vec().into()).unwrap();
+//! let p = BufferPrototype::default();
+//! let part = store.get("a/b", &p, Some(ByteRequest::Suffix(3))).unwrap().unwrap();
+//! assert_eq!(&part[..], b"llo");
+//! assert_eq!(store.list_dir("a").unwrap(), vec!["b".to_string()]);
+//! ```
+
+mod asynchronous;
+mod local;
+mod memory;
+mod read_only;
+
+pub use asynchronous::{AsyncStore, BoxFuture, SyncToAsync};
+pub use local::LocalStore;
+pub use memory::MemoryStore;
+pub use read_only::ReadOnlyStore;
+
+use crate::buffer::{Buffer, BufferPrototype};
+use std::sync::Arc;
+
+/// A part of a stored value to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ByteRequest {
+    /// Bytes `start..end`; a range past the end returns what exists.
+    Range {
+        /// First byte.
+        start: u64,
+        /// One past the last byte.
+        end: u64,
+    },
+    /// Bytes from `offset` to the end.
+    Offset(u64),
+    /// The last `n` bytes (all of them when the value is shorter).
+    Suffix(u64),
+}
+
+impl ByteRequest {
+    /// Resolve against a value of `len` bytes to a clamped `start..end`.
+    pub fn resolve(&self, len: u64) -> std::ops::Range<u64> {
+        match *self {
+            ByteRequest::Range { start, end } => start.min(len)..end.min(len).max(start.min(len)),
+            ByteRequest::Offset(o) => o.min(len)..len,
+            ByteRequest::Suffix(n) => len.saturating_sub(n)..len,
+        }
+    }
+}
+
+/// An error from a store. Every variant names the key it concerns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The key is not a valid store key (empty segment, `..`, absolute path...).
+    #[error("invalid key {key:?}: {reason}")]
+    InvalidKey {
+        /// The key.
+        key: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The store is read-only.
+    #[error("cannot {operation} {key:?}: the store is read-only")]
+    ReadOnly {
+        /// The refused operation.
+        operation: &'static str,
+        /// The key.
+        key: String,
+    },
+    /// The store does not support this operation.
+    #[error("{store} does not support {operation}")]
+    Unsupported {
+        /// The store.
+        store: String,
+        /// The operation.
+        operation: &'static str,
+    },
+    /// An I/O error.
+    #[error("I/O error on {key:?}: {source}")]
+    Io {
+        /// The key.
+        key: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Any other failure.
+    #[error("{key:?}: {message}")]
+    Other {
+        /// The key.
+        key: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Check that `key` is a valid store key: relative, `/`-separated, no empty
+/// segments (except the empty key for the root), no `.` or `..` segments, no
+/// backslashes or NUL bytes.
+pub fn validate_key(key: &str) -> Result<(), StoreError> {
+    let bad = |reason: &str| Err(StoreError::InvalidKey { key: key.to_string(), reason: reason.to_string() });
+    if key.is_empty() {
+        return Ok(());
+    }
+    if key.starts_with('/') {
+        return bad("absolute keys are not allowed");
+    }
+    if key.contains('\\') || key.contains('\0') {
+        return bad("keys may not contain backslashes or NUL");
+    }
+    for seg in key.split('/') {
+        match seg {
+            "" => return bad("empty path segment"),
+            "." | ".." => return bad("'.' and '..' segments are not allowed"),
+            _ => {}
+        }
+    }
+    if key.len() >= 2 && key.as_bytes()[1] == b':' {
+        return bad("drive-letter paths are not allowed");
+    }
+    Ok(())
+}
+
+/// A key-value store for Zarr data (seed 002's `Store`).
+///
+/// Required methods are the core; the rest have defaults built on them.
+/// Implementations must be safe to call from many threads at once.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Read a value, or part of it. `Ok(None)` when the key does not exist.
+    fn get(&self, key: &str, prototype: &BufferPrototype, range: Option<ByteRequest>) -> Result<Option<Buffer>, StoreError>;
+
+    /// Store a value, replacing any existing one.
+    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError>;
+
+    /// Store a value only when the key does not exist yet, atomically.
+    /// Returns whether the value was written.
+    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError>;
+
+    /// Delete a key. Deleting a missing key is not an error.
+    fn delete(&self, key: &str) -> Result<(), StoreError>;
+
+    /// All keys under `prefix` (a plain string prefix, as zarr-python's `list_prefix`).
+    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+
+    /// The immediate children (keys and "directories") of `prefix`, without the prefix.
+    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
+
+    /// True when the store refuses writes.
+    fn read_only(&self) -> bool;
+
+    /// Read many values or parts of values; one result per request, in order.
+    fn get_partial_values(&self, prototype: &BufferPrototype, requests: &[(String, Option<ByteRequest>)]) -> Result<Vec<Option<Buffer>>, StoreError> {
+        requests.iter().map(|(k, r)| self.get(k, prototype, *r)).collect()
+    }
+
+    /// True when `key` exists.
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.get(key, &BufferPrototype::default(), Some(ByteRequest::Range { start: 0, end: 0 }))?.is_some())
+    }
+
+    /// The size in bytes of a value; an error when it does not exist.
+    fn getsize(&self, key: &str) -> Result<u64, StoreError> {
+        match self.get(key, &BufferPrototype::default(), None)? {
+            Some(b) => Ok(b.len() as u64),
+            None => Err(StoreError::Other { key: key.to_string(), message: "key not found".into() }),
+        }
+    }
+
+    /// The total size of every value under `prefix`.
+    fn getsize_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        let mut total = 0;
+        for k in self.list_prefix(prefix)? {
+            total += self.getsize(&k)?;
+        }
+        Ok(total)
+    }
+
+    /// Every key in the store.
+    fn list(&self) -> Result<Vec<String>, StoreError> {
+        self.list_prefix("")
+    }
+
+    /// Delete every key under the directory `prefix` (`prefix/...`).
+    fn delete_dir(&self, prefix: &str) -> Result<(), StoreError> {
+        let p = if prefix.is_empty() || prefix.ends_with('/') { prefix.to_string() } else { format!("{prefix}/") };
+        for k in self.list_prefix(&p)? {
+            self.delete(&k)?;
+        }
+        Ok(())
+    }
+
+    /// True when the directory `prefix` holds no keys.
+    fn is_empty(&self, prefix: &str) -> Result<bool, StoreError> {
+        let p = if prefix.is_empty() || prefix.ends_with('/') { prefix.to_string() } else { format!("{prefix}/") };
+        Ok(self.list_prefix(&p)?.is_empty())
+    }
+
+    /// True when the store accepts writes (when not read-only).
+    fn supports_writes(&self) -> bool {
+        true
+    }
+    /// True when the store can delete keys.
+    fn supports_deletes(&self) -> bool {
+        true
+    }
+    /// True when the store can list keys.
+    fn supports_listing(&self) -> bool {
+        true
+    }
+    /// True when the store can write part of a value in place.
+    fn supports_partial_writes(&self) -> bool {
+        false
+    }
+}
+
+/// A shared, dynamically typed store.
+pub type StoreRef = Arc<dyn Store>;
+
+/// Open a read-only view of a store.
+pub fn with_read_only(store: StoreRef) -> StoreRef {
+    Arc::new(ReadOnlyStore::new(store))
+}
