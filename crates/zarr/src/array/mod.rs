@@ -1,1 +1,554 @@
-//! Arrays over a store (in progress).
+//! Arrays over a store: create, open, read and write any basic selection,
+//! resize, attributes. [`Array`] is the blocking API; [`AsyncArray`] is the
+//! async one. Both drive the same engine: plan the chunks a selection
+//! touches, fetch them, and decode each straight into the output in
+//! parallel (writes mirror this: build, encode, store).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ndarray::ArrayD;
+//! use zarr::array::{Array, ArrayBuilder};
+//! use zarr::chunk::Selection;
+//! use zarr::dtype::DataType;
+//! use zarr::store::MemoryStore;
+//!
+//! let store = Arc::new(MemoryStore::new());
+//! let a = ArrayBuilder::new(vec![4, 6], DataType::Int32).chunks(vec![2, 4]).create(store.clone(), "a").unwrap();
+//! let data = ArrayD::from_shape_fn(vec![4, 6], |ix| (ix[0] * 10 + ix[1]) as i32);
+//! a.write(&Selection::all(), data.view()).unwrap();
+//! let b = Array::open(store, "a").unwrap();
+//! let part = b.read::<i32>(&"1:3, ::2".parse().unwrap()).unwrap();
+//! assert_eq!(part.as_slice().unwrap(), &[10, 12, 14, 20, 22, 24]);
+//! ```
+
+mod asynchronous;
+mod builder;
+mod engine;
+mod error;
+
+pub use asynchronous::AsyncArray;
+pub use builder::{guess_chunks, ArrayBuilder, ChunkShape, CodecChoice};
+pub use error::{ArrayError, Result};
+
+use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
+use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
+use crate::codec::{ChunkSpec, CodecChain};
+use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
+use crate::metadata::{ArrayMetadata, NodeMetadata};
+use crate::store::StoreRef;
+use engine::{ChunkWrite, Engine, OutPtr};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// Runtime settings of an array (zarr-python's `config`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrayConfig {
+    /// Memory order of [`NDBuffer`]s returned by reads.
+    pub order: Order,
+    /// Store chunks whose elements all equal the fill value (default false:
+    /// such chunks are deleted instead).
+    pub write_empty_chunks: bool,
+    /// Which memory reads allocate (passed down to every store read).
+    pub prototype: BufferPrototype,
+}
+
+impl Default for ArrayConfig {
+    fn default() -> Self {
+        ArrayConfig {
+            order: Order::C,
+            write_empty_chunks: false,
+            prototype: BufferPrototype::default(),
+        }
+    }
+}
+
+/// Normalise a node path: no leading or trailing `/`; `""` is the root.
+pub(crate) fn normalize_path(path: &str) -> Result<String> {
+    let p = path.trim_matches('/');
+    if !p.is_empty() {
+        crate::store::validate_key(p)?;
+    }
+    Ok(p.to_string())
+}
+
+/// The `zarr.json` key of a node.
+pub(crate) fn node_key(path: &str) -> String {
+    if path.is_empty() {
+        "zarr.json".to_string()
+    } else {
+        format!("{path}/zarr.json")
+    }
+}
+
+/// A Zarr V3 array in a store, with a blocking API. Cheap to clone; safe to
+/// share between threads.
+#[derive(Clone, Debug)]
+pub struct Array {
+    store: StoreRef,
+    path: String,
+    metadata: ArrayMetadata,
+    config: ArrayConfig,
+    engine: Engine,
+}
+
+impl Array {
+    /// Open the array at `path`.
+    pub fn open(store: StoreRef, path: &str) -> Result<Self> {
+        Self::open_with_config(store, path, ArrayConfig::default())
+    }
+
+    /// Open the array at `path` with runtime settings.
+    pub fn open_with_config(store: StoreRef, path: &str, config: ArrayConfig) -> Result<Self> {
+        let path = normalize_path(path)?;
+        let key = node_key(&path);
+        let bytes =
+            store
+                .get(&key, &config.prototype, None)?
+                .ok_or_else(|| ArrayError::NotFound {
+                    path: path.clone(),
+                    key: key.clone(),
+                })?;
+        let metadata = parse_array_metadata(&bytes, &path, &key)?;
+        Self::from_metadata(store, &path, metadata, config)
+    }
+
+    /// An array over already-parsed metadata (nothing is written).
+    pub fn from_metadata(
+        store: StoreRef,
+        path: &str,
+        metadata: ArrayMetadata,
+        config: ArrayConfig,
+    ) -> Result<Self> {
+        let path = normalize_path(path)?;
+        let spec = ChunkSpec {
+            shape: metadata.chunk_shape().to_vec(),
+            data_type: metadata.data_type,
+            fill_value: metadata.fill_value.clone(),
+        };
+        let chain = CodecChain::from_metadata(&metadata.codecs, &spec).map_err(|source| {
+            ArrayError::Codecs {
+                key: node_key(&path),
+                source,
+            }
+        })?;
+        let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
+        Ok(Array {
+            store,
+            path,
+            metadata,
+            config,
+            engine,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &StoreRef {
+        &self.store
+    }
+    /// The path of the array in the store.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    /// The metadata.
+    pub fn metadata(&self) -> &ArrayMetadata {
+        &self.metadata
+    }
+    /// The shape.
+    pub fn shape(&self) -> &[u64] {
+        &self.metadata.shape
+    }
+    /// The chunk shape.
+    pub fn chunk_shape(&self) -> &[u64] {
+        self.metadata.chunk_shape()
+    }
+    /// The data type.
+    pub fn data_type(&self) -> DataType {
+        self.metadata.data_type
+    }
+    /// The user attributes.
+    pub fn attributes(&self) -> &Map<String, Value> {
+        &self.metadata.attributes
+    }
+    /// The runtime settings.
+    pub fn config(&self) -> &ArrayConfig {
+        &self.config
+    }
+    /// The codec chain.
+    pub fn codecs(&self) -> &CodecChain {
+        &self.engine.chain
+    }
+    /// The store key of the chunk at grid coordinates `coords`.
+    pub fn chunk_key(&self, coords: &[u64]) -> String {
+        self.engine.chunk_key(coords)
+    }
+    /// Number of chunks along each dimension.
+    pub fn chunk_grid_shape(&self) -> Vec<u64> {
+        crate::chunk::grid_shape(self.shape(), self.chunk_shape())
+    }
+
+    fn check_type<T: Element>(&self) -> Result<()> {
+        if T::matches(self.data_type()) {
+            Ok(())
+        } else {
+            Err(ArrayError::DataTypeMismatch {
+                data_type: self.data_type(),
+                requested: std::any::type_name::<T>(),
+            })
+        }
+    }
+
+    fn resolve(&self, selection: &Selection) -> Result<(ResolvedSelection, Vec<ChunkProjection>)> {
+        let r = selection.resolve(self.shape())?;
+        let chunks = r.chunks(self.chunk_shape());
+        Ok((r, chunks))
+    }
+
+    // ---- reading ----
+
+    /// Read a selection of a fixed-size array into `out` (C order, exactly
+    /// the selection's element count), decoding chunks in parallel straight
+    /// into it.
+    pub fn read_into<T: FixedElement>(&self, selection: &Selection, out: &mut [T]) -> Result<()> {
+        self.check_type::<T>()?;
+        self.read_into_bytes(selection, as_bytes_mut(out))
+    }
+
+    /// Read a selection into raw native-endian element bytes (C order).
+    pub fn read_into_bytes(&self, selection: &Selection, out: &mut [u8]) -> Result<()> {
+        let size = self
+            .data_type()
+            .size()
+            .ok_or(ArrayError::DataTypeMismatch {
+                data_type: self.data_type(),
+                requested: "fixed-size bytes",
+            })?;
+        let (r, chunks) = self.resolve(selection)?;
+        let expected = r.num_elements() as usize * size;
+        if out.len() != expected {
+            return Err(ArrayError::InvalidArgument(format!(
+                "output holds {} bytes but the selection needs {expected}",
+                out.len()
+            )));
+        }
+        self.read_fixed_raw(&r, &chunks, out)
+    }
+
+    /// Fetch and decode every chunk of a selection into `out` in parallel.
+    fn read_fixed_raw(
+        &self,
+        r: &ResolvedSelection,
+        chunks: &[ChunkProjection],
+        out: &mut [u8],
+    ) -> Result<()> {
+        let out_shape = r.shape();
+        let ptr = OutPtr::new(out);
+        chunks.par_iter().try_for_each(|p| {
+            let key = self.engine.chunk_key(&p.chunk_coords);
+            let enc = self.store.get(&key, &self.config.prototype, None)?;
+            self.engine
+                .decode_fixed_into(p, &key, enc.as_deref(), ptr, &out_shape)
+        })
+    }
+
+    fn read_var(&self, r: &ResolvedSelection, chunks: &[ChunkProjection]) -> Result<Vec<Vec<u8>>> {
+        let out_shape = r.shape();
+        let decoded: Vec<(usize, Option<crate::codec::VarBytes>)> = chunks
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let key = self.engine.chunk_key(&p.chunk_coords);
+                let enc = self.store.get(&key, &self.config.prototype, None)?;
+                Ok((i, self.engine.decode_var(&key, enc.as_deref())?))
+            })
+            .collect::<Result<_>>()?;
+        let mut out = vec![Vec::new(); r.num_elements() as usize];
+        for (i, v) in &decoded {
+            self.engine
+                .scatter_var(&chunks[*i], v.as_ref(), &mut out, &out_shape);
+        }
+        Ok(out)
+    }
+
+    /// Read a selection as an `ndarray` (C order; integer-indexed axes dropped).
+    pub fn read<T: Element + Default>(&self, selection: &Selection) -> Result<ArrayD<T>> {
+        let v = self.read_vec::<T>(selection)?;
+        let shape = selection.resolve(self.shape())?.out_shape();
+        ArrayD::from_shape_vec(IxDyn(&shape), v)
+            .map_err(|e| ArrayError::InvalidArgument(e.to_string()))
+    }
+
+    /// Read a selection as a flat `Vec` in C order.
+    pub fn read_vec<T: Element + Default>(&self, selection: &Selection) -> Result<Vec<T>> {
+        self.check_type::<T>()?;
+        let (r, chunks) = self.resolve(selection)?;
+        let n = r.num_elements() as usize;
+        if self.data_type().size().is_some() {
+            let mut v: Vec<T> = vec![T::default(); n];
+            let size = std::mem::size_of::<T>();
+            // SAFETY: T matches a fixed-size data type, so it is one of the
+            // FixedElement types (no padding, size equals the element size) and
+            // the decoders only produce valid values.
+            let bytes =
+                unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), n * size) };
+            self.read_fixed_raw(&r, &chunks, bytes)?;
+            Ok(v)
+        } else {
+            self.read_var(&r, &chunks)?
+                .into_iter()
+                .map(|b| {
+                    T::from_var_bytes(b).ok_or(ArrayError::DataTypeMismatch {
+                        data_type: self.data_type(),
+                        requested: std::any::type_name::<T>(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    /// Read a selection into an [`NDBuffer`] in the array's configured memory order.
+    pub fn read_ndbuffer(&self, selection: &Selection) -> Result<NDBuffer> {
+        let (r, chunks) = self.resolve(selection)?;
+        let shape = r.out_shape();
+        let data = match self.data_type().size() {
+            Some(size) => {
+                let mut out = vec![0u8; r.num_elements() as usize * size];
+                self.read_fixed_raw(&r, &chunks, &mut out)?;
+                NDData::Fixed(out)
+            }
+            None => NDData::Variable(self.read_var(&r, &chunks)?),
+        };
+        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
+            .map_err(ArrayError::InvalidArgument)?;
+        Ok(if self.config.order == Order::F {
+            b.to_order(Order::F)
+        } else {
+            b
+        })
+    }
+
+    // ---- writing ----
+
+    fn write_chunks(
+        &self,
+        chunks: &[ChunkProjection],
+        encode: impl Fn(&ChunkProjection, &str, Option<&[u8]>) -> Result<ChunkWrite> + Sync,
+    ) -> Result<()> {
+        chunks.par_iter().try_for_each(|p| {
+            let key = self.engine.chunk_key(&p.chunk_coords);
+            let existing = if self.engine.is_complete(p) {
+                None
+            } else {
+                self.store.get(&key, &self.config.prototype, None)?
+            };
+            match encode(p, &key, existing.as_deref())? {
+                ChunkWrite::Set(bytes) => self.store.set(&key, bytes.into())?,
+                ChunkWrite::Delete => self.store.delete(&key)?,
+            }
+            Ok(())
+        })
+    }
+
+    /// Write raw native-endian element bytes (C order, the selection's shape)
+    /// to a selection of a fixed-size array.
+    pub fn write_bytes(&self, selection: &Selection, data: &[u8]) -> Result<()> {
+        let size = self
+            .data_type()
+            .size()
+            .ok_or(ArrayError::DataTypeMismatch {
+                data_type: self.data_type(),
+                requested: "fixed-size bytes",
+            })?;
+        let (r, chunks) = self.resolve(selection)?;
+        if data.len() as u64 != r.num_elements() * size as u64 {
+            return Err(ArrayError::InvalidArgument(format!(
+                "data holds {} bytes but the selection needs {}",
+                data.len(),
+                r.num_elements() * size as u64
+            )));
+        }
+        if self.data_type() == DataType::Bool && data.iter().any(|&b| b > 1) {
+            return Err(ArrayError::InvalidArgument(
+                "bool data must be 0 or 1".into(),
+            ));
+        }
+        let shape = r.shape();
+        self.write_chunks(&chunks, |p, key, existing| {
+            self.engine.encode_fixed(p, key, existing, data, &shape)
+        })
+    }
+
+    /// Write elements (C order, the selection's element count) to a selection.
+    pub fn write_slice<T: Element>(&self, selection: &Selection, data: &[T]) -> Result<()> {
+        self.check_type::<T>()?;
+        if self.data_type().size().is_some() {
+            // SAFETY: T matches a fixed-size data type, so it is a FixedElement type without padding.
+            let bytes = unsafe {
+                std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data))
+            };
+            self.write_bytes(selection, bytes)
+        } else {
+            let elems: Vec<Vec<u8>> = data
+                .iter()
+                .map(|e| e.as_var_bytes().unwrap_or_default().to_vec())
+                .collect();
+            self.write_var(selection, &elems)
+        }
+    }
+
+    /// Write variable-length elements (`string` as UTF-8, or bytes) to a selection.
+    pub fn write_var(&self, selection: &Selection, data: &[Vec<u8>]) -> Result<()> {
+        if self.data_type().size().is_some() {
+            return Err(ArrayError::DataTypeMismatch {
+                data_type: self.data_type(),
+                requested: "variable-length elements",
+            });
+        }
+        let (r, chunks) = self.resolve(selection)?;
+        if data.len() as u64 != r.num_elements() {
+            return Err(ArrayError::InvalidArgument(format!(
+                "{} elements given but the selection has {}",
+                data.len(),
+                r.num_elements()
+            )));
+        }
+        if self.data_type() == DataType::String {
+            if let Some(i) = data.iter().position(|s| std::str::from_utf8(s).is_err()) {
+                return Err(ArrayError::InvalidArgument(format!(
+                    "element {i} is not valid UTF-8"
+                )));
+            }
+        }
+        let shape = r.shape();
+        self.write_chunks(&chunks, |p, key, existing| {
+            self.engine.encode_var(p, key, existing, data, &shape)
+        })
+    }
+
+    /// Write an `ndarray` view to a selection; its shape must equal the
+    /// selection's output shape.
+    pub fn write<T: Element>(&self, selection: &Selection, data: ArrayViewD<'_, T>) -> Result<()> {
+        let expected = selection.resolve(self.shape())?.out_shape();
+        if data.shape() != expected.as_slice() {
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: data.shape().to_vec(),
+                expected,
+            }
+            .into());
+        }
+        match data.as_slice() {
+            Some(s) => self.write_slice(selection, s),
+            None => {
+                let owned: Vec<T> = data.iter().cloned().collect();
+                self.write_slice(selection, &owned)
+            }
+        }
+    }
+
+    /// Write an [`NDBuffer`] to a selection.
+    pub fn write_ndbuffer(&self, selection: &Selection, data: &NDBuffer) -> Result<()> {
+        if data.data_type() != self.data_type() {
+            return Err(ArrayError::DataTypeMismatch {
+                data_type: self.data_type(),
+                requested: data.data_type().name(),
+            });
+        }
+        let expected = selection.resolve(self.shape())?.out_shape();
+        if data.shape() != expected.as_slice() {
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: data.shape().to_vec(),
+                expected,
+            }
+            .into());
+        }
+        let c;
+        let data = if data.order() == Order::F {
+            c = data.to_order(Order::C);
+            &c
+        } else {
+            data
+        };
+        match data.data() {
+            NDData::Fixed(b) => self.write_bytes(selection, b),
+            NDData::Variable(v) => self.write_var(selection, v),
+        }
+    }
+
+    /// Set every element of a selection to one value.
+    pub fn fill<T: Element>(&self, selection: &Selection, value: T) -> Result<()> {
+        let n = selection.resolve(self.shape())?.num_elements() as usize;
+        self.write_slice(selection, &vec![value; n])
+    }
+
+    // ---- shape and attributes ----
+
+    fn store_metadata(&mut self) -> Result<()> {
+        self.store
+            .set(&node_key(&self.path), self.metadata.to_json_bytes().into())?;
+        Ok(())
+    }
+
+    /// Change the shape. Chunks wholly outside the new shape are deleted.
+    pub fn resize(&mut self, new_shape: Vec<u64>) -> Result<()> {
+        if new_shape.len() != self.shape().len() {
+            return Err(ArrayError::InvalidArgument(format!(
+                "cannot resize {} dimensions to {:?}",
+                self.shape().len(),
+                new_shape
+            )));
+        }
+        let old_grid = self.chunk_grid_shape();
+        let new_grid = crate::chunk::grid_shape(&new_shape, self.chunk_shape());
+        let gone: Vec<Vec<u64>> = crate::chunk::grid_indices(&old_grid)
+            .filter(|c| c.iter().zip(&new_grid).any(|(&i, &n)| i >= n))
+            .collect();
+        gone.par_iter().try_for_each(|c| {
+            self.store
+                .delete(&self.engine.chunk_key(c))
+                .map_err(ArrayError::from)
+        })?;
+        self.metadata.shape = new_shape;
+        self.engine = Engine::new(
+            &self.metadata,
+            &self.path,
+            Arc::clone(&self.engine.chain),
+            self.config.write_empty_chunks,
+        );
+        self.store_metadata()
+    }
+
+    /// Replace the user attributes.
+    pub fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
+        self.metadata.attributes = attributes;
+        self.store_metadata()
+    }
+
+    /// Add or replace some user attributes.
+    pub fn update_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
+        self.metadata.attributes.extend(attributes);
+        self.store_metadata()
+    }
+
+    /// Total bytes stored for this array (metadata and chunks).
+    pub fn stored_size(&self) -> Result<u64> {
+        let prefix = if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.path)
+        };
+        Ok(self.store.getsize_prefix(&prefix)?)
+    }
+}
+
+pub(crate) fn parse_array_metadata(bytes: &[u8], path: &str, key: &str) -> Result<ArrayMetadata> {
+    match NodeMetadata::from_json_bytes(bytes).map_err(|source| ArrayError::Metadata {
+        key: key.to_string(),
+        source,
+    })? {
+        NodeMetadata::Array(m) => Ok(m),
+        NodeMetadata::Group(_) => Err(ArrayError::NotAnArray {
+            path: path.to_string(),
+        }),
+    }
+}

@@ -111,7 +111,9 @@ pub struct BufferPrototype {
 
 impl Default for BufferPrototype {
     fn default() -> Self {
-        BufferPrototype { kind: MemoryKind::Host }
+        BufferPrototype {
+            kind: MemoryKind::Host,
+        }
     }
 }
 

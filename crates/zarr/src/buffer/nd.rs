@@ -53,17 +53,32 @@ pub struct NDBuffer {
 
 impl NDBuffer {
     /// A buffer with every element set to `fill_value`.
-    pub fn filled(shape: &[usize], data_type: DataType, fill_value: &FillValue, order: Order) -> Self {
+    pub fn filled(
+        shape: &[usize],
+        data_type: DataType,
+        fill_value: &FillValue,
+        order: Order,
+    ) -> Self {
         let n: usize = shape.iter().product();
         let data = match data_type.size() {
             Some(_) => NDData::Fixed(fill_value.as_bytes().repeat(n)),
             None => NDData::Variable(vec![fill_value.as_bytes().to_vec(); n]),
         };
-        NDBuffer { shape: shape.to_vec(), data_type, order, data }
+        NDBuffer {
+            shape: shape.to_vec(),
+            data_type,
+            order,
+            data,
+        }
     }
 
     /// Build from parts. Fails when the data does not fit the shape and type.
-    pub fn from_parts(shape: Vec<usize>, data_type: DataType, order: Order, data: NDData) -> Result<Self, String> {
+    pub fn from_parts(
+        shape: Vec<usize>,
+        data_type: DataType,
+        order: Order,
+        data: NDData,
+    ) -> Result<Self, String> {
         let n: usize = shape.iter().product();
         let ok = match (&data, data_type.size()) {
             (NDData::Fixed(b), Some(s)) => b.len() == n * s,
@@ -71,7 +86,9 @@ impl NDBuffer {
             _ => false,
         };
         if !ok {
-            return Err(format!("data does not match shape {shape:?} and data type {data_type}"));
+            return Err(format!(
+                "data does not match shape {shape:?} and data type {data_type}"
+            ));
         }
         if data_type == DataType::Bool {
             if let NDData::Fixed(b) = &data {
@@ -87,11 +104,19 @@ impl NDBuffer {
                 }
             }
         }
-        Ok(NDBuffer { shape, data_type, order, data })
+        Ok(NDBuffer {
+            shape,
+            data_type,
+            order,
+            data,
+        })
     }
 
     /// Build from typed elements in C order.
-    pub fn from_vec<T: crate::dtype::Element>(shape: &[usize], data: Vec<T>) -> Result<Self, String> {
+    pub fn from_vec<T: crate::dtype::Element>(
+        shape: &[usize],
+        data: Vec<T>,
+    ) -> Result<Self, String> {
         let dt = T::data_type();
         let nd = match dt.size() {
             Some(_) => {
@@ -102,7 +127,9 @@ impl NDBuffer {
                 NDData::Fixed(bytes)
             }
             None => NDData::Variable(
-                data.iter().map(|e| e.as_var_bytes().unwrap_or_default().to_vec()).collect(),
+                data.iter()
+                    .map(|e| e.as_var_bytes().unwrap_or_default().to_vec())
+                    .collect(),
             ),
         };
         NDBuffer::from_parts(shape.to_vec(), dt, Order::C, nd)
@@ -144,7 +171,11 @@ impl NDBuffer {
     /// Copy out as typed elements in this buffer's memory order.
     pub fn to_vec<T: crate::dtype::Element>(&self) -> Result<Vec<T>, String> {
         if !T::matches(self.data_type) {
-            return Err(format!("cannot read {} elements as {}", self.data_type, std::any::type_name::<T>()));
+            return Err(format!(
+                "cannot read {} elements as {}",
+                self.data_type,
+                std::any::type_name::<T>()
+            ));
         }
         match &self.data {
             NDData::Fixed(b) => {
@@ -174,7 +205,11 @@ impl NDBuffer {
         // Reversing the axes of a C-order buffer gives its F-order layout and back.
         let rev: Vec<usize> = self.shape.iter().rev().copied().collect();
         let (src_shape, perm): (&[usize], Vec<usize>) = (
-            if self.order == Order::C { &self.shape } else { &rev },
+            if self.order == Order::C {
+                &self.shape
+            } else {
+                &rev
+            },
             (0..self.shape.len()).rev().collect(),
         );
         let data = match &self.data {
@@ -184,9 +219,16 @@ impl NDBuffer {
                 &perm,
                 self.data_type.size().unwrap_or(1),
             )),
-            NDData::Variable(v) => NDData::Variable(crate::chunk::transpose_vec(v, src_shape, &perm)),
+            NDData::Variable(v) => {
+                NDData::Variable(crate::chunk::transpose_vec(v, src_shape, &perm))
+            }
         };
-        NDBuffer { shape: self.shape.clone(), data_type: self.data_type, order, data }
+        NDBuffer {
+            shape: self.shape.clone(),
+            data_type: self.data_type,
+            order,
+            data,
+        }
     }
 }
 

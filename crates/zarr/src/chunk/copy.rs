@@ -33,21 +33,21 @@ impl StridedRegion<'_> {
 /// elements in both buffers (element offsets), covering the box of `lens`
 /// walked with the given element strides. Adjacent axes that are contiguous
 /// in both buffers are merged, so full-width copies become single runs.
-pub(crate) fn for_each_run(lens: &[u64], src: (usize, &[isize]), dst: (usize, &[isize]), mut f: impl FnMut(usize, usize, usize)) {
+pub(crate) fn for_each_run(
+    lens: &[u64],
+    src: (usize, &[isize]),
+    dst: (usize, &[isize]),
+    mut f: impl FnMut(usize, usize, usize),
+) {
     if lens.contains(&0) {
         return;
     }
     // Collapse axes: (len, src stride, dst stride), innermost last.
     let mut axes: Vec<(u64, isize, isize)> = Vec::with_capacity(lens.len());
-    for i in 0..lens.len() {
-        if lens[i] == 1 {
-            continue;
+    for (i, &len) in lens.iter().enumerate() {
+        if len != 1 {
+            axes.push((len, src.1[i], dst.1[i]));
         }
-        let (l, s, d) = (lens[i], src.1[i], dst.1[i]);
-        if let Some(last) = axes.last_mut() {
-            let _ = last;
-        }
-        axes.push((l, s, d));
     }
     // Merge from the inside out.
     let mut merged: Vec<(u64, isize, isize)> = Vec::with_capacity(axes.len());
@@ -100,35 +100,76 @@ pub(crate) fn for_each_run(lens: &[u64], src: (usize, &[isize]), dst: (usize, &[
 /// `src` and `dst` must be valid for the whole buffers their regions describe
 /// (`product(shape) * elem_size` bytes), and no other thread may write the
 /// destination elements of this region concurrently.
-pub unsafe fn copy_strided_raw(src: *const u8, src_region: &StridedRegion<'_>, dst: *mut u8, dst_region: &StridedRegion<'_>, elem_size: usize) {
+pub unsafe fn copy_strided_raw(
+    src: *const u8,
+    src_region: &StridedRegion<'_>,
+    dst: *mut u8,
+    dst_region: &StridedRegion<'_>,
+    elem_size: usize,
+) {
     let lens: Vec<u64> = src_region.dims.iter().map(|d| d.len).collect();
     let (so, ss) = src_region.layout();
     let (d_o, ds) = dst_region.layout();
     for_each_run(&lens, (so, &ss), (d_o, &ds), |s, d, n| {
         // SAFETY: offsets lie inside both buffers by construction of the regions.
-        unsafe { std::ptr::copy_nonoverlapping(src.add(s * elem_size), dst.add(d * elem_size), n * elem_size) };
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                src.add(s * elem_size),
+                dst.add(d * elem_size),
+                n * elem_size,
+            )
+        };
     });
 }
 
 /// Safe strided copy between two byte buffers. Panics only on programming
 /// errors (regions that do not fit their buffers).
-pub fn copy_strided(src: &[u8], src_region: &StridedRegion<'_>, dst: &mut [u8], dst_region: &StridedRegion<'_>, elem_size: usize) {
+pub fn copy_strided(
+    src: &[u8],
+    src_region: &StridedRegion<'_>,
+    dst: &mut [u8],
+    dst_region: &StridedRegion<'_>,
+    elem_size: usize,
+) {
     let n_src: u64 = src_region.shape.iter().product();
     let n_dst: u64 = dst_region.shape.iter().product();
-    assert!(src.len() as u64 >= n_src * elem_size as u64 && dst.len() as u64 >= n_dst * elem_size as u64);
+    assert!(
+        src.len() as u64 >= n_src * elem_size as u64
+            && dst.len() as u64 >= n_dst * elem_size as u64
+    );
     assert!(region_fits(src_region) && region_fits(dst_region));
-    assert!(src_region.dims.iter().zip(dst_region.dims).all(|(a, b)| a.len == b.len));
+    assert!(src_region
+        .dims
+        .iter()
+        .zip(dst_region.dims)
+        .all(|(a, b)| a.len == b.len));
     // SAFETY: sizes and region bounds checked above; `dst` is borrowed exclusively.
-    unsafe { copy_strided_raw(src.as_ptr(), src_region, dst.as_mut_ptr(), dst_region, elem_size) }
+    unsafe {
+        copy_strided_raw(
+            src.as_ptr(),
+            src_region,
+            dst.as_mut_ptr(),
+            dst_region,
+            elem_size,
+        )
+    }
 }
 
 /// True when every selected coordinate lies inside the buffer.
 pub(crate) fn region_fits(r: &StridedRegion<'_>) -> bool {
-    r.dims.len() == r.shape.len() && r.dims.iter().zip(r.shape).all(|(d, &s)| d.len == 0 || d.start + (d.len - 1) * d.step < s)
+    r.dims.len() == r.shape.len()
+        && r.dims
+            .iter()
+            .zip(r.shape)
+            .all(|(d, &s)| d.len == 0 || d.start + (d.len - 1) * d.step < s)
 }
 
 /// Element-level variant for variable-length elements: `f(src_index, dst_index)`.
-pub(crate) fn for_each_element(src_region: &StridedRegion<'_>, dst_region: &StridedRegion<'_>, mut f: impl FnMut(usize, usize)) {
+pub(crate) fn for_each_element(
+    src_region: &StridedRegion<'_>,
+    dst_region: &StridedRegion<'_>,
+    mut f: impl FnMut(usize, usize),
+) {
     let lens: Vec<u64> = src_region.dims.iter().map(|d| d.len).collect();
     let (so, ss) = src_region.layout();
     let (d_o, ds) = dst_region.layout();
@@ -137,6 +178,13 @@ pub(crate) fn for_each_element(src_region: &StridedRegion<'_>, dst_region: &Stri
             f(s + k, d + k);
         }
     });
+}
+
+/// Call `f(offset, run)` for runs of consecutive elements covering a region.
+pub(crate) fn for_each_run_region(region: &StridedRegion<'_>, mut f: impl FnMut(usize, usize)) {
+    let lens: Vec<u64> = region.dims.iter().map(|d| d.len).collect();
+    let (o, s) = region.layout();
+    for_each_run(&lens, (o, &s), (o, &s), |_, d, n| f(d, n));
 }
 
 /// Strides (in elements) of a C-order buffer.
@@ -152,15 +200,26 @@ fn c_strides(shape: &[usize]) -> Vec<isize> {
 
 /// Permute the axes of a C-order buffer: output axis `i` is input axis
 /// `perm[i]`.
-pub fn transpose_bytes(src: &[u8], src_shape: &[usize], perm: &[usize], elem_size: usize) -> Vec<u8> {
+pub fn transpose_bytes(
+    src: &[u8],
+    src_shape: &[usize],
+    perm: &[usize],
+    elem_size: usize,
+) -> Vec<u8> {
     let mut out = vec![0u8; src.len()];
     let out_shape: Vec<u64> = perm.iter().map(|&p| src_shape[p] as u64).collect();
     let in_strides = c_strides(src_shape);
     let src_strides: Vec<isize> = perm.iter().map(|&p| in_strides[p]).collect();
     let out_strides = c_strides(&out_shape.iter().map(|&x| x as usize).collect::<Vec<_>>());
-    for_each_run(&out_shape, (0, &src_strides), (0, &out_strides), |s, d, n| {
-        out[d * elem_size..(d + n) * elem_size].copy_from_slice(&src[s * elem_size..(s + n) * elem_size]);
-    });
+    for_each_run(
+        &out_shape,
+        (0, &src_strides),
+        (0, &out_strides),
+        |s, d, n| {
+            out[d * elem_size..(d + n) * elem_size]
+                .copy_from_slice(&src[s * elem_size..(s + n) * elem_size]);
+        },
+    );
     out
 }
 
@@ -171,11 +230,16 @@ pub fn transpose_vec<T: Clone>(src: &[T], src_shape: &[usize], perm: &[usize]) -
     let src_strides: Vec<isize> = perm.iter().map(|&p| in_strides[p]).collect();
     let out_strides = c_strides(&out_shape.iter().map(|&x| x as usize).collect::<Vec<_>>());
     let mut idx: Vec<usize> = vec![0; src.len()];
-    for_each_run(&out_shape, (0, &src_strides), (0, &out_strides), |s, d, n| {
-        for k in 0..n {
-            idx[d + k] = s + k;
-        }
-    });
+    for_each_run(
+        &out_shape,
+        (0, &src_strides),
+        (0, &out_strides),
+        |s, d, n| {
+            for k in 0..n {
+                idx[d + k] = s + k;
+            }
+        },
+    );
     idx.into_iter().map(|i| src[i].clone()).collect()
 }
 
@@ -186,8 +250,14 @@ mod tests {
     #[test]
     fn transpose_2d() {
         let src: Vec<u8> = (0..6).collect(); // [[0,1,2],[3,4,5]]
-        assert_eq!(transpose_bytes(&src, &[2, 3], &[1, 0], 1), vec![0, 3, 1, 4, 2, 5]);
-        assert_eq!(transpose_vec(&src, &[2, 3], &[1, 0]), vec![0, 3, 1, 4, 2, 5]);
+        assert_eq!(
+            transpose_bytes(&src, &[2, 3], &[1, 0], 1),
+            vec![0, 3, 1, 4, 2, 5]
+        );
+        assert_eq!(
+            transpose_vec(&src, &[2, 3], &[1, 0]),
+            vec![0, 3, 1, 4, 2, 5]
+        );
         assert_eq!(transpose_vec(&src, &[2, 3], &[0, 1]), src);
     }
 
@@ -196,9 +266,43 @@ mod tests {
         // 4x4 source 0..16, take rows 1..3 step 1, cols 0.. step 2 into a 3x3 dst at (1,1).
         let src: Vec<u8> = (0..16).collect();
         let mut dst = vec![0u8; 9];
-        let sd = [DimSlice { start: 1, step: 1, len: 2 }, DimSlice { start: 0, step: 2, len: 2 }];
-        let dd = [DimSlice { start: 1, step: 1, len: 2 }, DimSlice { start: 1, step: 1, len: 2 }];
-        copy_strided(&src, &StridedRegion { shape: &[4, 4], dims: &sd }, &mut dst, &StridedRegion { shape: &[3, 3], dims: &dd }, 1);
+        let sd = [
+            DimSlice {
+                start: 1,
+                step: 1,
+                len: 2,
+            },
+            DimSlice {
+                start: 0,
+                step: 2,
+                len: 2,
+            },
+        ];
+        let dd = [
+            DimSlice {
+                start: 1,
+                step: 1,
+                len: 2,
+            },
+            DimSlice {
+                start: 1,
+                step: 1,
+                len: 2,
+            },
+        ];
+        copy_strided(
+            &src,
+            &StridedRegion {
+                shape: &[4, 4],
+                dims: &sd,
+            },
+            &mut dst,
+            &StridedRegion {
+                shape: &[3, 3],
+                dims: &dd,
+            },
+            1,
+        );
         assert_eq!(dst, vec![0, 0, 0, 0, 4, 6, 0, 8, 10]);
     }
 }

@@ -24,8 +24,14 @@ impl ChunkKeyEncoding {
     /// From metadata.
     pub fn new(m: &ChunkKeyEncodingMetadata) -> Self {
         match m {
-            ChunkKeyEncodingMetadata::Default { separator } => ChunkKeyEncoding { default: true, separator: *separator },
-            ChunkKeyEncodingMetadata::V2 { separator } => ChunkKeyEncoding { default: false, separator: *separator },
+            ChunkKeyEncodingMetadata::Default { separator } => ChunkKeyEncoding {
+                default: true,
+                separator: *separator,
+            },
+            ChunkKeyEncodingMetadata::V2 { separator } => ChunkKeyEncoding {
+                default: false,
+                separator: *separator,
+            },
         }
     }
 

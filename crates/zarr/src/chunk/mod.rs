@@ -5,9 +5,12 @@ mod copy;
 mod key_encoding;
 mod selection;
 
-pub use copy::{copy_strided, transpose_bytes, transpose_vec, StridedRegion};
+pub use copy::{copy_strided, copy_strided_raw, transpose_bytes, transpose_vec, StridedRegion};
+pub(crate) use copy::{for_each_element, for_each_run_region};
 pub use key_encoding::ChunkKeyEncoding;
-pub use selection::{ChunkProjection, DimSlice, ResolvedSelection, Selection, SelectionError, SliceArg};
+pub use selection::{
+    ChunkProjection, DimSlice, ResolvedSelection, Selection, SelectionError, SliceArg,
+};
 
 /// Number of chunks along each dimension of a regular grid.
 ///
@@ -15,7 +18,11 @@ pub use selection::{ChunkProjection, DimSlice, ResolvedSelection, Selection, Sel
 /// assert_eq!(zarr::chunk::grid_shape(&[10, 0, 7], &[5, 3, 7]), vec![2, 0, 1]);
 /// ```
 pub fn grid_shape(shape: &[u64], chunk_shape: &[u64]) -> Vec<u64> {
-    shape.iter().zip(chunk_shape).map(|(&s, &c)| s.div_ceil(c.max(1))).collect()
+    shape
+        .iter()
+        .zip(chunk_shape)
+        .map(|(&s, &c)| s.div_ceil(c.max(1)))
+        .collect()
 }
 
 /// Iterate over every index of an N-d grid of `shape`, in C order.

@@ -23,11 +23,19 @@ pub enum SliceArg {
 
 impl SliceArg {
     /// The whole axis (`:`).
-    pub const FULL: SliceArg = SliceArg::Slice { start: None, stop: None, step: None };
+    pub const FULL: SliceArg = SliceArg::Slice {
+        start: None,
+        stop: None,
+        step: None,
+    };
 
     /// `start..stop` with step 1.
     pub fn range(start: i64, stop: i64) -> Self {
-        SliceArg::Slice { start: Some(start), stop: Some(stop), step: None }
+        SliceArg::Slice {
+            start: Some(start),
+            stop: Some(stop),
+            step: None,
+        }
     }
 }
 
@@ -101,15 +109,28 @@ impl Selection {
 
     /// A box `[start, start + shape)` on every axis.
     pub fn from_box(start: &[u64], shape: &[u64]) -> Self {
-        Selection(start.iter().zip(shape).map(|(&s, &n)| SliceArg::range(s as i64, (s + n) as i64)).collect())
+        Selection(
+            start
+                .iter()
+                .zip(shape)
+                .map(|(&s, &n)| SliceArg::range(s as i64, (s + n) as i64))
+                .collect(),
+        )
     }
 
     /// Resolve against an array shape.
     pub fn resolve(&self, shape: &[u64]) -> Result<ResolvedSelection, SelectionError> {
         let ndim = shape.len();
-        let n_ellipsis = self.0.iter().filter(|a| matches!(a, SliceArg::Ellipsis)).count();
+        let n_ellipsis = self
+            .0
+            .iter()
+            .filter(|a| matches!(a, SliceArg::Ellipsis))
+            .count();
         if n_ellipsis > 1 {
-            return Err(SelectionError::Parse { text: format!("{self}"), reason: "more than one ellipsis".into() });
+            return Err(SelectionError::Parse {
+                text: format!("{self}"),
+                reason: "more than one ellipsis".into(),
+            });
         }
         let given = self.0.len() - n_ellipsis;
         if given > ndim {
@@ -132,9 +153,17 @@ impl Selection {
                 SliceArg::Index(i) => {
                     let j = if i < 0 { i as i128 + size_i } else { i as i128 };
                     if j < 0 || j >= size_i {
-                        return Err(SelectionError::OutOfBounds { index: i, axis, size });
+                        return Err(SelectionError::OutOfBounds {
+                            index: i,
+                            axis,
+                            size,
+                        });
                     }
-                    dims.push(DimSlice { start: j as u64, step: 1, len: 1 });
+                    dims.push(DimSlice {
+                        start: j as u64,
+                        step: 1,
+                        len: 1,
+                    });
                     dropped.push(true);
                 }
                 SliceArg::Slice { start, stop, step } => {
@@ -144,12 +173,24 @@ impl Selection {
                     }
                     let norm = |v: i64| -> i128 {
                         let v = v as i128;
-                        if v < 0 { (v + size_i).max(0) } else { v.min(size_i) }
+                        if v < 0 {
+                            (v + size_i).max(0)
+                        } else {
+                            v.min(size_i)
+                        }
                     };
                     let s = start.map_or(0, norm);
                     let e = stop.map_or(size_i, norm);
-                    let len = if e > s { (e - s + step as i128 - 1) / step as i128 } else { 0 };
-                    dims.push(DimSlice { start: s as u64, step: step as u64, len: len as u64 });
+                    let len = if e > s {
+                        (e - s + step as i128 - 1) / step as i128
+                    } else {
+                        0
+                    };
+                    dims.push(DimSlice {
+                        start: s as u64,
+                        step: step as u64,
+                        len: len as u64,
+                    });
                     dropped.push(false);
                 }
                 SliceArg::Ellipsis => unreachable!("ellipsis expanded above"),
@@ -190,7 +231,10 @@ impl std::str::FromStr for Selection {
     type Err = SelectionError;
     /// Parse numpy-style text such as `0:10,:,5`, `::2`, `-1`, `...,3`.
     fn from_str(text: &str) -> Result<Self, SelectionError> {
-        let err = |reason: String| SelectionError::Parse { text: text.to_string(), reason };
+        let err = |reason: String| SelectionError::Parse {
+            text: text.to_string(),
+            reason,
+        };
         let t = text.trim();
         if t.is_empty() {
             return Ok(Selection::all());
@@ -200,7 +244,9 @@ impl std::str::FromStr for Selection {
             if s.is_empty() {
                 Ok(None)
             } else {
-                s.parse::<i64>().map(Some).map_err(|_| err(format!("{s:?} is not an integer")))
+                s.parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| err(format!("{s:?} is not an integer")))
             }
         };
         let mut args = Vec::new();
@@ -216,7 +262,11 @@ impl std::str::FromStr for Selection {
                 args.push(SliceArg::Slice {
                     start: num(pieces[0])?,
                     stop: num(pieces[1])?,
-                    step: if pieces.len() == 3 { num(pieces[2])? } else { None },
+                    step: if pieces.len() == 3 {
+                        num(pieces[2])?
+                    } else {
+                        None
+                    },
                 });
             } else {
                 match num(p)? {
@@ -274,7 +324,12 @@ impl ResolvedSelection {
 
     /// The output shape: dropped axes removed.
     pub fn out_shape(&self) -> Vec<usize> {
-        self.dims.iter().zip(&self.dropped).filter(|(_, &d)| !d).map(|(s, _)| s.len as usize).collect()
+        self.dims
+            .iter()
+            .zip(&self.dropped)
+            .filter(|(_, &d)| !d)
+            .map(|(s, _)| s.len as usize)
+            .collect()
     }
 
     /// Number of selected elements.
@@ -298,8 +353,12 @@ impl ResolvedSelection {
                 let (c0, c1) = (d.start / cs, last / cs);
                 for c in c0..=c1 {
                     let (lo, hi) = (c * cs, (c + 1) * cs); // chunk covers [lo, hi)
-                    // first k with start + k*step >= lo
-                    let k0 = if d.start >= lo { 0 } else { (lo - d.start).div_ceil(d.step) };
+                                                           // first k with start + k*step >= lo
+                    let k0 = if d.start >= lo {
+                        0
+                    } else {
+                        (lo - d.start).div_ceil(d.step)
+                    };
                     if k0 >= d.len {
                         continue;
                     }
@@ -308,7 +367,15 @@ impl ResolvedSelection {
                         continue;
                     }
                     let k1 = ((hi - 1 - d.start) / d.step).min(d.len - 1); // last k inside
-                    v.push((c, DimSlice { start: first - lo, step: d.step, len: k1 - k0 + 1 }, k0));
+                    v.push((
+                        c,
+                        DimSlice {
+                            start: first - lo,
+                            step: d.step,
+                            len: k1 - k0 + 1,
+                        },
+                        k0,
+                    ));
                 }
                 v
             })
@@ -316,7 +383,11 @@ impl ResolvedSelection {
         let counts: Vec<u64> = per_axis.iter().map(|v| v.len() as u64).collect();
         super::grid_indices(&counts)
             .map(|idx| {
-                let mut p = ChunkProjection { chunk_coords: Vec::new(), in_chunk: Vec::new(), out_start: Vec::new() };
+                let mut p = ChunkProjection {
+                    chunk_coords: Vec::new(),
+                    in_chunk: Vec::new(),
+                    out_start: Vec::new(),
+                };
                 for (axis, &i) in idx.iter().enumerate() {
                     let (c, s, o) = per_axis[axis][i as usize];
                     p.chunk_coords.push(c);
@@ -335,27 +406,84 @@ mod tests {
 
     #[test]
     fn numpy_semantics() {
-        let r = Selection(vec![SliceArg::Slice { start: Some(-3), stop: None, step: None }]).resolve(&[10]).unwrap();
-        assert_eq!(r.dims[0], DimSlice { start: 7, step: 1, len: 3 });
-        let r = Selection(vec![SliceArg::Slice { start: Some(2), stop: Some(100), step: Some(3) }]).resolve(&[10]).unwrap();
-        assert_eq!(r.dims[0], DimSlice { start: 2, step: 3, len: 3 });
-        let r = Selection(vec![SliceArg::range(5, 2)]).resolve(&[10]).unwrap();
+        let r = Selection(vec![SliceArg::Slice {
+            start: Some(-3),
+            stop: None,
+            step: None,
+        }])
+        .resolve(&[10])
+        .unwrap();
+        assert_eq!(
+            r.dims[0],
+            DimSlice {
+                start: 7,
+                step: 1,
+                len: 3
+            }
+        );
+        let r = Selection(vec![SliceArg::Slice {
+            start: Some(2),
+            stop: Some(100),
+            step: Some(3),
+        }])
+        .resolve(&[10])
+        .unwrap();
+        assert_eq!(
+            r.dims[0],
+            DimSlice {
+                start: 2,
+                step: 3,
+                len: 3
+            }
+        );
+        let r = Selection(vec![SliceArg::range(5, 2)])
+            .resolve(&[10])
+            .unwrap();
         assert_eq!(r.dims[0].len, 0);
-        assert!(Selection(vec![SliceArg::Index(-11)]).resolve(&[10]).is_err());
-        assert_eq!(Selection(vec![SliceArg::Index(-10)]).resolve(&[10]).unwrap().dims[0].start, 0);
+        assert!(Selection(vec![SliceArg::Index(-11)])
+            .resolve(&[10])
+            .is_err());
+        assert_eq!(
+            Selection(vec![SliceArg::Index(-10)])
+                .resolve(&[10])
+                .unwrap()
+                .dims[0]
+                .start,
+            0
+        );
         assert!(matches!(
-            Selection(vec![SliceArg::Slice { start: None, stop: None, step: Some(0) }]).resolve(&[10]),
+            Selection(vec![SliceArg::Slice {
+                start: None,
+                stop: None,
+                step: Some(0)
+            }])
+            .resolve(&[10]),
             Err(SelectionError::InvalidStep { .. })
         ));
-        assert!(Selection(vec![SliceArg::FULL, SliceArg::FULL]).resolve(&[10]).is_err());
-        let r: ResolvedSelection = "...,1".parse::<Selection>().unwrap().resolve(&[3, 4, 5]).unwrap();
+        assert!(Selection(vec![SliceArg::FULL, SliceArg::FULL])
+            .resolve(&[10])
+            .is_err());
+        let r: ResolvedSelection = "...,1"
+            .parse::<Selection>()
+            .unwrap()
+            .resolve(&[3, 4, 5])
+            .unwrap();
         assert_eq!(r.out_shape(), vec![3, 4]);
     }
 
     #[test]
     fn projection_covers_every_element_once() {
-        for (start, step, len, cs) in [(0, 1, 10, 3), (1, 2, 5, 3), (2, 5, 3, 4), (7, 3, 1, 2), (0, 7, 2, 3)] {
-            let r = ResolvedSelection { dims: vec![DimSlice { start, step, len }], dropped: vec![false] };
+        for (start, step, len, cs) in [
+            (0, 1, 10, 3),
+            (1, 2, 5, 3),
+            (2, 5, 3, 4),
+            (7, 3, 1, 2),
+            (0, 7, 2, 3),
+        ] {
+            let r = ResolvedSelection {
+                dims: vec![DimSlice { start, step, len }],
+                dropped: vec![false],
+            };
             let mut seen = vec![];
             for p in r.chunks(&[cs]) {
                 let s = p.in_chunk[0];

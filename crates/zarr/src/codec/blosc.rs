@@ -2,9 +2,16 @@
 use super::{ChunkSpec, Codec, CodecError};
 use crate::metadata::CodecMetadata;
 /// Placeholder.
-#[derive(Debug)] pub struct BloscCodec;
+#[derive(Debug)]
+pub struct BloscCodec;
 /// Placeholder.
-#[derive(Debug)] pub struct BloscCompressor;
+#[derive(Debug)]
+pub struct BloscCompressor;
 /// Placeholder.
-#[derive(Debug)] pub struct BloscShuffle;
-pub(crate) fn create(m: &CodecMetadata, _s: &ChunkSpec) -> Result<Codec, CodecError> { Err(CodecError::UnknownCodec { name: m.name.clone() }) }
+#[derive(Debug)]
+pub struct BloscShuffle;
+pub(crate) fn create(m: &CodecMetadata, _s: &ChunkSpec) -> Result<Codec, CodecError> {
+    Err(CodecError::UnknownCodec {
+        name: m.name.clone(),
+    })
+}

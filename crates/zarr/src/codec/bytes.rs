@@ -2,7 +2,13 @@
 use super::{ChunkSpec, Codec, CodecError};
 use crate::metadata::CodecMetadata;
 /// Placeholder.
-#[derive(Debug)] pub struct BytesCodec;
+#[derive(Debug)]
+pub struct BytesCodec;
 /// Placeholder.
-#[derive(Debug)] pub struct Endian;
-pub(crate) fn create(m: &CodecMetadata, _s: &ChunkSpec) -> Result<Codec, CodecError> { Err(CodecError::UnknownCodec { name: m.name.clone() }) }
+#[derive(Debug)]
+pub struct Endian;
+pub(crate) fn create(m: &CodecMetadata, _s: &ChunkSpec) -> Result<Codec, CodecError> {
+    Err(CodecError::UnknownCodec {
+        name: m.name.clone(),
+    })
+}

@@ -2,5 +2,10 @@
 use super::{ChunkSpec, Codec, CodecError};
 use crate::metadata::CodecMetadata;
 /// Placeholder.
-#[derive(Debug)] pub struct ZstdCodec;
-pub(crate) fn create(m: &CodecMetadata, _s: &ChunkSpec) -> Result<Codec, CodecError> { Err(CodecError::UnknownCodec { name: m.name.clone() }) }
+#[derive(Debug)]
+pub struct ZstdCodec;
+pub(crate) fn create(m: &CodecMetadata, _s: &ChunkSpec) -> Result<Codec, CodecError> {
+    Err(CodecError::UnknownCodec {
+        name: m.name.clone(),
+    })
+}

@@ -56,7 +56,11 @@ fn parse_float(data_type: DataType, bits: usize, value: &Value) -> Result<f64, D
                 "expected a number, \"NaN\", \"Infinity\", \"-Infinity\" or a 0x hex bit pattern",
             )),
         },
-        _ => Err(invalid(data_type, value, format!("expected a float{bits} value"))),
+        _ => Err(invalid(
+            data_type,
+            value,
+            format!("expected a float{bits} value"),
+        )),
     }
 }
 
@@ -77,7 +81,11 @@ fn float_component(
     if let Value::String(s) = value {
         if s.starts_with("0x") {
             let bits = parse_hex(s, size).ok_or_else(|| {
-                invalid(data_type, value, format!("hex bit pattern must have {} digits", size * 2))
+                invalid(
+                    data_type,
+                    value,
+                    format!("hex bit pattern must have {} digits", size * 2),
+                )
             })?;
             return Ok(match size {
                 2 => (bits as u16).to_ne_bytes().to_vec(),
@@ -168,12 +176,24 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 pub(crate) fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(B64[(n >> 18) as usize & 63] as char);
         out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { B64[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { B64[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            B64[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            B64[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -181,7 +201,7 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
 /// Standard base64 decoding; `None` on any invalid character or length.
 pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let s = s.as_bytes();
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| B64.iter().position(|&x| x == c).map(|p| p as u32);
@@ -228,14 +248,38 @@ impl DataType {
                 let i = parse_int(dt, value)?;
                 let out_of_range = || invalid(dt, value, "out of range for the data type");
                 match dt {
-                    DataType::Int8 => i8::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
-                    DataType::Int16 => i16::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
-                    DataType::Int32 => i32::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
-                    DataType::Int64 => i64::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
-                    DataType::UInt8 => u8::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
-                    DataType::UInt16 => u16::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
-                    DataType::UInt32 => u32::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
-                    _ => u64::try_from(i).map_err(|_| out_of_range())?.to_ne_bytes().to_vec(),
+                    DataType::Int8 => i8::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
+                    DataType::Int16 => i16::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
+                    DataType::Int32 => i32::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
+                    DataType::Int64 => i64::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
+                    DataType::UInt8 => u8::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
+                    DataType::UInt16 => u16::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
+                    DataType::UInt32 => u32::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
+                    _ => u64::try_from(i)
+                        .map_err(|_| out_of_range())?
+                        .to_ne_bytes()
+                        .to_vec(),
                 }
             }
             DataType::Float16 => float_component(dt, 2, value)?,
@@ -296,8 +340,12 @@ impl DataType {
             DataType::Float16 => component_to_json(2, b),
             DataType::Float32 => component_to_json(4, b),
             DataType::Float64 => component_to_json(8, b),
-            DataType::Complex64 => json!([component_to_json(4, &b[..4]), component_to_json(4, &b[4..])]),
-            DataType::Complex128 => json!([component_to_json(8, &b[..8]), component_to_json(8, &b[8..])]),
+            DataType::Complex64 => {
+                json!([component_to_json(4, &b[..4]), component_to_json(4, &b[4..])])
+            }
+            DataType::Complex128 => {
+                json!([component_to_json(8, &b[..8]), component_to_json(8, &b[8..])])
+            }
             DataType::String => Value::String(String::from_utf8_lossy(b).into_owned()),
             DataType::Bytes => Value::String(base64_encode(b)),
         }
@@ -317,18 +365,30 @@ mod tests {
     fn floats() {
         assert_eq!(rt(DataType::Float64, json!("NaN")), json!("NaN"));
         assert_eq!(rt(DataType::Float32, json!("Infinity")), json!("Infinity"));
-        assert_eq!(rt(DataType::Float16, json!("-Infinity")), json!("-Infinity"));
+        assert_eq!(
+            rt(DataType::Float16, json!("-Infinity")),
+            json!("-Infinity")
+        );
         assert_eq!(rt(DataType::Float64, json!(-0.0)).to_string(), "-0.0");
         assert_eq!(rt(DataType::Float32, json!(1.5)), json!(1.5));
         assert_eq!(rt(DataType::Float32, json!(0.1)).to_string(), "0.1");
         assert_eq!(rt(DataType::Float64, json!(0)).to_string(), "0.0");
         // A hex bit pattern of 1.0
-        let fv = DataType::Float32.fill_value_from_json(&json!("0x3f800000")).unwrap();
+        let fv = DataType::Float32
+            .fill_value_from_json(&json!("0x3f800000"))
+            .unwrap();
         assert_eq!(fv.as_bytes(), 1.0f32.to_ne_bytes());
         // A non-canonical NaN keeps its bits.
-        assert_eq!(rt(DataType::Float32, json!("0x7fc00001")), json!("0x7fc00001"));
-        assert!(DataType::Float32.fill_value_from_json(&json!("0x3f80")).is_err());
-        assert!(DataType::Float32.fill_value_from_json(&json!("nan")).is_err());
+        assert_eq!(
+            rt(DataType::Float32, json!("0x7fc00001")),
+            json!("0x7fc00001")
+        );
+        assert!(DataType::Float32
+            .fill_value_from_json(&json!("0x3f80"))
+            .is_err());
+        assert!(DataType::Float32
+            .fill_value_from_json(&json!("nan"))
+            .is_err());
     }
 
     #[test]
@@ -344,11 +404,18 @@ mod tests {
 
     #[test]
     fn complex_strings_bytes() {
-        assert_eq!(rt(DataType::Complex64, json!([1.0, "NaN"])), json!([1.0, "NaN"]));
-        assert!(DataType::Complex128.fill_value_from_json(&json!(1.0)).is_err());
+        assert_eq!(
+            rt(DataType::Complex64, json!([1.0, "NaN"])),
+            json!([1.0, "NaN"])
+        );
+        assert!(DataType::Complex128
+            .fill_value_from_json(&json!(1.0))
+            .is_err());
         assert_eq!(rt(DataType::String, json!("abc")), json!("abc"));
         assert_eq!(rt(DataType::Bytes, json!("YWIA")), json!("YWIA"));
-        let fv = DataType::Bytes.fill_value_from_json(&json!("YWIA")).unwrap();
+        let fv = DataType::Bytes
+            .fill_value_from_json(&json!("YWIA"))
+            .unwrap();
         assert_eq!(fv.as_bytes(), b"ab\0");
         assert!(DataType::Bytes.fill_value_from_json(&json!("@@")).is_err());
     }

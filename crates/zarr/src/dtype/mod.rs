@@ -12,8 +12,8 @@
 mod element;
 mod fill_value;
 
-pub use element::{as_bytes, Element, FixedElement};
 pub(crate) use element::as_bytes_mut;
+pub use element::{as_bytes, Element, FixedElement};
 pub use fill_value::FillValue;
 
 use std::fmt;

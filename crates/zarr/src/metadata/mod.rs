@@ -6,7 +6,9 @@
 
 mod v3;
 
-pub use v3::{ArrayMetadata, ChunkGridMetadata, ChunkKeyEncodingMetadata, GroupMetadata, NodeMetadata};
+pub use v3::{
+    ArrayMetadata, ChunkGridMetadata, ChunkKeyEncodingMetadata, GroupMetadata, NodeMetadata,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -37,7 +39,11 @@ pub struct CodecMetadata {
 impl CodecMetadata {
     /// An entry with a name and configuration.
     pub fn new(name: &str, configuration: Option<Map<String, Value>>) -> Self {
-        CodecMetadata { name: name.to_string(), configuration, must_understand: None }
+        CodecMetadata {
+            name: name.to_string(),
+            configuration,
+            must_understand: None,
+        }
     }
 
     /// A configuration value.
@@ -57,16 +63,28 @@ impl<'de> Deserialize<'de> for CodecMetadata {
         let v = Value::deserialize(d)?;
         match v {
             // The short form: a bare name.
-            Value::String(name) => Ok(CodecMetadata { name, configuration: None, must_understand: None }),
+            Value::String(name) => Ok(CodecMetadata {
+                name,
+                configuration: None,
+                must_understand: None,
+            }),
             Value::Object(mut o) => {
                 let name = match o.remove("name") {
                     Some(Value::String(s)) => s,
-                    _ => return Err(D::Error::custom("a named configuration needs a string \"name\"")),
+                    _ => {
+                        return Err(D::Error::custom(
+                            "a named configuration needs a string \"name\"",
+                        ))
+                    }
                 };
                 let configuration = match o.remove("configuration") {
                     None => None,
                     Some(Value::Object(c)) => Some(c),
-                    Some(_) => return Err(D::Error::custom(format!("the configuration of {name} must be an object"))),
+                    Some(_) => {
+                        return Err(D::Error::custom(format!(
+                            "the configuration of {name} must be an object"
+                        )))
+                    }
                 };
                 let must_understand = match o.remove("must_understand") {
                     None => None,
@@ -74,11 +92,19 @@ impl<'de> Deserialize<'de> for CodecMetadata {
                     Some(_) => return Err(D::Error::custom("must_understand must be a boolean")),
                 };
                 if let Some(k) = o.keys().next() {
-                    return Err(D::Error::custom(format!("unexpected field {k:?} in {name}")));
+                    return Err(D::Error::custom(format!(
+                        "unexpected field {k:?} in {name}"
+                    )));
                 }
-                Ok(CodecMetadata { name, configuration, must_understand })
+                Ok(CodecMetadata {
+                    name,
+                    configuration,
+                    must_understand,
+                })
             }
-            _ => Err(D::Error::custom("expected a name or a {name, configuration} object")),
+            _ => Err(D::Error::custom(
+                "expected a name or a {name, configuration} object",
+            )),
         }
     }
 }

@@ -53,19 +53,34 @@ impl ChunkKeyEncodingMetadata {
     }
 
     fn from_json(v: &Value) -> Result<Self, MetadataError> {
-        let m: CodecMetadata = serde_json::from_value(v.clone()).map_err(|e| field("chunk_key_encoding", e))?;
+        let m: CodecMetadata =
+            serde_json::from_value(v.clone()).map_err(|e| field("chunk_key_encoding", e))?;
         let sep = match m.get("separator") {
             None => None,
             Some(Value::String(s)) if s == "/" || s == "." => s.chars().next(),
-            Some(other) => return Err(field("chunk_key_encoding", format!("separator must be \"/\" or \".\", not {other}"))),
+            Some(other) => {
+                return Err(field(
+                    "chunk_key_encoding",
+                    format!("separator must be \"/\" or \".\", not {other}"),
+                ))
+            }
         };
         if let Some(k) = m.keys().find(|k| *k != "separator") {
-            return Err(field("chunk_key_encoding", format!("unknown configuration key {k:?}")));
+            return Err(field(
+                "chunk_key_encoding",
+                format!("unknown configuration key {k:?}"),
+            ));
         }
         match m.name.as_str() {
-            "default" => Ok(ChunkKeyEncodingMetadata::Default { separator: sep.unwrap_or('/') }),
-            "v2" => Ok(ChunkKeyEncodingMetadata::V2 { separator: sep.unwrap_or('.') }),
-            other => Err(MetadataError::UnsupportedExtension { name: format!("chunk_key_encoding {other}") }),
+            "default" => Ok(ChunkKeyEncodingMetadata::Default {
+                separator: sep.unwrap_or('/'),
+            }),
+            "v2" => Ok(ChunkKeyEncodingMetadata::V2 {
+                separator: sep.unwrap_or('.'),
+            }),
+            other => Err(MetadataError::UnsupportedExtension {
+                name: format!("chunk_key_encoding {other}"),
+            }),
         }
     }
 }
@@ -117,23 +132,40 @@ pub enum NodeMetadata {
 }
 
 fn field(name: &str, message: impl std::fmt::Display) -> MetadataError {
-    MetadataError::InvalidField { field: name.to_string(), message: message.to_string() }
+    MetadataError::InvalidField {
+        field: name.to_string(),
+        message: message.to_string(),
+    }
 }
 
 fn u64_list(v: Option<&Value>, name: &str) -> Result<Vec<u64>, MetadataError> {
-    let a = v.and_then(|v| v.as_array()).ok_or_else(|| field(name, "expected a list of non-negative integers"))?;
-    a.iter().map(|x| x.as_u64().ok_or_else(|| field(name, format!("{x} is not a non-negative integer")))).collect()
+    let a = v
+        .and_then(|v| v.as_array())
+        .ok_or_else(|| field(name, "expected a list of non-negative integers"))?;
+    a.iter()
+        .map(|x| {
+            x.as_u64()
+                .ok_or_else(|| field(name, format!("{x} is not a non-negative integer")))
+        })
+        .collect()
 }
 
 /// Split off unknown top-level fields: those that need not be understood are
 /// kept; any other is an error.
-fn extra_fields(obj: &Map<String, Value>, known: &[&str]) -> Result<Map<String, Value>, MetadataError> {
+fn extra_fields(
+    obj: &Map<String, Value>,
+    known: &[&str],
+) -> Result<Map<String, Value>, MetadataError> {
     let mut extra = Map::new();
     for (k, v) in obj {
         if known.contains(&k.as_str()) {
             continue;
         }
-        let optional = v.as_object().and_then(|o| o.get("must_understand")).and_then(|m| m.as_bool()) == Some(false);
+        let optional = v
+            .as_object()
+            .and_then(|o| o.get("must_understand"))
+            .and_then(|m| m.as_bool())
+            == Some(false);
         if !optional {
             return Err(MetadataError::UnsupportedExtension { name: k.clone() });
         }
@@ -145,13 +177,16 @@ fn extra_fields(obj: &Map<String, Value>, known: &[&str]) -> Result<Map<String, 
 impl NodeMetadata {
     /// Parse `zarr.json` bytes.
     pub fn from_json_bytes(bytes: &[u8]) -> Result<Self, MetadataError> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| MetadataError::Json(e.to_string()))?;
+        let v: Value =
+            serde_json::from_slice(bytes).map_err(|e| MetadataError::Json(e.to_string()))?;
         Self::from_json(&v)
     }
 
     /// Parse a `zarr.json` document.
     pub fn from_json(v: &Value) -> Result<Self, MetadataError> {
-        let obj = v.as_object().ok_or_else(|| MetadataError::Json("zarr.json must be a JSON object".into()))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| MetadataError::Json("zarr.json must be a JSON object".into()))?;
         match obj.get("zarr_format") {
             Some(f) if f.as_u64() == Some(3) => {}
             Some(f) => return Err(MetadataError::UnsupportedFormat(f.to_string())),
@@ -160,7 +195,10 @@ impl NodeMetadata {
         match obj.get("node_type").and_then(|n| n.as_str()) {
             Some("array") => ArrayMetadata::from_object(obj).map(NodeMetadata::Array),
             Some("group") => GroupMetadata::from_object(obj).map(NodeMetadata::Group),
-            Some(other) => Err(field("node_type", format!("must be \"array\" or \"group\", not {other:?}"))),
+            Some(other) => Err(field(
+                "node_type",
+                format!("must be \"array\" or \"group\", not {other:?}"),
+            )),
             None => Err(field("node_type", "missing")),
         }
     }
@@ -181,9 +219,24 @@ impl GroupMetadata {
             Some(Value::Object(a)) => a.clone(),
             Some(_) => return Err(field("attributes", "must be an object")),
         };
-        let consolidated_metadata = obj.get("consolidated_metadata").filter(|v| !v.is_null()).cloned();
-        let extra_fields = extra_fields(obj, &["zarr_format", "node_type", "attributes", "consolidated_metadata"])?;
-        Ok(GroupMetadata { attributes, consolidated_metadata, extra_fields })
+        let consolidated_metadata = obj
+            .get("consolidated_metadata")
+            .filter(|v| !v.is_null())
+            .cloned();
+        let extra_fields = extra_fields(
+            obj,
+            &[
+                "zarr_format",
+                "node_type",
+                "attributes",
+                "consolidated_metadata",
+            ],
+        )?;
+        Ok(GroupMetadata {
+            attributes,
+            consolidated_metadata,
+            extra_fields,
+        })
     }
 
     /// The `zarr.json` document, as zarr-python writes it.
@@ -210,31 +263,67 @@ impl ArrayMetadata {
             Some(Value::String(s)) => DataType::from_name(s).map_err(|e| field("data_type", e))?,
             Some(Value::Object(o)) => {
                 let name = o.get("name").and_then(|n| n.as_str()).unwrap_or("?");
-                return Err(MetadataError::UnsupportedExtension { name: format!("data_type {name}") });
+                return Err(MetadataError::UnsupportedExtension {
+                    name: format!("data_type {name}"),
+                });
             }
-            Some(other) => return Err(field("data_type", format!("expected a name, found {other}"))),
+            Some(other) => {
+                return Err(field(
+                    "data_type",
+                    format!("expected a name, found {other}"),
+                ))
+            }
             None => return Err(field("data_type", "missing")),
         };
-        let grid: CodecMetadata = serde_json::from_value(obj.get("chunk_grid").cloned().ok_or_else(|| field("chunk_grid", "missing"))?)
-            .map_err(|e| field("chunk_grid", e))?;
+        let grid: CodecMetadata = serde_json::from_value(
+            obj.get("chunk_grid")
+                .cloned()
+                .ok_or_else(|| field("chunk_grid", "missing"))?,
+        )
+        .map_err(|e| field("chunk_grid", e))?;
         if grid.name != "regular" {
-            return Err(MetadataError::UnsupportedExtension { name: format!("chunk_grid {}", grid.name) });
+            return Err(MetadataError::UnsupportedExtension {
+                name: format!("chunk_grid {}", grid.name),
+            });
         }
-        let chunk_shape = u64_list(grid.get("chunk_shape"), "chunk_grid.configuration.chunk_shape")?;
+        let chunk_shape = u64_list(
+            grid.get("chunk_shape"),
+            "chunk_grid.configuration.chunk_shape",
+        )?;
         if chunk_shape.len() != shape.len() {
-            return Err(field("chunk_grid", format!("chunk shape {chunk_shape:?} has {} dimensions but the shape {shape:?} has {}", chunk_shape.len(), shape.len())));
+            return Err(field(
+                "chunk_grid",
+                format!(
+                    "chunk shape {chunk_shape:?} has {} dimensions but the shape {shape:?} has {}",
+                    chunk_shape.len(),
+                    shape.len()
+                ),
+            ));
         }
         if chunk_shape.contains(&0) {
             return Err(field("chunk_grid", "chunk sizes must be at least 1"));
         }
-        let chunk_key_encoding = ChunkKeyEncodingMetadata::from_json(obj.get("chunk_key_encoding").ok_or_else(|| field("chunk_key_encoding", "missing"))?)?;
+        let chunk_key_encoding = ChunkKeyEncodingMetadata::from_json(
+            obj.get("chunk_key_encoding")
+                .ok_or_else(|| field("chunk_key_encoding", "missing"))?,
+        )?;
         let fill_value = data_type
-            .fill_value_from_json(obj.get("fill_value").ok_or_else(|| field("fill_value", "missing"))?)
+            .fill_value_from_json(
+                obj.get("fill_value")
+                    .ok_or_else(|| field("fill_value", "missing"))?,
+            )
             .map_err(|e| field("fill_value", e))?;
-        let codecs: Vec<CodecMetadata> = serde_json::from_value(obj.get("codecs").cloned().ok_or_else(|| field("codecs", "missing"))?)
-            .map_err(|e| field("codecs", e))?;
+        let codecs: Vec<CodecMetadata> = serde_json::from_value(
+            obj.get("codecs")
+                .cloned()
+                .ok_or_else(|| field("codecs", "missing"))?,
+        )
+        .map_err(|e| field("codecs", e))?;
         if codecs.is_empty() {
-            return Err(field("codecs", "at least one codec (the array-to-bytes codec) is required"));
+            return Err(field(
+                "codecs",
+                "at least one codec (the array-to-bytes codec) is required",
+            ));
         }
         let attributes = match obj.get("attributes") {
             None => Map::new(),
@@ -245,7 +334,10 @@ impl ArrayMetadata {
             None | Some(Value::Null) => None,
             Some(Value::Array(names)) => {
                 if names.len() != shape.len() {
-                    return Err(field("dimension_names", format!("{} names for {} dimensions", names.len(), shape.len())));
+                    return Err(field(
+                        "dimension_names",
+                        format!("{} names for {} dimensions", names.len(), shape.len()),
+                    ));
                 }
                 Some(
                     names
@@ -253,7 +345,10 @@ impl ArrayMetadata {
                         .map(|n| match n {
                             Value::Null => Ok(None),
                             Value::String(s) => Ok(Some(s.clone())),
-                            other => Err(field("dimension_names", format!("{other} is not a string or null"))),
+                            other => Err(field(
+                                "dimension_names",
+                                format!("{other} is not a string or null"),
+                            )),
                         })
                         .collect::<Result<_, _>>()?,
                 )
@@ -262,14 +357,33 @@ impl ArrayMetadata {
         };
         let storage_transformers: Vec<CodecMetadata> = match obj.get("storage_transformers") {
             None => Vec::new(),
-            Some(v) => serde_json::from_value(v.clone()).map_err(|e| field("storage_transformers", e))?,
+            Some(v) => {
+                serde_json::from_value(v.clone()).map_err(|e| field("storage_transformers", e))?
+            }
         };
-        if let Some(t) = storage_transformers.iter().find(|t| t.must_understand != Some(false)) {
-            return Err(MetadataError::UnsupportedExtension { name: format!("storage transformer {}", t.name) });
+        if let Some(t) = storage_transformers
+            .iter()
+            .find(|t| t.must_understand != Some(false))
+        {
+            return Err(MetadataError::UnsupportedExtension {
+                name: format!("storage transformer {}", t.name),
+            });
         }
         let extra_fields = extra_fields(
             obj,
-            &["zarr_format", "node_type", "shape", "data_type", "chunk_grid", "chunk_key_encoding", "fill_value", "codecs", "attributes", "dimension_names", "storage_transformers"],
+            &[
+                "zarr_format",
+                "node_type",
+                "shape",
+                "data_type",
+                "chunk_grid",
+                "chunk_key_encoding",
+                "fill_value",
+                "codecs",
+                "attributes",
+                "dimension_names",
+                "storage_transformers",
+            ],
         )?;
         Ok(ArrayMetadata {
             shape,
@@ -295,17 +409,32 @@ impl ArrayMetadata {
         let mut o = Map::new();
         o.insert("shape".into(), json!(self.shape));
         o.insert("data_type".into(), json!(self.data_type.name()));
-        o.insert("chunk_grid".into(), json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape()}}));
-        o.insert("chunk_key_encoding".into(), self.chunk_key_encoding.to_json());
-        o.insert("fill_value".into(), self.data_type.fill_value_to_json(&self.fill_value));
-        o.insert("codecs".into(), serde_json::to_value(&self.codecs).unwrap_or(Value::Null));
+        o.insert(
+            "chunk_grid".into(),
+            json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape()}}),
+        );
+        o.insert(
+            "chunk_key_encoding".into(),
+            self.chunk_key_encoding.to_json(),
+        );
+        o.insert(
+            "fill_value".into(),
+            self.data_type.fill_value_to_json(&self.fill_value),
+        );
+        o.insert(
+            "codecs".into(),
+            serde_json::to_value(&self.codecs).unwrap_or(Value::Null),
+        );
         o.insert("attributes".into(), Value::Object(self.attributes.clone()));
         if let Some(d) = &self.dimension_names {
             o.insert("dimension_names".into(), json!(d));
         }
         o.insert("zarr_format".into(), json!(3));
         o.insert("node_type".into(), json!("array"));
-        o.insert("storage_transformers".into(), serde_json::to_value(&self.storage_transformers).unwrap_or(Value::Null));
+        o.insert(
+            "storage_transformers".into(),
+            serde_json::to_value(&self.storage_transformers).unwrap_or(Value::Null),
+        );
         for (k, v) in &self.extra_fields {
             o.insert(k.clone(), v.clone());
         }
@@ -341,12 +470,21 @@ mod tests {
         let m = NodeMetadata::from_json(&v).unwrap();
         assert_eq!(m.to_json()["my_ext"]["x"], 1);
         v["other_ext"] = json!({"x": 1});
-        assert!(matches!(NodeMetadata::from_json(&v), Err(MetadataError::UnsupportedExtension { .. })));
+        assert!(matches!(
+            NodeMetadata::from_json(&v),
+            Err(MetadataError::UnsupportedExtension { .. })
+        ));
     }
 
     #[test]
     fn bad_fields() {
-        for (k, bad) in [("shape", json!([-1])), ("data_type", json!("int128")), ("fill_value", json!("x")), ("codecs", json!([])), ("chunk_grid", json!({"name": "rectilinear"}))] {
+        for (k, bad) in [
+            ("shape", json!([-1])),
+            ("data_type", json!("int128")),
+            ("fill_value", json!("x")),
+            ("codecs", json!([])),
+            ("chunk_grid", json!({"name": "rectilinear"})),
+        ] {
             let mut v: Value = serde_json::from_str(PY).unwrap();
             v[k] = bad;
             assert!(NodeMetadata::from_json(&v).is_err(), "{k}");

@@ -13,17 +13,27 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The asynchronous twin of [`Store`]: the same contract, every call a future.
 pub trait AsyncStore: Send + Sync + std::fmt::Debug {
     /// See [`Store::get`].
-    fn get<'a>(&'a self, key: &'a str, prototype: &'a BufferPrototype, range: Option<ByteRequest>) -> BoxFuture<'a, Result<Option<Buffer>, StoreError>>;
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        prototype: &'a BufferPrototype,
+        range: Option<ByteRequest>,
+    ) -> BoxFuture<'a, Result<Option<Buffer>, StoreError>>;
     /// See [`Store::set`].
     fn set<'a>(&'a self, key: &'a str, value: Buffer) -> BoxFuture<'a, Result<(), StoreError>>;
     /// See [`Store::set_if_not_exists`].
-    fn set_if_not_exists<'a>(&'a self, key: &'a str, value: Buffer) -> BoxFuture<'a, Result<bool, StoreError>>;
+    fn set_if_not_exists<'a>(
+        &'a self,
+        key: &'a str,
+        value: Buffer,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// See [`Store::delete`].
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     /// See [`Store::delete_dir`].
     fn delete_dir<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     /// See [`Store::list_prefix`].
-    fn list_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>>;
+    fn list_prefix<'a>(&'a self, prefix: &'a str)
+        -> BoxFuture<'a, Result<Vec<String>, StoreError>>;
     /// See [`Store::list_dir`].
     fn list_dir<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>>;
     /// See [`Store::exists`].
@@ -67,13 +77,19 @@ impl SyncToAsync {
         &self.inner
     }
 
-    fn run<'a, T: Send + 'static>(&'a self, f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static) -> BoxFuture<'a, Result<T, StoreError>> {
+    fn run<'a, T: Send + 'static>(
+        &'a self,
+        f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> BoxFuture<'a, Result<T, StoreError>> {
         let store = Arc::clone(&self.inner);
         Box::pin(async move {
             if tokio::runtime::Handle::try_current().is_ok() {
                 match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
                     Ok(r) => r,
-                    Err(e) => Err(StoreError::Other { key: String::new(), message: format!("store task failed: {e}") }),
+                    Err(e) => Err(StoreError::Other {
+                        key: String::new(),
+                        message: format!("store task failed: {e}"),
+                    }),
                 }
             } else {
                 f(store.as_ref())
@@ -83,7 +99,12 @@ impl SyncToAsync {
 }
 
 impl AsyncStore for SyncToAsync {
-    fn get<'a>(&'a self, key: &'a str, prototype: &'a BufferPrototype, range: Option<ByteRequest>) -> BoxFuture<'a, Result<Option<Buffer>, StoreError>> {
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+        prototype: &'a BufferPrototype,
+        range: Option<ByteRequest>,
+    ) -> BoxFuture<'a, Result<Option<Buffer>, StoreError>> {
         let (k, p) = (key.to_string(), prototype.clone());
         self.run(move |s| s.get(&k, &p, range))
     }
@@ -91,7 +112,11 @@ impl AsyncStore for SyncToAsync {
         let k = key.to_string();
         self.run(move |s| s.set(&k, value))
     }
-    fn set_if_not_exists<'a>(&'a self, key: &'a str, value: Buffer) -> BoxFuture<'a, Result<bool, StoreError>> {
+    fn set_if_not_exists<'a>(
+        &'a self,
+        key: &'a str,
+        value: Buffer,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
         let k = key.to_string();
         self.run(move |s| s.set_if_not_exists(&k, value))
     }
@@ -103,7 +128,10 @@ impl AsyncStore for SyncToAsync {
         let k = prefix.to_string();
         self.run(move |s| s.delete_dir(&k))
     }
-    fn list_prefix<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+    fn list_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
         let k = prefix.to_string();
         self.run(move |s| s.list_prefix(&k))
     }

@@ -15,12 +15,20 @@ pub struct LocalStore {
 impl LocalStore {
     /// Open (and create, when writable) a folder store.
     pub fn new(root: impl Into<PathBuf>, read_only: bool) -> Result<Self, StoreError> {
-        Ok(LocalStore { root: root.into(), read_only })
+        Ok(LocalStore {
+            root: root.into(),
+            read_only,
+        })
     }
 }
 
 impl Store for LocalStore {
-    fn get(&self, _key: &str, _prototype: &BufferPrototype, _range: Option<ByteRequest>) -> Result<Option<Buffer>, StoreError> {
+    fn get(
+        &self,
+        _key: &str,
+        _prototype: &BufferPrototype,
+        _range: Option<ByteRequest>,
+    ) -> Result<Option<Buffer>, StoreError> {
         todo!()
     }
     fn set(&self, _key: &str, _value: Buffer) -> Result<(), StoreError> {

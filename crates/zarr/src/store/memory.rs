@@ -21,23 +21,37 @@ impl MemoryStore {
 
     /// A store over existing contents; `read_only` refuses writes.
     pub fn from_map(map: BTreeMap<String, Buffer>, read_only: bool) -> Self {
-        MemoryStore { map: RwLock::new(map), read_only }
+        MemoryStore {
+            map: RwLock::new(map),
+            read_only,
+        }
     }
 
     fn check_writable(&self, operation: &'static str, key: &str) -> Result<(), StoreError> {
         if self.read_only {
-            return Err(StoreError::ReadOnly { operation, key: key.to_string() });
+            return Err(StoreError::ReadOnly {
+                operation,
+                key: key.to_string(),
+            });
         }
         validate_key(key)
     }
 
     fn poisoned(key: &str) -> StoreError {
-        StoreError::Other { key: key.to_string(), message: "memory store lock poisoned".into() }
+        StoreError::Other {
+            key: key.to_string(),
+            message: "memory store lock poisoned".into(),
+        }
     }
 }
 
 impl Store for MemoryStore {
-    fn get(&self, key: &str, prototype: &BufferPrototype, range: Option<ByteRequest>) -> Result<Option<Buffer>, StoreError> {
+    fn get(
+        &self,
+        key: &str,
+        prototype: &BufferPrototype,
+        range: Option<ByteRequest>,
+    ) -> Result<Option<Buffer>, StoreError> {
         validate_key(key)?;
         let map = self.map.read().map_err(|_| Self::poisoned(key))?;
         Ok(map.get(key).map(|v| {
@@ -54,7 +68,10 @@ impl Store for MemoryStore {
 
     fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
         self.check_writable("set", key)?;
-        self.map.write().map_err(|_| Self::poisoned(key))?.insert(key.to_string(), value);
+        self.map
+            .write()
+            .map_err(|_| Self::poisoned(key))?
+            .insert(key.to_string(), value);
         Ok(())
     }
 
@@ -70,17 +87,28 @@ impl Store for MemoryStore {
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.check_writable("delete", key)?;
-        self.map.write().map_err(|_| Self::poisoned(key))?.remove(key);
+        self.map
+            .write()
+            .map_err(|_| Self::poisoned(key))?
+            .remove(key);
         Ok(())
     }
 
     fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let map = self.map.read().map_err(|_| Self::poisoned(prefix))?;
-        Ok(map.range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
+        Ok(map
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect())
     }
 
     fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let p = if prefix.is_empty() || prefix.ends_with('/') { prefix.to_string() } else { format!("{prefix}/") };
+        let p = if prefix.is_empty() || prefix.ends_with('/') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/")
+        };
         let mut out: Vec<String> = Vec::new();
         for k in self.list_prefix(&p)? {
             let rest = &k[p.len()..];
@@ -95,14 +123,21 @@ impl Store for MemoryStore {
 
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
         validate_key(key)?;
-        Ok(self.map.read().map_err(|_| Self::poisoned(key))?.contains_key(key))
+        Ok(self
+            .map
+            .read()
+            .map_err(|_| Self::poisoned(key))?
+            .contains_key(key))
     }
 
     fn getsize(&self, key: &str) -> Result<u64, StoreError> {
         validate_key(key)?;
         match self.map.read().map_err(|_| Self::poisoned(key))?.get(key) {
             Some(v) => Ok(v.len() as u64),
-            None => Err(StoreError::Other { key: key.to_string(), message: "key not found".into() }),
+            None => Err(StoreError::Other {
+                key: key.to_string(),
+                message: "key not found".into(),
+            }),
         }
     }
 

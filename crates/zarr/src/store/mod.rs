@@ -108,7 +108,12 @@ pub enum StoreError {
 /// segments (except the empty key for the root), no `.` or `..` segments, no
 /// backslashes or NUL bytes.
 pub fn validate_key(key: &str) -> Result<(), StoreError> {
-    let bad = |reason: &str| Err(StoreError::InvalidKey { key: key.to_string(), reason: reason.to_string() });
+    let bad = |reason: &str| {
+        Err(StoreError::InvalidKey {
+            key: key.to_string(),
+            reason: reason.to_string(),
+        })
+    };
     if key.is_empty() {
         return Ok(());
     }
@@ -137,7 +142,12 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
 /// Implementations must be safe to call from many threads at once.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Read a value, or part of it. `Ok(None)` when the key does not exist.
-    fn get(&self, key: &str, prototype: &BufferPrototype, range: Option<ByteRequest>) -> Result<Option<Buffer>, StoreError>;
+    fn get(
+        &self,
+        key: &str,
+        prototype: &BufferPrototype,
+        range: Option<ByteRequest>,
+    ) -> Result<Option<Buffer>, StoreError>;
 
     /// Store a value, replacing any existing one.
     fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError>;
@@ -159,20 +169,36 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn read_only(&self) -> bool;
 
     /// Read many values or parts of values; one result per request, in order.
-    fn get_partial_values(&self, prototype: &BufferPrototype, requests: &[(String, Option<ByteRequest>)]) -> Result<Vec<Option<Buffer>>, StoreError> {
-        requests.iter().map(|(k, r)| self.get(k, prototype, *r)).collect()
+    fn get_partial_values(
+        &self,
+        prototype: &BufferPrototype,
+        requests: &[(String, Option<ByteRequest>)],
+    ) -> Result<Vec<Option<Buffer>>, StoreError> {
+        requests
+            .iter()
+            .map(|(k, r)| self.get(k, prototype, *r))
+            .collect()
     }
 
     /// True when `key` exists.
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self.get(key, &BufferPrototype::default(), Some(ByteRequest::Range { start: 0, end: 0 }))?.is_some())
+        Ok(self
+            .get(
+                key,
+                &BufferPrototype::default(),
+                Some(ByteRequest::Range { start: 0, end: 0 }),
+            )?
+            .is_some())
     }
 
     /// The size in bytes of a value; an error when it does not exist.
     fn getsize(&self, key: &str) -> Result<u64, StoreError> {
         match self.get(key, &BufferPrototype::default(), None)? {
             Some(b) => Ok(b.len() as u64),
-            None => Err(StoreError::Other { key: key.to_string(), message: "key not found".into() }),
+            None => Err(StoreError::Other {
+                key: key.to_string(),
+                message: "key not found".into(),
+            }),
         }
     }
 
@@ -192,7 +218,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Delete every key under the directory `prefix` (`prefix/...`).
     fn delete_dir(&self, prefix: &str) -> Result<(), StoreError> {
-        let p = if prefix.is_empty() || prefix.ends_with('/') { prefix.to_string() } else { format!("{prefix}/") };
+        let p = if prefix.is_empty() || prefix.ends_with('/') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/")
+        };
         for k in self.list_prefix(&p)? {
             self.delete(&k)?;
         }
@@ -201,7 +231,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// True when the directory `prefix` holds no keys.
     fn is_empty(&self, prefix: &str) -> Result<bool, StoreError> {
-        let p = if prefix.is_empty() || prefix.ends_with('/') { prefix.to_string() } else { format!("{prefix}/") };
+        let p = if prefix.is_empty() || prefix.ends_with('/') {
+            prefix.to_string()
+        } else {
+            format!("{prefix}/")
+        };
         Ok(self.list_prefix(&p)?.is_empty())
     }
 

@@ -17,20 +17,37 @@ impl ReadOnlyStore {
 }
 
 impl Store for ReadOnlyStore {
-    fn get(&self, key: &str, prototype: &BufferPrototype, range: Option<ByteRequest>) -> Result<Option<Buffer>, StoreError> {
+    fn get(
+        &self,
+        key: &str,
+        prototype: &BufferPrototype,
+        range: Option<ByteRequest>,
+    ) -> Result<Option<Buffer>, StoreError> {
         self.inner.get(key, prototype, range)
     }
     fn set(&self, key: &str, _value: Buffer) -> Result<(), StoreError> {
-        Err(StoreError::ReadOnly { operation: "set", key: key.to_string() })
+        Err(StoreError::ReadOnly {
+            operation: "set",
+            key: key.to_string(),
+        })
     }
     fn set_if_not_exists(&self, key: &str, _value: Buffer) -> Result<bool, StoreError> {
-        Err(StoreError::ReadOnly { operation: "set", key: key.to_string() })
+        Err(StoreError::ReadOnly {
+            operation: "set",
+            key: key.to_string(),
+        })
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
-        Err(StoreError::ReadOnly { operation: "delete", key: key.to_string() })
+        Err(StoreError::ReadOnly {
+            operation: "delete",
+            key: key.to_string(),
+        })
     }
     fn delete_dir(&self, prefix: &str) -> Result<(), StoreError> {
-        Err(StoreError::ReadOnly { operation: "delete", key: prefix.to_string() })
+        Err(StoreError::ReadOnly {
+            operation: "delete",
+            key: prefix.to_string(),
+        })
     }
     fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         self.inner.list_prefix(prefix)
@@ -44,7 +61,11 @@ impl Store for ReadOnlyStore {
     fn getsize(&self, key: &str) -> Result<u64, StoreError> {
         self.inner.getsize(key)
     }
-    fn get_partial_values(&self, prototype: &BufferPrototype, requests: &[(String, Option<ByteRequest>)]) -> Result<Vec<Option<Buffer>>, StoreError> {
+    fn get_partial_values(
+        &self,
+        prototype: &BufferPrototype,
+        requests: &[(String, Option<ByteRequest>)],
+    ) -> Result<Vec<Option<Buffer>>, StoreError> {
         self.inner.get_partial_values(prototype, requests)
     }
     fn read_only(&self) -> bool {

@@ -1,0 +1,458 @@
+//! [`AsyncArray`]: the async front end over the same engine as [`Array`].
+//! Chunk fetches run concurrently (bounded); decoding and encoding run in
+//! parallel on rayon inside tokio's blocking pool, so the reactor never stalls.
+
+use super::builder::ArrayBuilder;
+use super::engine::{ChunkWrite, Engine, OutPtr};
+use super::error::{ArrayError, Result};
+use super::{node_key, normalize_path, parse_array_metadata, Array, ArrayConfig};
+use crate::buffer::Buffer;
+use crate::chunk::{ChunkProjection, Selection};
+use crate::codec::{ChunkSpec, CodecChain, VarBytes};
+use crate::dtype::{DataType, Element};
+use crate::metadata::{ArrayMetadata, GroupMetadata, NodeMetadata};
+use crate::store::AsyncStore;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// How many chunk requests are in flight at once by default.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+
+/// Run CPU-bound work off the async reactor: on tokio's blocking pool inside
+/// a runtime, inline otherwise.
+async fn run_cpu<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| ArrayError::Task(e.to_string()))?
+    } else {
+        f()
+    }
+}
+
+/// A Zarr V3 array over an [`AsyncStore`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use zarr::array::{ArrayBuilder, AsyncArray};
+/// use zarr::chunk::Selection;
+/// use zarr::dtype::DataType;
+/// use zarr::store::{MemoryStore, SyncToAsync};
+/// let rt = tokio::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let store = Arc::new(SyncToAsync::new(Arc::new(MemoryStore::new())));
+///     let b = ArrayBuilder::new(vec![10], DataType::UInt8).chunks(vec![4]);
+///     let a = AsyncArray::create(&b, store.clone(), "x").await.unwrap();
+///     a.write_slice(&Selection::all(), (0..10u8).collect()).await.unwrap();
+///     let a = AsyncArray::open(store, "x").await.unwrap();
+///     assert_eq!(a.read_vec::<u8>(&"2:5".parse().unwrap()).await.unwrap(), vec![2, 3, 4]);
+/// });
+/// ```
+#[derive(Clone, Debug)]
+pub struct AsyncArray {
+    store: Arc<dyn AsyncStore>,
+    path: String,
+    metadata: ArrayMetadata,
+    config: ArrayConfig,
+    engine: Engine,
+    concurrency: usize,
+}
+
+impl AsyncArray {
+    /// Open the array at `path`.
+    pub async fn open(store: Arc<dyn AsyncStore>, path: &str) -> Result<Self> {
+        Self::open_with_config(store, path, ArrayConfig::default()).await
+    }
+
+    /// Open the array at `path` with runtime settings.
+    pub async fn open_with_config(
+        store: Arc<dyn AsyncStore>,
+        path: &str,
+        config: ArrayConfig,
+    ) -> Result<Self> {
+        let path = normalize_path(path)?;
+        let key = node_key(&path);
+        let bytes = store
+            .get(&key, &config.prototype, None)
+            .await?
+            .ok_or_else(|| ArrayError::NotFound {
+                path: path.clone(),
+                key: key.clone(),
+            })?;
+        let metadata = parse_array_metadata(&bytes, &path, &key)?;
+        Self::from_metadata(store, &path, metadata, config)
+    }
+
+    /// Create an array as `builder` describes (see [`ArrayBuilder::create`]).
+    pub async fn create(
+        builder: &ArrayBuilder,
+        store: Arc<dyn AsyncStore>,
+        path: &str,
+    ) -> Result<Self> {
+        let path = normalize_path(path)?;
+        let metadata = builder.build_metadata()?;
+        let key = node_key(&path);
+        if store.exists(&key).await? {
+            if !builder.is_overwrite() {
+                return Err(ArrayError::AlreadyExists { path });
+            }
+            if path.is_empty() {
+                for k in store.list_prefix("").await? {
+                    store.delete(&k).await?;
+                }
+            } else {
+                store.delete_dir(&path).await?;
+                store.delete(&key).await?;
+            }
+        }
+        let parts: Vec<&str> = if path.is_empty() {
+            Vec::new()
+        } else {
+            path.split('/').collect()
+        };
+        for i in 0..parts.len() {
+            let parent = parts[..i].join("/");
+            let pkey = node_key(&parent);
+            match store.get(&pkey, &Default::default(), None).await? {
+                None => {
+                    let g = NodeMetadata::Group(GroupMetadata::default());
+                    store
+                        .set(
+                            &pkey,
+                            serde_json::to_vec_pretty(&g.to_json())
+                                .unwrap_or_default()
+                                .into(),
+                        )
+                        .await?;
+                }
+                Some(b) => {
+                    if let Ok(NodeMetadata::Array(_)) = NodeMetadata::from_json_bytes(&b) {
+                        return Err(ArrayError::InvalidArgument(format!(
+                            "cannot create {path:?}: its parent {parent:?} is an array"
+                        )));
+                    }
+                }
+            }
+        }
+        store.set(&key, metadata.to_json_bytes().into()).await?;
+        Self::from_metadata(store, &path, metadata, builder.config().clone())
+    }
+
+    /// An array over already-parsed metadata.
+    pub fn from_metadata(
+        store: Arc<dyn AsyncStore>,
+        path: &str,
+        metadata: ArrayMetadata,
+        config: ArrayConfig,
+    ) -> Result<Self> {
+        let path = normalize_path(path)?;
+        let spec = ChunkSpec {
+            shape: metadata.chunk_shape().to_vec(),
+            data_type: metadata.data_type,
+            fill_value: metadata.fill_value.clone(),
+        };
+        let chain = CodecChain::from_metadata(&metadata.codecs, &spec).map_err(|source| {
+            ArrayError::Codecs {
+                key: node_key(&path),
+                source,
+            }
+        })?;
+        let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
+        Ok(AsyncArray {
+            store,
+            path,
+            metadata,
+            config,
+            engine,
+            concurrency: DEFAULT_CONCURRENCY,
+        })
+    }
+
+    /// Set how many chunk requests may be in flight at once.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The metadata.
+    pub fn metadata(&self) -> &ArrayMetadata {
+        &self.metadata
+    }
+    /// The shape.
+    pub fn shape(&self) -> &[u64] {
+        &self.metadata.shape
+    }
+    /// The data type.
+    pub fn data_type(&self) -> DataType {
+        self.metadata.data_type
+    }
+    /// The path in the store.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn check_type<T: Element>(&self) -> Result<()> {
+        if T::matches(self.data_type()) {
+            Ok(())
+        } else {
+            Err(ArrayError::DataTypeMismatch {
+                data_type: self.data_type(),
+                requested: std::any::type_name::<T>(),
+            })
+        }
+    }
+
+    /// Fetch a batch of chunks concurrently.
+    async fn fetch(
+        &self,
+        batch: &[ChunkProjection],
+        only_partial: bool,
+    ) -> Result<Vec<(String, Option<Buffer>)>> {
+        stream::iter(batch.iter().map(|p| {
+            let key = self.engine.chunk_key(&p.chunk_coords);
+            let skip = only_partial && self.engine.is_complete(p);
+            async move {
+                let v = if skip {
+                    None
+                } else {
+                    self.store.get(&key, &self.config.prototype, None).await?
+                };
+                Ok::<_, ArrayError>((key, v))
+            }
+        }))
+        .buffered(self.concurrency)
+        .try_collect()
+        .await
+    }
+
+    /// Read a selection as a flat `Vec` in C order.
+    pub async fn read_vec<T: Element + Default>(&self, selection: &Selection) -> Result<Vec<T>> {
+        self.check_type::<T>()?;
+        let r = selection.resolve(self.shape())?;
+        let chunks = r.chunks(self.engine.chunk_shape.as_slice());
+        let n = r.num_elements() as usize;
+        let out_shape = r.shape();
+        if self.data_type().size().is_some() {
+            let mut out: Vec<T> = vec![T::default(); n];
+            for batch in chunks.chunks(self.concurrency) {
+                let fetched = self.fetch(batch, false).await?;
+                let engine = self.engine.clone();
+                let batch = batch.to_vec();
+                let shape = out_shape.clone();
+                out = run_cpu(move || {
+                    let size = std::mem::size_of::<T>();
+                    // SAFETY: T matches a fixed-size data type (a FixedElement type
+                    // without padding); decoders only produce valid values.
+                    let bytes = unsafe {
+                        std::slice::from_raw_parts_mut(
+                            out.as_mut_ptr().cast::<u8>(),
+                            out.len() * size,
+                        )
+                    };
+                    let ptr = OutPtr::new(bytes);
+                    batch
+                        .par_iter()
+                        .zip(fetched.par_iter())
+                        .try_for_each(|(p, (key, enc))| {
+                            engine.decode_fixed_into(p, key, enc.as_deref(), ptr, &shape)
+                        })?;
+                    Ok(out)
+                })
+                .await?;
+            }
+            Ok(out)
+        } else {
+            let mut out = vec![Vec::new(); n];
+            for batch in chunks.chunks(self.concurrency) {
+                let fetched = self.fetch(batch, false).await?;
+                let engine = self.engine.clone();
+                let decoded: Vec<Option<VarBytes>> = run_cpu(move || {
+                    fetched
+                        .par_iter()
+                        .map(|(key, enc)| engine.decode_var(key, enc.as_deref()))
+                        .collect()
+                })
+                .await?;
+                for (p, v) in batch.iter().zip(&decoded) {
+                    self.engine.scatter_var(p, v.as_ref(), &mut out, &out_shape);
+                }
+            }
+            out.into_iter()
+                .map(|b| {
+                    T::from_var_bytes(b).ok_or(ArrayError::DataTypeMismatch {
+                        data_type: self.data_type(),
+                        requested: std::any::type_name::<T>(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    /// Read a selection as an `ndarray`.
+    pub async fn read<T: Element + Default>(&self, selection: &Selection) -> Result<ArrayD<T>> {
+        let v = self.read_vec::<T>(selection).await?;
+        let shape = selection.resolve(self.shape())?.out_shape();
+        ArrayD::from_shape_vec(IxDyn(&shape), v)
+            .map_err(|e| ArrayError::InvalidArgument(e.to_string()))
+    }
+
+    /// Write elements (C order, the selection's element count) to a selection.
+    pub async fn write_slice<T: Element>(&self, selection: &Selection, data: Vec<T>) -> Result<()> {
+        self.check_type::<T>()?;
+        let r = selection.resolve(self.shape())?;
+        if data.len() as u64 != r.num_elements() {
+            return Err(ArrayError::InvalidArgument(format!(
+                "{} elements given but the selection has {}",
+                data.len(),
+                r.num_elements()
+            )));
+        }
+        let chunks = r.chunks(self.engine.chunk_shape.as_slice());
+        let shape = r.shape();
+        let data = Arc::new(data);
+        if self.data_type() == DataType::Bool {
+            let bytes = fixed_bytes(&data);
+            if bytes.iter().any(|&b| b > 1) {
+                return Err(ArrayError::InvalidArgument(
+                    "bool data must be 0 or 1".into(),
+                ));
+            }
+        }
+        let var: Option<Arc<Vec<Vec<u8>>>> = self.data_type().size().is_none().then(|| {
+            Arc::new(
+                data.iter()
+                    .map(|e| e.as_var_bytes().unwrap_or_default().to_vec())
+                    .collect(),
+            )
+        });
+        for batch in chunks.chunks(self.concurrency) {
+            let existing = self.fetch(batch, true).await?;
+            let engine = self.engine.clone();
+            let (batch_owned, shape, data, var) = (
+                batch.to_vec(),
+                shape.clone(),
+                Arc::clone(&data),
+                var.clone(),
+            );
+            let writes: Vec<(String, ChunkWrite)> = run_cpu(move || {
+                batch_owned
+                    .par_iter()
+                    .zip(existing.par_iter())
+                    .map(|(p, (key, enc))| {
+                        let w = match &var {
+                            Some(v) => engine.encode_var(p, key, enc.as_deref(), v, &shape)?,
+                            None => engine.encode_fixed(
+                                p,
+                                key,
+                                enc.as_deref(),
+                                fixed_bytes(&data),
+                                &shape,
+                            )?,
+                        };
+                        Ok((key.clone(), w))
+                    })
+                    .collect()
+            })
+            .await?;
+            stream::iter(writes.into_iter().map(|(key, w)| async move {
+                match w {
+                    ChunkWrite::Set(b) => self.store.set(&key, b.into()).await,
+                    ChunkWrite::Delete => self.store.delete(&key).await,
+                }
+            }))
+            .buffer_unordered(self.concurrency)
+            .try_collect::<Vec<()>>()
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Write an `ndarray` to a selection; its shape must equal the selection's output shape.
+    pub async fn write<T: Element>(&self, selection: &Selection, data: ArrayD<T>) -> Result<()> {
+        let expected = selection.resolve(self.shape())?.out_shape();
+        if data.shape() != expected.as_slice() {
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: data.shape().to_vec(),
+                expected,
+            }
+            .into());
+        }
+        let v: Vec<T> = if data.is_standard_layout() {
+            data.into_raw_vec_and_offset().0
+        } else {
+            data.iter().cloned().collect()
+        };
+        self.write_slice(selection, v).await
+    }
+
+    /// Replace the user attributes.
+    pub async fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
+        self.metadata.attributes = attributes;
+        self.store
+            .set(&node_key(&self.path), self.metadata.to_json_bytes().into())
+            .await?;
+        Ok(())
+    }
+
+    /// Change the shape; chunks wholly outside the new shape are deleted.
+    pub async fn resize(&mut self, new_shape: Vec<u64>) -> Result<()> {
+        if new_shape.len() != self.shape().len() {
+            return Err(ArrayError::InvalidArgument(format!(
+                "cannot resize {} dimensions to {:?}",
+                self.shape().len(),
+                new_shape
+            )));
+        }
+        let old_grid = crate::chunk::grid_shape(self.shape(), &self.engine.chunk_shape);
+        let new_grid = crate::chunk::grid_shape(&new_shape, &self.engine.chunk_shape);
+        let gone: Vec<String> = crate::chunk::grid_indices(&old_grid)
+            .filter(|c| c.iter().zip(&new_grid).any(|(&i, &n)| i >= n))
+            .map(|c| self.engine.chunk_key(&c))
+            .collect();
+        stream::iter(gone.iter().map(|k| self.store.delete(k)))
+            .buffer_unordered(self.concurrency)
+            .try_collect::<Vec<()>>()
+            .await?;
+        self.metadata.shape = new_shape;
+        self.engine = Engine::new(
+            &self.metadata,
+            &self.path,
+            Arc::clone(&self.engine.chain),
+            self.config.write_empty_chunks,
+        );
+        self.store
+            .set(&node_key(&self.path), self.metadata.to_json_bytes().into())
+            .await?;
+        Ok(())
+    }
+}
+
+/// The bytes of fixed-size elements (empty for variable-length ones).
+fn fixed_bytes<T: Element>(data: &[T]) -> &[u8] {
+    if T::data_type().size().is_none() {
+        return &[];
+    }
+    // SAFETY: T is a fixed-size element type (checked above): no padding.
+    unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data)) }
+}
+
+impl From<AsyncArray> for ArrayMetadata {
+    fn from(a: AsyncArray) -> Self {
+        a.metadata
+    }
+}
+
+impl Array {
+    /// The array's metadata and settings as an [`AsyncArray`] over an async store.
+    pub fn to_async(&self, store: Arc<dyn AsyncStore>) -> Result<AsyncArray> {
+        AsyncArray::from_metadata(
+            store,
+            &self.path,
+            self.metadata.clone(),
+            self.config.clone(),
+        )
+    }
+}

@@ -1,0 +1,351 @@
+//! [`ArrayBuilder`]: the parameters of zarr-python's `create_array` that
+//! apply to V3 arrays.
+
+use super::error::{ArrayError, Result};
+use super::{node_key, normalize_path, Array, ArrayConfig};
+use crate::buffer::Order;
+use crate::codec::{ChunkSpec, CodecChain};
+use crate::dtype::{DataType, FillValue};
+use crate::metadata::{
+    ArrayMetadata, ChunkGridMetadata, ChunkKeyEncodingMetadata, CodecMetadata, GroupMetadata,
+    NodeMetadata,
+};
+use crate::store::StoreRef;
+use serde_json::{json, Map, Value};
+
+/// How to choose the chunk shape.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum ChunkShape {
+    /// zarr-python's heuristic (`chunks="auto"`).
+    #[default]
+    Auto,
+    /// An explicit shape.
+    Explicit(Vec<u64>),
+}
+
+/// Which codecs to use at a position of the chain: zarr-python's default, none, or a list.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum CodecChoice {
+    /// The default (zstd level 0 for compressors; bytes or vlen for the serializer; no filters).
+    #[default]
+    Auto,
+    /// These codecs (an empty list means none).
+    Codecs(Vec<CodecMetadata>),
+}
+
+/// Creates a V3 array with the parameters of zarr-python's `create_array`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zarr::array::ArrayBuilder;
+/// use zarr::chunk::Selection;
+/// use zarr::dtype::DataType;
+/// use zarr::store::MemoryStore;
+/// let store = Arc::new(MemoryStore::new());
+/// let a = ArrayBuilder::new(vec![100, 100], DataType::Float32)
+///     .chunks(vec![10, 10])
+///     .fill_value_json(serde_json::json!("NaN"))
+///     .attribute("units", serde_json::json!("m"))
+///     .create(store, "data/temperature")
+///     .unwrap();
+/// assert_eq!(a.chunk_shape(), &[10, 10]);
+/// let v = a.read::<f32>(&"0, 0:3".parse::<Selection>().unwrap()).unwrap();
+/// assert!(v.iter().all(|x| x.is_nan()));
+/// ```
+#[derive(Clone, Debug)]
+pub struct ArrayBuilder {
+    shape: Vec<u64>,
+    data_type: DataType,
+    chunks: ChunkShape,
+    filters: CodecChoice,
+    serializer: CodecChoice,
+    compressors: CodecChoice,
+    fill_value: Option<Value>,
+    attributes: Map<String, Value>,
+    chunk_key_encoding: ChunkKeyEncodingMetadata,
+    dimension_names: Option<Vec<Option<String>>>,
+    overwrite: bool,
+    config: ArrayConfig,
+}
+
+impl ArrayBuilder {
+    /// An array of `shape` and `data_type` with every other parameter at zarr-python's default.
+    pub fn new(shape: Vec<u64>, data_type: DataType) -> Self {
+        ArrayBuilder {
+            shape,
+            data_type,
+            chunks: ChunkShape::Auto,
+            filters: CodecChoice::Auto,
+            serializer: CodecChoice::Auto,
+            compressors: CodecChoice::Auto,
+            fill_value: None,
+            attributes: Map::new(),
+            chunk_key_encoding: ChunkKeyEncodingMetadata::Default { separator: '/' },
+            dimension_names: None,
+            overwrite: false,
+            config: ArrayConfig::default(),
+        }
+    }
+
+    /// Explicit chunk shape.
+    pub fn chunks(mut self, chunks: Vec<u64>) -> Self {
+        self.chunks = ChunkShape::Explicit(chunks);
+        self
+    }
+    /// Chunk shape choice (explicit or auto).
+    pub fn chunk_shape(mut self, chunks: ChunkShape) -> Self {
+        self.chunks = chunks;
+        self
+    }
+    /// Array-to-array codecs (`filters`).
+    pub fn filters(mut self, filters: Vec<CodecMetadata>) -> Self {
+        self.filters = CodecChoice::Codecs(filters);
+        self
+    }
+    /// The array-to-bytes codec (`serializer`).
+    pub fn serializer(mut self, serializer: CodecMetadata) -> Self {
+        self.serializer = CodecChoice::Codecs(vec![serializer]);
+        self
+    }
+    /// Bytes-to-bytes codecs (`compressors`); an empty list stores raw bytes.
+    pub fn compressors(mut self, compressors: Vec<CodecMetadata>) -> Self {
+        self.compressors = CodecChoice::Codecs(compressors);
+        self
+    }
+    /// The fill value as written in `zarr.json` (`0`, `"NaN"`, `[1.0, 0.0]`, `"abc"`...).
+    pub fn fill_value_json(mut self, value: Value) -> Self {
+        self.fill_value = Some(value);
+        self
+    }
+    /// All user attributes.
+    pub fn attributes(mut self, attributes: Map<String, Value>) -> Self {
+        self.attributes = attributes;
+        self
+    }
+    /// One user attribute.
+    pub fn attribute(mut self, key: &str, value: Value) -> Self {
+        self.attributes.insert(key.to_string(), value);
+        self
+    }
+    /// The chunk key encoding (default: `default` with `/`).
+    pub fn chunk_key_encoding(mut self, encoding: ChunkKeyEncodingMetadata) -> Self {
+        self.chunk_key_encoding = encoding;
+        self
+    }
+    /// Names of the dimensions.
+    pub fn dimension_names(mut self, names: Vec<Option<String>>) -> Self {
+        self.dimension_names = Some(names);
+        self
+    }
+    /// Replace any node already at the path.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+    /// Memory order of buffers returned by reads (`config={"order": ...}`).
+    pub fn order(mut self, order: Order) -> Self {
+        self.config.order = order;
+        self
+    }
+    /// Store chunks whose elements all equal the fill value (`config={"write_empty_chunks": ...}`).
+    pub fn write_empty_chunks(mut self, write: bool) -> Self {
+        self.config.write_empty_chunks = write;
+        self
+    }
+
+    /// True when an existing node will be replaced.
+    pub fn is_overwrite(&self) -> bool {
+        self.overwrite
+    }
+    /// The runtime settings the created array gets.
+    pub fn config(&self) -> &ArrayConfig {
+        &self.config
+    }
+    /// Which memory reads of the created array allocate.
+    pub fn prototype(mut self, prototype: crate::buffer::BufferPrototype) -> Self {
+        self.config.prototype = prototype;
+        self
+    }
+
+    /// The metadata this builder would write (codecs resolved as zarr-python resolves them).
+    pub fn build_metadata(&self) -> Result<ArrayMetadata> {
+        let ndim = self.shape.len();
+        let chunk_shape = match &self.chunks {
+            ChunkShape::Auto => {
+                guess_chunks(&self.shape, self.data_type.size().unwrap_or(1) as u64)
+            }
+            ChunkShape::Explicit(c) => c.clone(),
+        };
+        if chunk_shape.len() != ndim {
+            return Err(ArrayError::InvalidArgument(format!(
+                "chunks {chunk_shape:?} must have {ndim} dimensions like the shape {:?}",
+                self.shape
+            )));
+        }
+        if chunk_shape.contains(&0) {
+            return Err(ArrayError::InvalidArgument(format!(
+                "chunk sizes must be at least 1, got {chunk_shape:?}"
+            )));
+        }
+        if let Some(names) = &self.dimension_names {
+            if names.len() != ndim {
+                return Err(ArrayError::InvalidArgument(format!(
+                    "{} dimension names for {ndim} dimensions",
+                    names.len()
+                )));
+            }
+        }
+        let fill_value = match &self.fill_value {
+            None | Some(Value::Null) => FillValue::default_for(self.data_type),
+            Some(v) => self.data_type.fill_value_from_json(v)?,
+        };
+        let mut codecs = match &self.filters {
+            CodecChoice::Auto => Vec::new(),
+            CodecChoice::Codecs(c) => c.clone(),
+        };
+        match &self.serializer {
+            CodecChoice::Auto => codecs.push(match self.data_type {
+                DataType::String => CodecMetadata::new("vlen-utf8", Some(Map::new())),
+                DataType::Bytes => CodecMetadata::new("vlen-bytes", Some(Map::new())),
+                _ => CodecMetadata::new("bytes", Some(json_map(json!({"endian": "little"})))),
+            }),
+            CodecChoice::Codecs(c) => codecs.extend(c.iter().cloned()),
+        }
+        match &self.compressors {
+            CodecChoice::Auto => codecs.push(CodecMetadata::new(
+                "zstd",
+                Some(json_map(json!({"level": 0, "checksum": false}))),
+            )),
+            CodecChoice::Codecs(c) => codecs.extend(c.iter().cloned()),
+        }
+        let spec = ChunkSpec {
+            shape: chunk_shape.clone(),
+            data_type: self.data_type,
+            fill_value: fill_value.clone(),
+        };
+        let chain =
+            CodecChain::from_metadata(&codecs, &spec).map_err(|source| ArrayError::Codecs {
+                key: "codecs".into(),
+                source,
+            })?;
+        Ok(ArrayMetadata {
+            shape: self.shape.clone(),
+            data_type: self.data_type,
+            chunk_grid: ChunkGridMetadata::Regular { chunk_shape },
+            chunk_key_encoding: self.chunk_key_encoding.clone(),
+            fill_value,
+            codecs: chain.to_metadata(),
+            attributes: self.attributes.clone(),
+            dimension_names: self.dimension_names.clone(),
+            storage_transformers: Vec::new(),
+            extra_fields: Map::new(),
+        })
+    }
+
+    /// Create the array at `path` in `store`: writes its `zarr.json` (and the
+    /// `zarr.json` of missing parent groups). Fails if a node exists there
+    /// unless `overwrite` is set, in which case everything under the path is
+    /// deleted first.
+    pub fn create(&self, store: StoreRef, path: &str) -> Result<Array> {
+        let path = normalize_path(path)?;
+        let metadata = self.build_metadata()?;
+        prepare_node_path(&store, &path, self.overwrite)?;
+        let key = node_key(&path);
+        store.set(&key, metadata.to_json_bytes().into())?;
+        Array::from_metadata(store, &path, metadata, self.config.clone())
+    }
+}
+
+/// Check the path is free (or clear it with `overwrite`) and create missing parent groups.
+pub(crate) fn prepare_node_path(store: &StoreRef, path: &str, overwrite: bool) -> Result<()> {
+    if store.exists(&node_key(path))? {
+        if !overwrite {
+            return Err(ArrayError::AlreadyExists {
+                path: path.to_string(),
+            });
+        }
+        if path.is_empty() {
+            for k in store.list()? {
+                store.delete(&k)?;
+            }
+        } else {
+            store.delete_dir(path)?;
+            store.delete(&node_key(path))?;
+        }
+    }
+    // Parent groups, from the root down.
+    let parts: Vec<&str> = if path.is_empty() {
+        Vec::new()
+    } else {
+        path.split('/').collect()
+    };
+    for i in 0..parts.len() {
+        let parent = parts[..i].join("/");
+        let pkey = node_key(&parent);
+        match store.get(&pkey, &Default::default(), None)? {
+            None => {
+                let g = NodeMetadata::Group(GroupMetadata::default());
+                store.set(
+                    &pkey,
+                    serde_json::to_vec_pretty(&g.to_json())
+                        .unwrap_or_default()
+                        .into(),
+                )?;
+            }
+            Some(bytes) => {
+                if let Ok(NodeMetadata::Array(_)) = NodeMetadata::from_json_bytes(&bytes) {
+                    return Err(ArrayError::InvalidArgument(format!(
+                        "cannot create {path:?}: its parent {parent:?} is an array"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn json_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// zarr-python's chunk shape heuristic (adapted from h5py): start from one
+/// chunk spanning the array and halve axes in turn until the chunk is near
+/// a target size that grows with the array (128 KiB to 64 MiB).
+///
+/// ```
+/// use zarr::array::guess_chunks;
+/// assert_eq!(guess_chunks(&[256, 256, 256], 2), vec![64, 64, 128]);
+/// assert_eq!(guess_chunks(&[1000, 1000], 8), vec![250, 250]);
+/// assert_eq!(guess_chunks(&[0, 5], 1), vec![1, 5]);
+/// ```
+pub fn guess_chunks(shape: &[u64], typesize: u64) -> Vec<u64> {
+    const INCREMENT: f64 = 256.0 * 1024.0;
+    const MIN: f64 = 128.0 * 1024.0;
+    const MAX: f64 = 64.0 * 1024.0 * 1024.0;
+    let mut chunks: Vec<f64> = shape.iter().map(|&s| s.max(1) as f64).collect();
+    if typesize == 0 || chunks.is_empty() {
+        return chunks.iter().map(|&c| c as u64).collect();
+    }
+    let ndims = chunks.len();
+    let prod = |c: &[f64]| c.iter().product::<f64>();
+    let dset_size = prod(&chunks) * typesize as f64;
+    let target = (INCREMENT * 2f64.powf((dset_size / (1024.0 * 1024.0)).log10())).clamp(MIN, MAX);
+    let mut idx = 0;
+    loop {
+        let chunk_bytes = prod(&chunks) * typesize as f64;
+        if (chunk_bytes < target || (chunk_bytes - target).abs() / target < 0.5)
+            && chunk_bytes < MAX
+        {
+            break;
+        }
+        if prod(&chunks) == 1.0 {
+            break;
+        }
+        chunks[idx % ndims] = (chunks[idx % ndims] / 2.0).ceil();
+        idx += 1;
+    }
+    chunks.iter().map(|&c| c as u64).collect()
+}

@@ -1,0 +1,423 @@
+//! The array engine: everything between a selection and the codecs that does
+//! no I/O. Planning (which chunks, which parts), decoding a fetched chunk
+//! straight into the output, and building and encoding a chunk to store.
+//! The blocking and async front ends fetch and store; this module does the rest.
+
+use super::error::{ArrayError, Result};
+use crate::chunk::{copy_strided_raw, ChunkKeyEncoding, ChunkProjection, DimSlice, StridedRegion};
+use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, VarBytes};
+use crate::dtype::FillValue;
+use crate::metadata::ArrayMetadata;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// A raw output buffer that many threads write disjoint regions of.
+#[derive(Clone, Copy)]
+pub(crate) struct OutPtr {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the engine only writes disjoint regions (one per chunk projection)
+// of the buffer from different threads, and the buffer outlives every write.
+unsafe impl Send for OutPtr {}
+unsafe impl Sync for OutPtr {}
+
+impl OutPtr {
+    pub(crate) fn new(out: &mut [u8]) -> Self {
+        OutPtr {
+            ptr: out.as_mut_ptr(),
+            len: out.len(),
+        }
+    }
+}
+
+/// What to do with a chunk after a write.
+pub(crate) enum ChunkWrite {
+    /// Store these encoded bytes.
+    Set(Vec<u8>),
+    /// Every element equals the fill value: delete the chunk.
+    Delete,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The I/O-free part of an array: metadata-derived layout and codecs.
+#[derive(Debug, Clone)]
+pub(crate) struct Engine {
+    pub(crate) shape: Vec<u64>,
+    pub(crate) chunk_shape: Vec<u64>,
+    pub(crate) spec: ChunkSpec,
+    pub(crate) chain: Arc<CodecChain>,
+    keys: ChunkKeyEncoding,
+    prefix: String,
+    pub(crate) write_empty_chunks: bool,
+}
+
+impl Engine {
+    pub(crate) fn new(
+        metadata: &ArrayMetadata,
+        path: &str,
+        chain: Arc<CodecChain>,
+        write_empty_chunks: bool,
+    ) -> Self {
+        let chunk_shape = metadata.chunk_shape().to_vec();
+        Engine {
+            shape: metadata.shape.clone(),
+            spec: ChunkSpec {
+                shape: chunk_shape.clone(),
+                data_type: metadata.data_type,
+                fill_value: metadata.fill_value.clone(),
+            },
+            chunk_shape,
+            chain,
+            keys: ChunkKeyEncoding::new(&metadata.chunk_key_encoding),
+            prefix: if path.is_empty() {
+                String::new()
+            } else {
+                format!("{path}/")
+            },
+            write_empty_chunks,
+        }
+    }
+
+    pub(crate) fn fill(&self) -> &FillValue {
+        &self.spec.fill_value
+    }
+
+    /// The store key of a chunk.
+    pub(crate) fn chunk_key(&self, coords: &[u64]) -> String {
+        format!("{}{}", self.prefix, self.keys.encode(coords))
+    }
+
+    /// The part of a chunk inside the array.
+    fn in_bounds(&self, coords: &[u64]) -> Vec<u64> {
+        coords
+            .iter()
+            .zip(&self.chunk_shape)
+            .zip(&self.shape)
+            .map(|((&c, &cs), &s)| cs.min(s.saturating_sub(c * cs)))
+            .collect()
+    }
+
+    /// True when the projection covers every in-bounds element of its chunk.
+    pub(crate) fn is_complete(&self, p: &ChunkProjection) -> bool {
+        let inb = self.in_bounds(&p.chunk_coords);
+        p.in_chunk
+            .iter()
+            .zip(&inb)
+            .all(|(d, &n)| d.start == 0 && (d.step == 1 || d.len == 1) && d.len == n)
+    }
+
+    fn codec_err(key: &str) -> impl Fn(crate::codec::CodecError) -> ArrayError + '_ {
+        move |source| ArrayError::Codec {
+            key: key.to_string(),
+            source,
+        }
+    }
+
+    /// Decode a fetched fixed-size chunk (or the fill value when missing)
+    /// into the output region of projection `p`. `out_shape` is the
+    /// selection shape (dropped axes included, length 1).
+    pub(crate) fn decode_fixed_into(
+        &self,
+        p: &ChunkProjection,
+        key: &str,
+        encoded: Option<&[u8]>,
+        out: OutPtr,
+        out_shape: &[u64],
+    ) -> Result<()> {
+        let size = self.spec.data_type.size().unwrap_or(1);
+        let out_dims: Vec<DimSlice> = p
+            .out_start
+            .iter()
+            .zip(&p.in_chunk)
+            .map(|(&o, d)| DimSlice {
+                start: o,
+                step: 1,
+                len: d.len,
+            })
+            .collect();
+        let dst_region = StridedRegion {
+            shape: out_shape,
+            dims: &out_dims,
+        };
+        debug_assert!(out_shape.iter().product::<u64>() as usize * size <= out.len);
+        let Some(encoded) = encoded else {
+            // SAFETY: the region lies inside `out` and belongs to this projection alone.
+            unsafe { fill_strided_raw(out.ptr, &dst_region, self.fill().as_bytes()) };
+            return Ok(());
+        };
+        // Straight into the output when the chunk is exactly a contiguous run of it.
+        let whole_chunk = p
+            .in_chunk
+            .iter()
+            .zip(&self.chunk_shape)
+            .all(|(d, &cs)| d.start == 0 && d.len == cs && (d.step == 1 || cs == 1));
+        if whole_chunk {
+            if let Some(offset) = contiguous_offset(out_shape, &out_dims) {
+                let n = self.spec.fixed_size().unwrap_or(0) as usize;
+                // SAFETY: the contiguous region [offset, offset + n) elements lies inside
+                // `out` and belongs to this projection alone.
+                let dst = unsafe { std::slice::from_raw_parts_mut(out.ptr.add(offset * size), n) };
+                return self
+                    .chain
+                    .decode_into(encoded, &self.spec, dst)
+                    .map_err(Self::codec_err(key));
+            }
+        }
+        SCRATCH.with(|s| {
+            let mut scratch = s.borrow_mut();
+            let n = self.spec.fixed_size().unwrap_or(0) as usize;
+            scratch.resize(n, 0);
+            self.chain
+                .decode_into(encoded, &self.spec, &mut scratch)
+                .map_err(Self::codec_err(key))?;
+            let src_region = StridedRegion {
+                shape: &self.chunk_shape,
+                dims: &p.in_chunk,
+            };
+            // SAFETY: both regions lie inside their buffers (planned by the selection),
+            // and the destination region belongs to this projection alone.
+            unsafe { copy_strided_raw(scratch.as_ptr(), &src_region, out.ptr, &dst_region, size) };
+            Ok(())
+        })
+    }
+
+    /// Decode a fetched variable-length chunk; `None` when missing.
+    pub(crate) fn decode_var(&self, key: &str, encoded: Option<&[u8]>) -> Result<Option<VarBytes>> {
+        let Some(encoded) = encoded else {
+            return Ok(None);
+        };
+        match self
+            .chain
+            .decode(encoded, &self.spec)
+            .map_err(Self::codec_err(key))?
+        {
+            ArrayBytes::Variable(v) => Ok(Some(v)),
+            _ => Err(ArrayError::Codec {
+                key: key.to_string(),
+                source: crate::codec::CodecError::Decode {
+                    codec: "pipeline".into(),
+                    message: "expected variable-length data".into(),
+                },
+            }),
+        }
+    }
+
+    /// Build and encode the chunk of projection `p` from the selection data
+    /// `data` (C order, `data_shape`), merging with the existing chunk when
+    /// the projection does not cover it.
+    pub(crate) fn encode_fixed(
+        &self,
+        p: &ChunkProjection,
+        key: &str,
+        existing: Option<&[u8]>,
+        data: &[u8],
+        data_shape: &[u64],
+    ) -> Result<ChunkWrite> {
+        let size = self.spec.data_type.size().unwrap_or(1);
+        let n = self.spec.fixed_size().unwrap_or(0) as usize;
+        let mut chunk = match existing {
+            Some(enc) if !self.is_complete(p) => {
+                let mut buf = vec![0u8; n];
+                self.chain
+                    .decode_into(enc, &self.spec, &mut buf)
+                    .map_err(Self::codec_err(key))?;
+                buf
+            }
+            _ => self
+                .fill()
+                .as_bytes()
+                .repeat(self.spec.num_elements() as usize),
+        };
+        let src_dims: Vec<DimSlice> = p
+            .out_start
+            .iter()
+            .zip(&p.in_chunk)
+            .map(|(&o, d)| DimSlice {
+                start: o,
+                step: 1,
+                len: d.len,
+            })
+            .collect();
+        crate::chunk::copy_strided(
+            data,
+            &StridedRegion {
+                shape: data_shape,
+                dims: &src_dims,
+            },
+            &mut chunk,
+            &StridedRegion {
+                shape: &self.chunk_shape,
+                dims: &p.in_chunk,
+            },
+            size,
+        );
+        self.finish_fixed(key, chunk)
+    }
+
+    /// Encode a complete fixed-size chunk, or ask for its deletion when it
+    /// equals the fill value everywhere.
+    pub(crate) fn finish_fixed(&self, key: &str, chunk: Vec<u8>) -> Result<ChunkWrite> {
+        if !self.write_empty_chunks && all_equal(&chunk, self.fill().as_bytes()) {
+            return Ok(ChunkWrite::Delete);
+        }
+        let enc = self
+            .chain
+            .encode(ArrayBytes::Fixed(chunk), &self.spec)
+            .map_err(Self::codec_err(key))?;
+        Ok(ChunkWrite::Set(enc))
+    }
+
+    /// [`Engine::encode_fixed`] for variable-length elements: `data` holds
+    /// the selection's elements in C order.
+    pub(crate) fn encode_var(
+        &self,
+        p: &ChunkProjection,
+        key: &str,
+        existing: Option<&[u8]>,
+        data: &[Vec<u8>],
+        data_shape: &[u64],
+    ) -> Result<ChunkWrite> {
+        let n = self.spec.num_elements() as usize;
+        let base = match existing {
+            Some(enc) if !self.is_complete(p) => self.decode_var(key, Some(enc))?,
+            _ => None,
+        };
+        let fill = self.fill().as_bytes();
+        let mut elems: Vec<&[u8]> = match &base {
+            Some(v) => (0..v.len()).map(|i| v.get(i)).collect(),
+            None => vec![fill; n],
+        };
+        let src_dims: Vec<DimSlice> = p
+            .out_start
+            .iter()
+            .zip(&p.in_chunk)
+            .map(|(&o, d)| DimSlice {
+                start: o,
+                step: 1,
+                len: d.len,
+            })
+            .collect();
+        crate::chunk::for_each_element(
+            &StridedRegion {
+                shape: data_shape,
+                dims: &src_dims,
+            },
+            &StridedRegion {
+                shape: &self.chunk_shape,
+                dims: &p.in_chunk,
+            },
+            |s, d| elems[d] = &data[s],
+        );
+        if !self.write_empty_chunks && elems.iter().all(|e| *e == fill) {
+            return Ok(ChunkWrite::Delete);
+        }
+        let packed = VarBytes::from_elements(elems);
+        let enc = self
+            .chain
+            .encode(ArrayBytes::Variable(packed), &self.spec)
+            .map_err(Self::codec_err(key))?;
+        Ok(ChunkWrite::Set(enc))
+    }
+
+    /// Scatter a decoded variable-length chunk (or the fill value) into the output.
+    pub(crate) fn scatter_var(
+        &self,
+        p: &ChunkProjection,
+        chunk: Option<&VarBytes>,
+        out: &mut [Vec<u8>],
+        out_shape: &[u64],
+    ) {
+        let out_dims: Vec<DimSlice> = p
+            .out_start
+            .iter()
+            .zip(&p.in_chunk)
+            .map(|(&o, d)| DimSlice {
+                start: o,
+                step: 1,
+                len: d.len,
+            })
+            .collect();
+        let fill = self.fill().as_bytes();
+        crate::chunk::for_each_element(
+            &StridedRegion {
+                shape: &self.chunk_shape,
+                dims: &p.in_chunk,
+            },
+            &StridedRegion {
+                shape: out_shape,
+                dims: &out_dims,
+            },
+            |s, d| {
+                out[d] = match chunk {
+                    Some(c) => c.get(s).to_vec(),
+                    None => fill.to_vec(),
+                }
+            },
+        );
+    }
+}
+
+/// True when every `pattern.len()`-byte element of `data` equals `pattern`.
+pub(crate) fn all_equal(data: &[u8], pattern: &[u8]) -> bool {
+    if pattern.iter().all(|&b| b == 0) {
+        return data.iter().all(|&b| b == 0);
+    }
+    if pattern.is_empty() {
+        return data.is_empty();
+    }
+    data.chunks_exact(pattern.len()).all(|e| e == pattern)
+}
+
+/// The element offset of a box inside a C-order buffer of `shape` when the
+/// box is one contiguous run, `None` otherwise.
+fn contiguous_offset(shape: &[u64], dims: &[DimSlice]) -> Option<usize> {
+    // Leading axes of length 1, then one partial axis, then full axes.
+    let first = dims.iter().position(|d| d.len != 1).unwrap_or(dims.len());
+    if dims
+        .iter()
+        .zip(shape)
+        .skip(first + 1)
+        .any(|(d, &s)| d.start != 0 || d.len != s)
+    {
+        return None;
+    }
+    let mut offset = 0u64;
+    let mut acc = 1u64;
+    for (d, &s) in dims.iter().zip(shape).rev() {
+        offset += d.start * acc;
+        acc *= s;
+    }
+    Some(offset as usize)
+}
+
+/// Write `fill` into every element of `region`.
+///
+/// # Safety
+/// `dst` must be valid for the buffer the region describes, and no other
+/// thread may write these elements concurrently.
+pub(crate) unsafe fn fill_strided_raw(dst: *mut u8, region: &StridedRegion<'_>, fill: &[u8]) {
+    let size = fill.len();
+    if size == 0 {
+        return;
+    }
+    let zeros = fill.iter().all(|&b| b == 0);
+    // Use a region-to-itself walk: source offsets are ignored.
+    crate::chunk::for_each_run_region(region, |d, n| {
+        // SAFETY: offsets inside the region, which lies inside the buffer.
+        unsafe {
+            let p = dst.add(d * size);
+            if zeros {
+                std::ptr::write_bytes(p, 0, n * size);
+            } else {
+                for k in 0..n {
+                    std::ptr::copy_nonoverlapping(fill.as_ptr(), p.add(k * size), size);
+                }
+            }
+        }
+    });
+}
