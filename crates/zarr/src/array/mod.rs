@@ -215,6 +215,42 @@ impl Array {
         self.read_into_bytes(selection, as_bytes_mut(out))
     }
 
+    /// Read a selection into a mutable `ndarray` view whose shape equals the
+    /// selection's output shape. A standard-layout view is decoded into
+    /// directly; any other layout goes through one temporary copy.
+    pub fn read_into_view<T: FixedElement>(&self, selection: &Selection, mut out: ndarray::ArrayViewMutD<'_, T>) -> Result<()> {
+        let expected = selection.resolve(self.shape())?.out_shape();
+        if out.shape() != expected.as_slice() {
+            return Err(crate::chunk::SelectionError::ShapeMismatch { given: out.shape().to_vec(), expected }.into());
+        }
+        if let Some(s) = out.as_slice_mut() {
+            return self.read_into(selection, s);
+        }
+        let v = self.read::<T>(selection)?;
+        out.assign(&v);
+        Ok(())
+    }
+
+    /// Read a selection into an existing [`NDBuffer`] of the selection's
+    /// shape and the array's data type, honouring the buffer's memory order.
+    pub fn read_into_ndbuffer(&self, selection: &Selection, out: &mut NDBuffer) -> Result<()> {
+        if out.data_type() != self.data_type() {
+            return Err(ArrayError::DataTypeMismatch { data_type: self.data_type(), requested: out.data_type().name() });
+        }
+        let expected = selection.resolve(self.shape())?.out_shape();
+        if out.shape() != expected.as_slice() {
+            return Err(crate::chunk::SelectionError::ShapeMismatch { given: out.shape().to_vec(), expected }.into());
+        }
+        if out.order() == Order::C {
+            if let NDData::Fixed(bytes) = out.data_mut() {
+                return self.read_into_bytes(selection, bytes);
+            }
+        }
+        let c = self.read_ndbuffer_in_order(selection, Order::C)?;
+        *out = c.to_order(out.order());
+        Ok(())
+    }
+
     /// Read a selection into raw native-endian element bytes (C order).
     pub fn read_into_bytes(&self, selection: &Selection, out: &mut [u8]) -> Result<()> {
         let size = self
@@ -309,6 +345,10 @@ impl Array {
 
     /// Read a selection into an [`NDBuffer`] in the array's configured memory order.
     pub fn read_ndbuffer(&self, selection: &Selection) -> Result<NDBuffer> {
+        self.read_ndbuffer_in_order(selection, self.config.order)
+    }
+
+    fn read_ndbuffer_in_order(&self, selection: &Selection, order: Order) -> Result<NDBuffer> {
         let (r, chunks) = self.resolve(selection)?;
         let shape = r.out_shape();
         let data = match self.data_type().size() {
@@ -321,7 +361,7 @@ impl Array {
         };
         let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
             .map_err(ArrayError::InvalidArgument)?;
-        Ok(if self.config.order == Order::F {
+        Ok(if order == Order::F {
             b.to_order(Order::F)
         } else {
             b
