@@ -1,7 +1,10 @@
 //! [`CodecChain`]: a validated codec pipeline that resolves specs stage by
 //! stage, encodes, and decodes (straight into caller memory where it can).
 
-use super::{create_codec, ArrayBytes, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkSpec, Codec, CodecError};
+use super::{
+    create_codec, ArrayBytes, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkSpec,
+    Codec, CodecError,
+};
 use crate::metadata::CodecMetadata;
 use std::sync::Arc;
 
@@ -42,27 +45,43 @@ impl CodecChain {
             match c {
                 Codec::ArrayToArray(c) => {
                     if array_to_bytes.is_some() {
-                        return Err(CodecError::InvalidChain(format!("array-to-array codec {} after the array-to-bytes codec", c.name())));
+                        return Err(CodecError::InvalidChain(format!(
+                            "array-to-array codec {} after the array-to-bytes codec",
+                            c.name()
+                        )));
                     }
                     array_to_array.push(c);
                 }
                 Codec::ArrayToBytes(c) => {
                     if let Some(prev) = &array_to_bytes {
                         let prev: &Arc<dyn ArrayToBytesCodec> = prev;
-                        return Err(CodecError::InvalidChain(format!("two array-to-bytes codecs: {} and {}", prev.name(), c.name())));
+                        return Err(CodecError::InvalidChain(format!(
+                            "two array-to-bytes codecs: {} and {}",
+                            prev.name(),
+                            c.name()
+                        )));
                     }
                     array_to_bytes = Some(c);
                 }
                 Codec::BytesToBytes(c) => {
                     if array_to_bytes.is_none() {
-                        return Err(CodecError::InvalidChain(format!("bytes-to-bytes codec {} before the array-to-bytes codec", c.name())));
+                        return Err(CodecError::InvalidChain(format!(
+                            "bytes-to-bytes codec {} before the array-to-bytes codec",
+                            c.name()
+                        )));
                     }
                     bytes_to_bytes.push(c);
                 }
             }
         }
-        let array_to_bytes = array_to_bytes.ok_or_else(|| CodecError::InvalidChain("no array-to-bytes codec".into()))?;
-        Ok(CodecChain { array_to_array, array_to_bytes, bytes_to_bytes, max_variable_chunk_bytes: DEFAULT_MAX_VARIABLE_CHUNK_BYTES })
+        let array_to_bytes = array_to_bytes
+            .ok_or_else(|| CodecError::InvalidChain("no array-to-bytes codec".into()))?;
+        Ok(CodecChain {
+            array_to_array,
+            array_to_bytes,
+            bytes_to_bytes,
+            max_variable_chunk_bytes: DEFAULT_MAX_VARIABLE_CHUNK_BYTES,
+        })
     }
 
     /// Build from metadata entries for an array whose chunks have `spec`,
@@ -159,7 +178,10 @@ impl CodecChain {
                     None => {
                         // Later stages are variable-size: bound them by the worst case
                         // of any compressor (a generous multiple of the decoded size).
-                        let bound = usize::try_from(n).unwrap_or(usize::MAX).saturating_mul(2).saturating_add(1 << 16);
+                        let bound = usize::try_from(n)
+                            .unwrap_or(usize::MAX)
+                            .saturating_mul(2)
+                            .saturating_add(1 << 16);
                         for l in limits.iter_mut().skip(i + 1) {
                             *l = bound;
                         }
@@ -172,7 +194,11 @@ impl CodecChain {
     }
 
     /// Run the bytes-to-bytes codecs backwards; the result feeds the array-to-bytes codec.
-    fn decode_bytes(&self, encoded: &[u8], inner: &ChunkSpec) -> Result<Option<Vec<u8>>, CodecError> {
+    fn decode_bytes(
+        &self,
+        encoded: &[u8],
+        inner: &ChunkSpec,
+    ) -> Result<Option<Vec<u8>>, CodecError> {
         if self.bytes_to_bytes.is_empty() {
             return Ok(None);
         }
@@ -195,7 +221,9 @@ impl CodecChain {
         }
         let inner = specs.last().unwrap_or(spec);
         let bytes = self.decode_bytes(encoded, inner)?;
-        let mut data = self.array_to_bytes.decode(bytes.as_deref().unwrap_or(encoded), inner)?;
+        let mut data = self
+            .array_to_bytes
+            .decode(bytes.as_deref().unwrap_or(encoded), inner)?;
         for (c, s) in self.array_to_array.iter().zip(specs.iter()).rev() {
             data = c.decode(data, s)?;
         }
@@ -205,10 +233,19 @@ impl CodecChain {
     /// Decode one fixed-size chunk straight into `out`, which must be exactly
     /// `spec.fixed_size()` bytes. Without array-to-array codecs this avoids
     /// every intermediate copy the codecs allow.
-    pub fn decode_into(&self, encoded: &[u8], spec: &ChunkSpec, out: &mut [u8]) -> Result<(), CodecError> {
+    pub fn decode_into(
+        &self,
+        encoded: &[u8],
+        spec: &ChunkSpec,
+        out: &mut [u8],
+    ) -> Result<(), CodecError> {
         let expected = spec.fixed_size().unwrap_or(0);
         if spec.fixed_size().is_none() || out.len() as u64 != expected {
-            return Err(CodecError::SizeMismatch { codec: "pipeline".into(), expected, actual: out.len() as u64 });
+            return Err(CodecError::SizeMismatch {
+                codec: "pipeline".into(),
+                expected,
+                actual: out.len() as u64,
+            });
         }
         if !self.array_to_array.is_empty() {
             return match self.decode(encoded, spec)? {
@@ -228,7 +265,9 @@ impl CodecChain {
         }
         // A single compressor whose output is the final bytes: decode straight
         // into `out`, then let the array-to-bytes codec fix the byte order in place.
-        if self.bytes_to_bytes.len() == 1 && self.array_to_bytes.encoded_size(spec) == Some(expected) {
+        if self.bytes_to_bytes.len() == 1
+            && self.array_to_bytes.encoded_size(spec) == Some(expected)
+        {
             if self.bytes_to_bytes[0].decode_into(encoded, out)? {
                 if !self.array_to_bytes.decode_in_place(spec, out)? {
                     let copy = out.to_vec();
@@ -238,6 +277,7 @@ impl CodecChain {
             }
         }
         let bytes = self.decode_bytes(encoded, spec)?;
-        self.array_to_bytes.decode_into(bytes.as_deref().unwrap_or(encoded), spec, out)
+        self.array_to_bytes
+            .decode_into(bytes.as_deref().unwrap_or(encoded), spec, out)
     }
 }

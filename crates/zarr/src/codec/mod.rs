@@ -8,6 +8,7 @@
 //! blosc, crc32c) transform the serialised bytes. Codecs do no I/O.
 
 mod chain;
+mod config;
 mod registry;
 
 mod blosc;
@@ -17,6 +18,9 @@ mod gzip;
 mod transpose;
 mod vlen;
 mod zstd;
+
+#[cfg(test)]
+mod tests;
 
 pub use chain::CodecChain;
 pub use registry::{create_codec, register_codec, CodecFactory};
@@ -52,7 +56,9 @@ impl ChunkSpec {
     }
     /// Size in bytes of the decoded chunk for fixed-size types.
     pub fn fixed_size(&self) -> Option<u64> {
-        self.data_type.size().map(|s| s as u64 * self.num_elements())
+        self.data_type
+            .size()
+            .map(|s| s as u64 * self.num_elements())
     }
 }
 
@@ -82,7 +88,10 @@ impl VarBytes {
     }
     /// Pack elements.
     pub fn from_elements<'a>(elements: impl IntoIterator<Item = &'a [u8]>) -> Self {
-        let mut v = VarBytes { data: Vec::new(), offsets: vec![0] };
+        let mut v = VarBytes {
+            data: Vec::new(),
+            offsets: vec![0],
+        };
         for e in elements {
             v.data.extend_from_slice(e);
             v.offsets.push(v.data.len());
@@ -201,13 +210,22 @@ pub trait ArrayToBytesCodec: CodecTraits {
     /// Deserialise a chunk. Must check that the bytes fit `spec` exactly.
     fn decode(&self, bytes: &[u8], spec: &ChunkSpec) -> Result<ArrayBytes, CodecError>;
     /// Deserialise a fixed-size chunk straight into `out` (`spec.fixed_size()` bytes).
-    fn decode_into(&self, bytes: &[u8], spec: &ChunkSpec, out: &mut [u8]) -> Result<(), CodecError> {
+    fn decode_into(
+        &self,
+        bytes: &[u8],
+        spec: &ChunkSpec,
+        out: &mut [u8],
+    ) -> Result<(), CodecError> {
         match self.decode(bytes, spec)? {
             ArrayBytes::Fixed(v) if v.len() == out.len() => {
                 out.copy_from_slice(&v);
                 Ok(())
             }
-            _ => Err(CodecError::SizeMismatch { codec: self.name().to_string(), expected: out.len() as u64, actual: bytes.len() as u64 }),
+            _ => Err(CodecError::SizeMismatch {
+                codec: self.name().to_string(),
+                expected: out.len() as u64,
+                actual: bytes.len() as u64,
+            }),
         }
     }
     /// Turn serialised bytes already in `data` (`spec.fixed_size()` bytes) into

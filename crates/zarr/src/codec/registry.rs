@@ -41,6 +41,8 @@ pub fn create_codec(metadata: &CodecMetadata, array_spec: &ChunkSpec) -> Result<
         .read()
         .ok()
         .and_then(|m| m.get(&metadata.name).copied())
-        .ok_or_else(|| CodecError::UnknownCodec { name: metadata.name.clone() })?;
+        .ok_or_else(|| CodecError::UnknownCodec {
+            name: metadata.name.clone(),
+        })?;
     factory(metadata, array_spec)
 }
