@@ -8,6 +8,7 @@
 //! blosc, crc32c) transform the serialised bytes. Codecs do no I/O.
 
 mod chain;
+mod config;
 mod registry;
 
 mod blosc;
@@ -17,6 +18,9 @@ mod gzip;
 mod transpose;
 mod vlen;
 mod zstd;
+
+#[cfg(test)]
+mod tests;
 
 pub use chain::CodecChain;
 pub use registry::{create_codec, register_codec, CodecFactory};
