@@ -52,14 +52,15 @@ fn case() -> impl Strategy<Value = (Vec<u64>, Vec<u64>, u8, Vec<(Vec<SliceArg>, 
     (1usize..=3)
         .prop_flat_map(|ndim| (prop::collection::vec(0u64..9, ndim), prop::collection::vec(1u64..5, ndim), any::<u8>()))
         .prop_flat_map(|(shape, chunks, c)| {
-            let sel = shape.iter().map(|&n| slice_arg(n)).collect::<Vec<_>>();
-            let writes = prop::collection::vec((sel.clone(), any::<u32>()), 1..4);
-            (Just(shape), Just(chunks), Just(c), writes, sel)
+            let sel = |shape: &[u64]| shape.iter().map(|&n| slice_arg(n).boxed()).collect::<Vec<_>>();
+            let writes = prop::collection::vec((sel(&shape), any::<u32>()), 1..4);
+            let read = sel(&shape);
+            (Just(shape), Just(chunks), Just(c), writes, read)
         })
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
     #[test]
     fn writes_and_reads_match_a_reference((shape, chunks, choice, writes, read_sel) in case()) {
         // Index selections on empty axes cannot resolve: skip them.
