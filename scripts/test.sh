@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test of the project from a fresh clone:
+#   Python venv (.venv, exact pins of scripts/requirements.txt) for the zarr-python interop tests,
+#   a round trip of tests/interop/generate.py -> verify.py,
+#   cargo fmt --check, cargo clippy -D warnings, cargo test --workspace (doc tests included).
+#
+# Environment:
+#   ZARR_PYTHON      interpreter (>= 3.12) used to build .venv (default: found automatically)
+#   exported to the Rust tests:
+#   ZARR_TEST_PYTHON      <repo>/.venv/bin/python, with zarr-python 3.4.2 installed
+#   ZARR_TEST_FIXTURES    <repo>/target/interop/python-fixtures, written by generate.py
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/lib/python.sh
+source "$ROOT/scripts/lib/python.sh"
+
+START=$SECONDS
+phase() {
+    echo
+    echo "=== [$((SECONDS - START))s] $* ==="
+}
+
+phase "toolchain"
+cargo --version
+rustc --version
+PYTHON="$(find_python)"
+echo "python: $PYTHON ($("$PYTHON" --version 2>&1))"
+
+phase "python venv (.venv from scripts/requirements.txt)"
+ensure_venv "$ROOT/.venv" "$ROOT/scripts/requirements.txt" "$PYTHON"
+export ZARR_TEST_PYTHON="$ROOT/.venv/bin/python"
+"$ZARR_TEST_PYTHON" -c 'import zarr, numcodecs, numpy; print("zarr", zarr.__version__, "numcodecs", numcodecs.__version__, "numpy", numpy.__version__)'
+
+phase "python interop self-check (generate.py -> verify.py)"
+export ZARR_TEST_FIXTURES="$ROOT/target/interop/python-fixtures"
+mkdir -p "$ROOT/target/interop"
+rm -rf "$ZARR_TEST_FIXTURES"
+"$ZARR_TEST_PYTHON" tests/interop/generate.py "$ZARR_TEST_FIXTURES"
+"$ZARR_TEST_PYTHON" tests/interop/verify.py "$ZARR_TEST_FIXTURES"
+
+phase "cargo fmt --all --check"
+cargo fmt --all --check
+
+phase "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+phase "cargo test --workspace"
+cargo test --workspace
+
+phase "all tests passed in $((SECONDS - START))s"
