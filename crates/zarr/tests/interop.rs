@@ -5,6 +5,8 @@
 //! `<repo>/.venv/bin/python`; without one these tests fail and say how to
 //! make one, rather than pass without checking anything.
 
+#![allow(clippy::unwrap_used)]
+
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,10 @@ use zarr::metadata::{ChunkKeyEncodingMetadata, CodecMetadata};
 use zarr::store::{LocalStore, StoreRef};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn python() -> PathBuf {
@@ -31,8 +36,16 @@ fn python() -> PathBuf {
 }
 
 fn run_python(script: &str, dir: &Path) -> String {
-    let out = Command::new(python()).arg(repo_root().join("tests/interop").join(script)).arg(dir).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(python())
+        .arg(repo_root().join("tests/interop").join(script))
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{script} failed:\n{text}");
     text
 }
@@ -53,7 +66,8 @@ fn fixtures() -> (PathBuf, Option<tempfile::TempDir>) {
 }
 
 fn manifest_entries(dir: &Path) -> Vec<Value> {
-    let m: Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     match m {
         Value::Array(a) => a,
         Value::Object(o) => o["arrays"].as_array().unwrap().clone(),
@@ -62,7 +76,11 @@ fn manifest_entries(dir: &Path) -> Vec<Value> {
 }
 
 fn b64(s: &str) -> Vec<u8> {
-    DataType::Bytes.fill_value_from_json(&json!(s)).unwrap().as_bytes().to_vec()
+    DataType::Bytes
+        .fill_value_from_json(&json!(s))
+        .unwrap()
+        .as_bytes()
+        .to_vec()
 }
 
 fn check_entry(dir: &Path, store: &StoreRef, e: &Value) -> Result<(), String> {
@@ -83,13 +101,19 @@ fn check_entry(dir: &Path, store: &StoreRef, e: &Value) -> Result<(), String> {
         }
     }
     if let Some(f) = e.get("fill_value") {
-        let want = m.data_type.fill_value_from_json(f).map_err(|err| err.to_string())?;
+        let want = m
+            .data_type
+            .fill_value_from_json(f)
+            .map_err(|err| err.to_string())?;
         if want != m.fill_value {
             return Err(format!("fill value {:?} != {f}", m.fill_value));
         }
         // We write back exactly what zarr-python wrote.
         if m.data_type.fill_value_to_json(&m.fill_value) != *f {
-            return Err(format!("fill value re-encodes as {} instead of {f}", m.data_type.fill_value_to_json(&m.fill_value)));
+            return Err(format!(
+                "fill value re-encodes as {} instead of {f}",
+                m.data_type.fill_value_to_json(&m.fill_value)
+            ));
         }
     }
     if let Some(at) = e.get("attributes") {
@@ -104,7 +128,9 @@ fn check_entry(dir: &Path, store: &StoreRef, e: &Value) -> Result<(), String> {
     }
     if let Some(keys) = e.get("chunk_keys") {
         // Every stored chunk key is one our chunk key encoding produces.
-        let ours: BTreeSet<String> = zarr::chunk::grid_indices(&a.chunk_grid_shape()).map(|c| a.chunk_key(&c)).collect();
+        let ours: BTreeSet<String> = zarr::chunk::grid_indices(&a.chunk_grid_shape())
+            .map(|c| a.chunk_key(&c))
+            .collect();
         for k in keys.as_array().unwrap() {
             let full = format!("{path}/{}", k.as_str().unwrap());
             if !ours.contains(&full) {
@@ -112,30 +138,54 @@ fn check_entry(dir: &Path, store: &StoreRef, e: &Value) -> Result<(), String> {
             }
         }
     }
-    let got = a.read_ndbuffer(&Selection::all()).map_err(|err| format!("read: {err}"))?;
+    let got = a
+        .read_ndbuffer(&Selection::all())
+        .map_err(|err| format!("read: {err}"))?;
     if let Some(vals) = e.get("expected_json_values") {
-        let want: Vec<Vec<u8>> = vals.as_array().unwrap().iter().map(|v| b64(v.as_str().unwrap())).collect();
+        let want: Vec<Vec<u8>> = vals
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| b64(v.as_str().unwrap()))
+            .collect();
         return match got.data() {
             NDData::Variable(v) if *v == want => Ok(()),
             other => Err(format!("values differ: {other:?}")),
         };
     }
-    let expected = zarr::npy::read_npy(dir.join(e["expected"].as_str().unwrap())).map_err(|err| format!("expected npy: {err}"))?;
+    let expected = zarr::npy::read_npy(dir.join(e["expected"].as_str().unwrap()))
+        .map_err(|err| format!("expected npy: {err}"))?;
     compare(&got, &expected)
 }
 
 fn compare(got: &NDBuffer, expected: &NDBuffer) -> Result<(), String> {
     if got.shape() != expected.shape() {
-        return Err(format!("read shape {:?} != expected {:?}", got.shape(), expected.shape()));
+        return Err(format!(
+            "read shape {:?} != expected {:?}",
+            got.shape(),
+            expected.shape()
+        ));
     }
     // Bit-for-bit: NaN payloads equal, -0.0 != 0.0.
     if got.data() != expected.data() {
         let (NDData::Fixed(a), NDData::Fixed(b)) = (got.data(), expected.data()) else {
-            return Err(format!("values differ: {:?} vs {:?}", got.data(), expected.data()));
+            return Err(format!(
+                "values differ: {:?} vs {:?}",
+                got.data(),
+                expected.data()
+            ));
         };
         let size = got.data_type().size().unwrap_or(1);
-        let i = a.chunks(size).zip(b.chunks(size)).position(|(x, y)| x != y).unwrap_or(0);
-        return Err(format!("values differ at flat index {i}: {:?} vs {:?}", &a[i * size..(i + 1) * size], &b[i * size..(i + 1) * size]));
+        let i = a
+            .chunks(size)
+            .zip(b.chunks(size))
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        return Err(format!(
+            "values differ at flat index {i}: {:?} vs {:?}",
+            &a[i * size..(i + 1) * size],
+            &b[i * size..(i + 1) * size]
+        ));
     }
     Ok(())
 }
@@ -152,7 +202,13 @@ fn reads_every_zarr_python_fixture_exactly() {
             failures.push(format!("{}: {msg}", e["path"]));
         }
     }
-    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), entries.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        entries.len(),
+        failures.join("\n")
+    );
 }
 
 // ---- Rust writes, zarr-python reads ----
@@ -180,7 +236,9 @@ fn values(dt: DataType, n: usize) -> NDData {
             DataType::UInt8 => b.extend((x as u8).to_ne_bytes()),
             DataType::UInt16 => b.extend((x as u16).to_ne_bytes()),
             DataType::UInt32 => b.extend((x as u32).wrapping_mul(65537).to_ne_bytes()),
-            DataType::UInt64 => b.extend((x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).to_ne_bytes()),
+            DataType::UInt64 => {
+                b.extend((x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).to_ne_bytes())
+            }
             DataType::Float16 => b.extend(half::f16::from_f64(f(i)).to_ne_bytes()),
             DataType::Float32 => b.extend((f(i) as f32).to_ne_bytes()),
             DataType::Float64 => b.extend(f(i).to_ne_bytes()),
@@ -197,8 +255,36 @@ fn values(dt: DataType, n: usize) -> NDData {
         }
     }
     match dt {
-        DataType::String => NDData::Variable((0..n).map(|i| ["", "a", "héllo", "中文", "x\u{0}y", "long ".repeat(40).as_str()][i % 6].as_bytes().to_vec()).collect()),
-        DataType::Bytes => NDData::Variable((0..n).map(|i| [&b""[..], b"\x00\x01", b"abc", b"\xff\x00\xfe\x00", &[7u8; 100]][i % 5].to_vec()).collect()),
+        DataType::String => NDData::Variable(
+            (0..n)
+                .map(|i| {
+                    [
+                        "",
+                        "a",
+                        "héllo",
+                        "中文",
+                        "x\u{0}y",
+                        "long ".repeat(40).as_str(),
+                    ][i % 6]
+                        .as_bytes()
+                        .to_vec()
+                })
+                .collect(),
+        ),
+        DataType::Bytes => NDData::Variable(
+            (0..n)
+                .map(|i| {
+                    [
+                        &b""[..],
+                        b"\x00\x01",
+                        b"abc",
+                        b"\xff\x00\xfe\x00",
+                        &[7u8; 100],
+                    ][i % 5]
+                        .to_vec()
+                })
+                .collect(),
+        ),
         _ => NDData::Fixed(b),
     }
 }
@@ -219,25 +305,53 @@ fn cases() -> Vec<Case> {
     let bytes_le = c(json!({"name": "bytes", "configuration": {"endian": "little"}}));
     let bytes_be = c(json!({"name": "bytes", "configuration": {"endian": "big"}}));
     let compressors: Vec<(&str, Vec<CodecMetadata>)> = vec![
-        ("default", vec![c(json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}))]),
+        (
+            "default",
+            vec![c(
+                json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}),
+            )],
+        ),
         ("none", vec![]),
-        ("gzip", vec![c(json!({"name": "gzip", "configuration": {"level": 6}}))]),
-        ("zstd_checksum", vec![c(json!({"name": "zstd", "configuration": {"level": 5, "checksum": true}}))]),
-        ("blosc", vec![c(json!({"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5}}))]),
+        (
+            "gzip",
+            vec![c(json!({"name": "gzip", "configuration": {"level": 6}}))],
+        ),
+        (
+            "zstd_checksum",
+            vec![c(
+                json!({"name": "zstd", "configuration": {"level": 5, "checksum": true}}),
+            )],
+        ),
+        (
+            "blosc",
+            vec![c(
+                json!({"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5}}),
+            )],
+        ),
         ("crc32c", vec![c(json!({"name": "crc32c"}))]),
     ];
     for dt in DataType::ALL {
         for (cname, comp) in &compressors {
-            let mut b = ArrayBuilder::new(vec![13, 7], dt).chunks(vec![5, 3]).compressors(comp.clone());
+            let mut b = ArrayBuilder::new(vec![13, 7], dt)
+                .chunks(vec![5, 3])
+                .compressors(comp.clone());
             if dt.size().is_some_and(|s| s > 1) && *cname == "gzip" {
                 b = b.serializer(bytes_be.clone());
             }
-            out.push(Case { path: format!("dtypes/{}/{cname}", dt.name()), builder: b, write: None });
+            out.push(Case {
+                path: format!("dtypes/{}/{cname}", dt.name()),
+                builder: b,
+                write: None,
+            });
         }
         // Transpose on every type.
         out.push(Case {
             path: format!("dtypes/{}/transpose", dt.name()),
-            builder: ArrayBuilder::new(vec![4, 5, 6], dt).chunks(vec![3, 2, 4]).filters(vec![c(json!({"name": "transpose", "configuration": {"order": [2, 0, 1]}}))]),
+            builder: ArrayBuilder::new(vec![4, 5, 6], dt)
+                .chunks(vec![3, 2, 4])
+                .filters(vec![c(
+                    json!({"name": "transpose", "configuration": {"order": [2, 0, 1]}}),
+                )]),
             write: None,
         });
     }
@@ -255,32 +369,112 @@ fn cases() -> Vec<Case> {
         .filters(vec![c(json!({"name": "transpose", "configuration": {"order": [1, 0]}}))])
         .serializer(bytes_be.clone())
         .compressors(vec![c(json!({"name": "blosc", "configuration": {"cname": "zstd", "clevel": 3, "shuffle": "shuffle", "typesize": 8, "blocksize": 0}})), c(json!({"name": "crc32c"}))]);
-    out.push(Case { path: "chains/transpose_big_blosc_crc".into(), builder: chain, write: None });
-    for (name, fill) in [("nan", json!("NaN")), ("inf", json!("Infinity")), ("neginf", json!("-Infinity")), ("negzero", json!(-0.0)), ("hexnan", json!("0x7ff8000000000001"))] {
+    out.push(Case {
+        path: "chains/transpose_big_blosc_crc".into(),
+        builder: chain,
+        write: None,
+    });
+    for (name, fill) in [
+        ("nan", json!("NaN")),
+        ("inf", json!("Infinity")),
+        ("neginf", json!("-Infinity")),
+        ("negzero", json!(-0.0)),
+        ("hexnan", json!("0x7ff8000000000001")),
+    ] {
         out.push(Case {
             path: format!("fill/float64_{name}"),
-            builder: ArrayBuilder::new(vec![10, 10], DataType::Float64).chunks(vec![4, 4]).fill_value_json(fill),
+            builder: ArrayBuilder::new(vec![10, 10], DataType::Float64)
+                .chunks(vec![4, 4])
+                .fill_value_json(fill),
             write: Some("0:3, 2:9"),
         });
     }
-    out.push(Case { path: "fill/float32_nan".into(), builder: ArrayBuilder::new(vec![10], DataType::Float32).chunks(vec![3]).fill_value_json(json!("NaN")), write: Some("4:6") });
-    out.push(Case { path: "fill/int16_min".into(), builder: ArrayBuilder::new(vec![10], DataType::Int16).chunks(vec![3]).fill_value_json(json!(-32768)), write: Some("::4") });
-    out.push(Case { path: "fill/complex".into(), builder: ArrayBuilder::new(vec![6], DataType::Complex64).chunks(vec![4]).fill_value_json(json!([1.0, "NaN"])), write: Some("0:2") });
-    out.push(Case { path: "fill/string".into(), builder: ArrayBuilder::new(vec![7], DataType::String).chunks(vec![3]).fill_value_json(json!("abc")), write: Some("1:3") });
-    out.push(Case { path: "fill/bytes".into(), builder: ArrayBuilder::new(vec![7], DataType::Bytes).chunks(vec![3]).fill_value_json(json!("eHl6")), write: Some("5:") });
-    out.push(Case { path: "fill/never_written".into(), builder: ArrayBuilder::new(vec![4, 4], DataType::UInt8).fill_value_json(json!(9)), write: Some("0:0") });
-    out.push(Case { path: "shapes/zero_d".into(), builder: ArrayBuilder::new(vec![], DataType::Float32), write: None });
-    out.push(Case { path: "shapes/zero_d_string".into(), builder: ArrayBuilder::new(vec![], DataType::String), write: None });
-    out.push(Case { path: "shapes/zero_length".into(), builder: ArrayBuilder::new(vec![0, 5], DataType::Int32).chunks(vec![2, 2]), write: None });
-    out.push(Case { path: "shapes/chunk_larger_than_array".into(), builder: ArrayBuilder::new(vec![3, 2], DataType::Int32).chunks(vec![10, 10]), write: None });
-    out.push(Case { path: "shapes/auto_chunks".into(), builder: ArrayBuilder::new(vec![300, 200], DataType::UInt16), write: None });
     out.push(Case {
-        path: "keys/dot".into(),
-        builder: ArrayBuilder::new(vec![5, 5], DataType::UInt8).chunks(vec![2, 2]).chunk_key_encoding(ChunkKeyEncodingMetadata::Default { separator: '.' }),
+        path: "fill/float32_nan".into(),
+        builder: ArrayBuilder::new(vec![10], DataType::Float32)
+            .chunks(vec![3])
+            .fill_value_json(json!("NaN")),
+        write: Some("4:6"),
+    });
+    out.push(Case {
+        path: "fill/int16_min".into(),
+        builder: ArrayBuilder::new(vec![10], DataType::Int16)
+            .chunks(vec![3])
+            .fill_value_json(json!(-32768)),
+        write: Some("::4"),
+    });
+    out.push(Case {
+        path: "fill/complex".into(),
+        builder: ArrayBuilder::new(vec![6], DataType::Complex64)
+            .chunks(vec![4])
+            .fill_value_json(json!([1.0, "NaN"])),
+        write: Some("0:2"),
+    });
+    out.push(Case {
+        path: "fill/string".into(),
+        builder: ArrayBuilder::new(vec![7], DataType::String)
+            .chunks(vec![3])
+            .fill_value_json(json!("abc")),
+        write: Some("1:3"),
+    });
+    out.push(Case {
+        path: "fill/bytes".into(),
+        builder: ArrayBuilder::new(vec![7], DataType::Bytes)
+            .chunks(vec![3])
+            .fill_value_json(json!("eHl6")),
+        write: Some("5:"),
+    });
+    out.push(Case {
+        path: "fill/never_written".into(),
+        builder: ArrayBuilder::new(vec![4, 4], DataType::UInt8).fill_value_json(json!(9)),
+        write: Some("0:0"),
+    });
+    out.push(Case {
+        path: "shapes/zero_d".into(),
+        builder: ArrayBuilder::new(vec![], DataType::Float32),
         write: None,
     });
-    out.push(Case { path: "keys/v2".into(), builder: ArrayBuilder::new(vec![5, 5], DataType::UInt8).chunks(vec![2, 2]).chunk_key_encoding(ChunkKeyEncodingMetadata::V2 { separator: '.' }), write: None });
-    out.push(Case { path: "keys/v2_slash".into(), builder: ArrayBuilder::new(vec![5, 5], DataType::UInt8).chunks(vec![2, 2]).chunk_key_encoding(ChunkKeyEncodingMetadata::V2 { separator: '/' }), write: None });
+    out.push(Case {
+        path: "shapes/zero_d_string".into(),
+        builder: ArrayBuilder::new(vec![], DataType::String),
+        write: None,
+    });
+    out.push(Case {
+        path: "shapes/zero_length".into(),
+        builder: ArrayBuilder::new(vec![0, 5], DataType::Int32).chunks(vec![2, 2]),
+        write: None,
+    });
+    out.push(Case {
+        path: "shapes/chunk_larger_than_array".into(),
+        builder: ArrayBuilder::new(vec![3, 2], DataType::Int32).chunks(vec![10, 10]),
+        write: None,
+    });
+    out.push(Case {
+        path: "shapes/auto_chunks".into(),
+        builder: ArrayBuilder::new(vec![300, 200], DataType::UInt16),
+        write: None,
+    });
+    out.push(Case {
+        path: "keys/dot".into(),
+        builder: ArrayBuilder::new(vec![5, 5], DataType::UInt8)
+            .chunks(vec![2, 2])
+            .chunk_key_encoding(ChunkKeyEncodingMetadata::Default { separator: '.' }),
+        write: None,
+    });
+    out.push(Case {
+        path: "keys/v2".into(),
+        builder: ArrayBuilder::new(vec![5, 5], DataType::UInt8)
+            .chunks(vec![2, 2])
+            .chunk_key_encoding(ChunkKeyEncodingMetadata::V2 { separator: '.' }),
+        write: None,
+    });
+    out.push(Case {
+        path: "keys/v2_slash".into(),
+        builder: ArrayBuilder::new(vec![5, 5], DataType::UInt8)
+            .chunks(vec![2, 2])
+            .chunk_key_encoding(ChunkKeyEncodingMetadata::V2 { separator: '/' }),
+        write: None,
+    });
     out.push(Case {
         path: "meta/attrs".into(),
         builder: ArrayBuilder::new(vec![4], DataType::Int64)
@@ -290,7 +484,13 @@ fn cases() -> Vec<Case> {
             .serializer(bytes_le),
         write: None,
     });
-    out.push(Case { path: "empty/write_empty".into(), builder: ArrayBuilder::new(vec![8], DataType::Int8).chunks(vec![4]).write_empty_chunks(true), write: None });
+    out.push(Case {
+        path: "empty/write_empty".into(),
+        builder: ArrayBuilder::new(vec![8], DataType::Int8)
+            .chunks(vec![4])
+            .write_empty_chunks(true),
+        write: None,
+    });
     out
 }
 
@@ -307,7 +507,9 @@ fn zarr_python_reads_what_we_write() {
         let shape: Vec<usize> = m.shape.iter().map(|&s| s as usize).collect();
         let n: usize = shape.iter().product();
         // Expected: everything (or the written part) from `values`, fill elsewhere.
-        let full = NDBuffer::from_parts(shape.clone(), m.data_type, Order::C, values(m.data_type, n)).unwrap();
+        let full =
+            NDBuffer::from_parts(shape.clone(), m.data_type, Order::C, values(m.data_type, n))
+                .unwrap();
         let expected = match case.write {
             None => {
                 a.write_ndbuffer(&Selection::all(), &full).unwrap();
@@ -317,7 +519,8 @@ fn zarr_python_reads_what_we_write() {
                 let sel: Selection = sel.parse().unwrap();
                 let part = sel.resolve(&m.shape).unwrap();
                 let vals = values(m.data_type, part.num_elements() as usize);
-                let buf = NDBuffer::from_parts(part.out_shape(), m.data_type, Order::C, vals).unwrap();
+                let buf =
+                    NDBuffer::from_parts(part.out_shape(), m.data_type, Order::C, vals).unwrap();
                 a.write_ndbuffer(&sel, &buf).unwrap();
                 a.read_ndbuffer(&Selection::all()).unwrap()
             }
@@ -335,8 +538,13 @@ fn zarr_python_reads_what_we_write() {
             entry["dimension_names"] = json!(d);
         }
         if m.data_type == DataType::Bytes {
-            let NDData::Variable(v) = expected.data() else { unreachable!() };
-            entry["expected_json_values"] = json!(v.iter().map(|b| DataType::Bytes.fill_value_to_json(&FillValue::new(b.clone()))).collect::<Vec<_>>());
+            let NDData::Variable(v) = expected.data() else {
+                unreachable!()
+            };
+            entry["expected_json_values"] = json!(v
+                .iter()
+                .map(|b| DataType::Bytes.fill_value_to_json(&FillValue::new(b.clone())))
+                .collect::<Vec<_>>());
         } else {
             let file = format!("expected/{name}.npy");
             zarr::npy::write_npy(dir.join(&file), &expected).unwrap();
@@ -344,7 +552,11 @@ fn zarr_python_reads_what_we_write() {
         }
         manifest.push(entry);
     }
-    std::fs::write(dir.join("manifest.json"), serde_json::to_vec_pretty(&json!({"format": 1, "arrays": manifest})).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_vec_pretty(&json!({"format": 1, "arrays": manifest})).unwrap(),
+    )
+    .unwrap();
     let report = run_python("verify.py", dir);
     println!("{report}");
     // And our own reader agrees with what we wrote.

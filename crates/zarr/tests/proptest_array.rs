@@ -1,6 +1,8 @@
 //! Property tests: random shapes, chunk shapes, codecs and selections,
 //! written and read back, compared with an in-memory reference.
 
+#![allow(clippy::unwrap_used)]
+
 use proptest::prelude::*;
 use serde_json::json;
 use std::sync::Arc;
@@ -17,11 +19,44 @@ fn codecs(choice: u8, ndim: usize) -> (Vec<CodecMetadata>, CodecMetadata, Vec<Co
     let rev: Vec<usize> = (0..ndim).rev().collect();
     match choice % 6 {
         0 => (vec![], bytes_le, vec![]),
-        1 => (vec![], bytes_be, vec![c(json!({"name": "zstd", "configuration": {"level": 1, "checksum": true}}))]),
-        2 => (vec![c(json!({"name": "transpose", "configuration": {"order": rev}}))], bytes_le, vec![c(json!({"name": "gzip", "configuration": {"level": 1}}))]),
-        3 => (vec![], bytes_le, vec![c(json!({"name": "blosc", "configuration": {"cname": "lz4", "clevel": 3, "shuffle": "shuffle", "typesize": 4, "blocksize": 0}})), c(json!({"name": "crc32c"}))]),
-        4 => (vec![c(json!({"name": "transpose", "configuration": {"order": rev}}))], bytes_be, vec![c(json!({"name": "crc32c"}))]),
-        _ => (vec![], bytes_le, vec![c(json!({"name": "blosc", "configuration": {"cname": "zstd", "clevel": 1, "shuffle": "bitshuffle", "typesize": 4, "blocksize": 0}}))]),
+        1 => (
+            vec![],
+            bytes_be,
+            vec![c(
+                json!({"name": "zstd", "configuration": {"level": 1, "checksum": true}}),
+            )],
+        ),
+        2 => (
+            vec![c(
+                json!({"name": "transpose", "configuration": {"order": rev}}),
+            )],
+            bytes_le,
+            vec![c(json!({"name": "gzip", "configuration": {"level": 1}}))],
+        ),
+        3 => (
+            vec![],
+            bytes_le,
+            vec![
+                c(
+                    json!({"name": "blosc", "configuration": {"cname": "lz4", "clevel": 3, "shuffle": "shuffle", "typesize": 4, "blocksize": 0}}),
+                ),
+                c(json!({"name": "crc32c"})),
+            ],
+        ),
+        4 => (
+            vec![c(
+                json!({"name": "transpose", "configuration": {"order": rev}}),
+            )],
+            bytes_be,
+            vec![c(json!({"name": "crc32c"}))],
+        ),
+        _ => (
+            vec![],
+            bytes_le,
+            vec![c(
+                json!({"name": "blosc", "configuration": {"cname": "zstd", "clevel": 1, "shuffle": "bitshuffle", "typesize": 4, "blocksize": 0}}),
+            )],
+        ),
     }
 }
 
@@ -31,7 +66,12 @@ fn selected(shape: &[u64], s: &Selection) -> Vec<usize> {
     let mut out = vec![0usize];
     for (d, dim) in r.dims.iter().enumerate() {
         let stride: u64 = shape[d + 1..].iter().product();
-        out = out.iter().flat_map(|&base| (0..dim.len).map(move |k| base + ((dim.start + k * dim.step) * stride) as usize)).collect();
+        out = out
+            .iter()
+            .flat_map(|&base| {
+                (0..dim.len).map(move |k| base + ((dim.start + k * dim.step) * stride) as usize)
+            })
+            .collect();
     }
     if r.num_elements() == 0 {
         out.clear();
@@ -43,16 +83,39 @@ fn slice_arg(len: u64) -> impl Strategy<Value = SliceArg> {
     let l = len as i64;
     prop_oneof![
         (-(l.max(1))..l.max(1)).prop_map(SliceArg::Index),
-        (0..=l, 0..=l, 1i64..4).prop_map(|(a, b, s)| SliceArg::Slice { start: Some(a.min(b)), stop: Some(a.max(b)), step: Some(s) }),
+        (0..=l, 0..=l, 1i64..4).prop_map(|(a, b, s)| SliceArg::Slice {
+            start: Some(a.min(b)),
+            stop: Some(a.max(b)),
+            step: Some(s)
+        }),
         Just(SliceArg::FULL),
     ]
 }
 
-fn case() -> impl Strategy<Value = (Vec<u64>, Vec<u64>, u8, Vec<(Vec<SliceArg>, u32)>, Vec<SliceArg>)> {
+fn case() -> impl Strategy<
+    Value = (
+        Vec<u64>,
+        Vec<u64>,
+        u8,
+        Vec<(Vec<SliceArg>, u32)>,
+        Vec<SliceArg>,
+    ),
+> {
     (1usize..=3)
-        .prop_flat_map(|ndim| (prop::collection::vec(0u64..9, ndim), prop::collection::vec(1u64..5, ndim), any::<u8>()))
+        .prop_flat_map(|ndim| {
+            (
+                prop::collection::vec(0u64..9, ndim),
+                prop::collection::vec(1u64..5, ndim),
+                any::<u8>(),
+            )
+        })
         .prop_flat_map(|(shape, chunks, c)| {
-            let sel = |shape: &[u64]| shape.iter().map(|&n| slice_arg(n).boxed()).collect::<Vec<_>>();
+            let sel = |shape: &[u64]| {
+                shape
+                    .iter()
+                    .map(|&n| slice_arg(n).boxed())
+                    .collect::<Vec<_>>()
+            };
             let writes = prop::collection::vec((sel(&shape), any::<u32>()), 1..4);
             let read = sel(&shape);
             (Just(shape), Just(chunks), Just(c), writes, read)

@@ -218,10 +218,18 @@ impl Array {
     /// Read a selection into a mutable `ndarray` view whose shape equals the
     /// selection's output shape. A standard-layout view is decoded into
     /// directly; any other layout goes through one temporary copy.
-    pub fn read_into_view<T: FixedElement>(&self, selection: &Selection, mut out: ndarray::ArrayViewMutD<'_, T>) -> Result<()> {
+    pub fn read_into_view<T: FixedElement>(
+        &self,
+        selection: &Selection,
+        mut out: ndarray::ArrayViewMutD<'_, T>,
+    ) -> Result<()> {
         let expected = selection.resolve(self.shape())?.out_shape();
         if out.shape() != expected.as_slice() {
-            return Err(crate::chunk::SelectionError::ShapeMismatch { given: out.shape().to_vec(), expected }.into());
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: out.shape().to_vec(),
+                expected,
+            }
+            .into());
         }
         if let Some(s) = out.as_slice_mut() {
             return self.read_into(selection, s);
@@ -235,11 +243,18 @@ impl Array {
     /// shape and the array's data type, honouring the buffer's memory order.
     pub fn read_into_ndbuffer(&self, selection: &Selection, out: &mut NDBuffer) -> Result<()> {
         if out.data_type() != self.data_type() {
-            return Err(ArrayError::DataTypeMismatch { data_type: self.data_type(), requested: out.data_type().name() });
+            return Err(ArrayError::DataTypeMismatch {
+                data_type: self.data_type(),
+                requested: out.data_type().name(),
+            });
         }
         let expected = selection.resolve(self.shape())?.out_shape();
         if out.shape() != expected.as_slice() {
-            return Err(crate::chunk::SelectionError::ShapeMismatch { given: out.shape().to_vec(), expected }.into());
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: out.shape().to_vec(),
+                expected,
+            }
+            .into());
         }
         if out.order() == Order::C {
             if let NDData::Fixed(bytes) = out.data_mut() {
