@@ -165,8 +165,8 @@ impl CodecChain {
         Ok(bytes)
     }
 
-    /// The bound on the output of the bytes-to-bytes stage at `index`
-    /// (the bytes the array-to-bytes codec or the next stage will consume).
+    /// The bounds on the decoded output of each bytes-to-bytes codec (the
+    /// bytes the array-to-bytes codec or the next stage will consume).
     fn stage_limits(&self, inner: &ChunkSpec) -> Vec<usize> {
         // limits[i] bounds the decoded output of bytes_to_bytes[i].
         let mut limits = vec![self.max_variable_chunk_bytes; self.bytes_to_bytes.len()];
