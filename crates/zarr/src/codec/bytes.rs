@@ -142,9 +142,10 @@ fn swap_n<const N: usize>(data: &mut [u8]) {
 /// Copy `src` to `dst`, reversing the bytes of every `N`-byte component.
 fn swap_copy_n<const N: usize>(src: &[u8], dst: &mut [u8]) {
     for (d, s) in dst.chunks_exact_mut(N).zip(src.chunks_exact(N)) {
-        for i in 0..N {
-            d[i] = s[N - 1 - i];
-        }
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        a.reverse();
+        d.copy_from_slice(&a);
     }
 }
 

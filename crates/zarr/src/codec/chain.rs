@@ -165,8 +165,8 @@ impl CodecChain {
         Ok(bytes)
     }
 
-    /// The bound on the output of the bytes-to-bytes stage at `index`
-    /// (the bytes the array-to-bytes codec or the next stage will consume).
+    /// The bounds on the decoded output of each bytes-to-bytes codec (the
+    /// bytes the array-to-bytes codec or the next stage will consume).
     fn stage_limits(&self, inner: &ChunkSpec) -> Vec<usize> {
         // limits[i] bounds the decoded output of bytes_to_bytes[i].
         let mut limits = vec![self.max_variable_chunk_bytes; self.bytes_to_bytes.len()];
@@ -263,17 +263,28 @@ impl CodecChain {
                 }),
             };
         }
-        // A single compressor whose output is the final bytes: decode straight
-        // into `out`, then let the array-to-bytes codec fix the byte order in place.
-        if self.bytes_to_bytes.len() == 1
-            && self.array_to_bytes.encoded_size(spec) == Some(expected)
-        {
-            if self.bytes_to_bytes[0].decode_into(encoded, out)? {
-                if !self.array_to_bytes.decode_in_place(spec, out)? {
-                    let copy = out.to_vec();
-                    self.array_to_bytes.decode_into(&copy, spec, out)?;
+        // When the innermost bytes-to-bytes codec's output is exactly the
+        // array-to-bytes codec's input, it decodes straight into `out` (after
+        // the outer codecs have run), and the array-to-bytes codec then fixes
+        // the byte order in place.
+        if let Some((first, outer)) = self.bytes_to_bytes.split_first() {
+            if self.array_to_bytes.encoded_size(spec) == Some(expected) {
+                let limits = self.stage_limits(spec);
+                let mut cur: Option<Vec<u8>> = None;
+                for (i, c) in outer.iter().enumerate().rev() {
+                    let input: &[u8] = cur.as_deref().unwrap_or(encoded);
+                    cur = Some(c.decode(input, limits[i + 1])?);
                 }
-                return Ok(());
+                let input: &[u8] = cur.as_deref().unwrap_or(encoded);
+                if first.decode_into(input, out)? {
+                    if !self.array_to_bytes.decode_in_place(spec, out)? {
+                        let copy = out.to_vec();
+                        self.array_to_bytes.decode_into(&copy, spec, out)?;
+                    }
+                    return Ok(());
+                }
+                let bytes = first.decode(input, limits[0])?;
+                return self.array_to_bytes.decode_into(&bytes, spec, out);
             }
         }
         let bytes = self.decode_bytes(encoded, spec)?;

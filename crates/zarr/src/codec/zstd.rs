@@ -17,9 +17,9 @@ use zstd::zstd_safe::CParameter;
 const NAME: &str = "zstd";
 
 /// The lowest compression level zstd accepts (`ZSTD_minCLevel()`).
-pub const ZSTD_MIN_LEVEL: i32 = -(1 << 17);
+pub(crate) const ZSTD_MIN_LEVEL: i32 = -(1 << 17);
 /// The highest compression level zstd accepts (`ZSTD_maxCLevel()`).
-pub const ZSTD_MAX_LEVEL: i32 = 22;
+pub(crate) const ZSTD_MAX_LEVEL: i32 = 22;
 
 /// The `zstd` codec.
 ///

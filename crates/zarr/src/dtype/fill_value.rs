@@ -152,11 +152,8 @@ fn component_to_json(size: usize, bytes: &[u8]) -> Value {
             let b = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
             let v = f32::from_bits(b);
             let hex = (v.is_nan() && b != f32::NAN.to_bits()).then(|| format!("0x{b:08x}"));
-            // f32 -> f64 keeps the shortest decimal round trip of the f32 when printed by
-            // serde_json only through the f32 formatter, so format the f32 itself.
-            if v.is_finite() {
-                return serde_json::to_value(v).unwrap_or(Value::Null);
-            }
+            // zarr-python writes the float64 value of the float32 (0.1f32 is
+            // 0.10000000149011612), which parses back to the same float32.
             float_to_json(v as f64, hex)
         }
         _ => {
@@ -371,7 +368,7 @@ mod tests {
         );
         assert_eq!(rt(DataType::Float64, json!(-0.0)).to_string(), "-0.0");
         assert_eq!(rt(DataType::Float32, json!(1.5)), json!(1.5));
-        assert_eq!(rt(DataType::Float32, json!(0.1)).to_string(), "0.1");
+        assert_eq!(rt(DataType::Float32, json!(0.1)).to_string(), "0.10000000149011612");
         assert_eq!(rt(DataType::Float64, json!(0)).to_string(), "0.0");
         // A hex bit pattern of 1.0
         let fv = DataType::Float32
