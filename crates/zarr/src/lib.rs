@@ -5,7 +5,7 @@
 //! Layers, bottom up: [`store`] (keys to bytes), [`metadata`] (`zarr.json`),
 //! [`dtype`] (data types and fill values), [`buffer`] (bytes and N-d buffers),
 //! [`codec`] (the codec pipeline), [`chunk`] (grids, keys, selections),
-//! [`array`] (arrays over a store, blocking and async).
+//! [`array`](mod@array) (arrays over a store, blocking and async).
 #![warn(missing_docs)]
 
 pub mod array;

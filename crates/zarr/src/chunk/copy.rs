@@ -206,21 +206,65 @@ pub fn transpose_bytes(
     perm: &[usize],
     elem_size: usize,
 ) -> Vec<u8> {
-    let mut out = vec![0u8; src.len()];
+    let n: usize = src_shape.iter().product();
+    assert!(src.len() >= n * elem_size && perm.len() == src_shape.len());
+    let mut out = vec![0u8; n * elem_size];
     let out_shape: Vec<u64> = perm.iter().map(|&p| src_shape[p] as u64).collect();
     let in_strides = c_strides(src_shape);
     let src_strides: Vec<isize> = perm.iter().map(|&p| in_strides[p]).collect();
     let out_strides = c_strides(&out_shape.iter().map(|&x| x as usize).collect::<Vec<_>>());
-    for_each_run(
-        &out_shape,
-        (0, &src_strides),
-        (0, &out_strides),
-        |s, d, n| {
-            out[d * elem_size..(d + n) * elem_size]
-                .copy_from_slice(&src[s * elem_size..(s + n) * elem_size]);
-        },
-    );
+    let (s, d) = (src.as_ptr(), out.as_mut_ptr());
+    // SAFETY: for_each_run only yields offsets of elements inside both buffers
+    // (the same box walked with the two layouts), each checked above to hold `n` elements.
+    unsafe {
+        match elem_size {
+            1 => transpose_typed::<1>(s, d, &out_shape, &src_strides, &out_strides),
+            2 => transpose_typed::<2>(s, d, &out_shape, &src_strides, &out_strides),
+            4 => transpose_typed::<4>(s, d, &out_shape, &src_strides, &out_strides),
+            8 => transpose_typed::<8>(s, d, &out_shape, &src_strides, &out_strides),
+            16 => transpose_typed::<16>(s, d, &out_shape, &src_strides, &out_strides),
+            _ => for_each_run(
+                &out_shape,
+                (0, &src_strides),
+                (0, &out_strides),
+                |so, dof, k| {
+                    std::ptr::copy_nonoverlapping(
+                        s.add(so * elem_size),
+                        d.add(dof * elem_size),
+                        k * elem_size,
+                    )
+                },
+            ),
+        }
+    }
     out
+}
+
+/// Element copies of a constant size, so single-element runs compile to moves.
+///
+/// # Safety
+/// Both buffers must hold every element the strides address.
+unsafe fn transpose_typed<const N: usize>(
+    src: *const u8,
+    dst: *mut u8,
+    lens: &[u64],
+    src_strides: &[isize],
+    dst_strides: &[isize],
+) {
+    for_each_run(lens, (0, src_strides), (0, dst_strides), |s, d, k| {
+        if k == 1 {
+            // SAFETY: caller guarantees the element lies in both buffers.
+            unsafe {
+                std::ptr::write_unaligned(
+                    dst.add(d * N).cast::<[u8; N]>(),
+                    std::ptr::read_unaligned(src.add(s * N).cast::<[u8; N]>()),
+                )
+            }
+        } else {
+            // SAFETY: as above, for a run of `k` elements.
+            unsafe { std::ptr::copy_nonoverlapping(src.add(s * N), dst.add(d * N), k * N) }
+        }
+    });
 }
 
 /// [`transpose_bytes`] for any element type.

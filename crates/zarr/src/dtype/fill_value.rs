@@ -368,7 +368,10 @@ mod tests {
         );
         assert_eq!(rt(DataType::Float64, json!(-0.0)).to_string(), "-0.0");
         assert_eq!(rt(DataType::Float32, json!(1.5)), json!(1.5));
-        assert_eq!(rt(DataType::Float32, json!(0.1)).to_string(), "0.10000000149011612");
+        assert_eq!(
+            rt(DataType::Float32, json!(0.1)).to_string(),
+            "0.10000000149011612"
+        );
         assert_eq!(rt(DataType::Float64, json!(0)).to_string(), "0.0");
         // A hex bit pattern of 1.0
         let fv = DataType::Float32
