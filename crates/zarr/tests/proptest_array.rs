@@ -92,15 +92,16 @@ fn slice_arg(len: u64) -> impl Strategy<Value = SliceArg> {
     ]
 }
 
-fn case() -> impl Strategy<
-    Value = (
-        Vec<u64>,
-        Vec<u64>,
-        u8,
-        Vec<(Vec<SliceArg>, u32)>,
-        Vec<SliceArg>,
-    ),
-> {
+/// One generated case: shape, chunk shape, codec choice, writes (selection, seed), final read.
+type Case = (
+    Vec<u64>,
+    Vec<u64>,
+    u8,
+    Vec<(Vec<SliceArg>, u32)>,
+    Vec<SliceArg>,
+);
+
+fn case() -> impl Strategy<Value = Case> {
     (1usize..=3)
         .prop_flat_map(|ndim| {
             (
