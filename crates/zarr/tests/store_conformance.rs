@@ -935,6 +935,26 @@ mod local_only {
     }
 }
 
+// ------------------------------------------------ MemoryStore specifics
+
+mod memory_only {
+    use super::*;
+
+    /// Unlike a folder, a memory store can hold a key and keys below it;
+    /// listing a folder still names each child once, in order.
+    #[test]
+    fn value_and_folder_of_the_same_name() {
+        let s = MemoryStore::new();
+        for k in ["x/b", "x/b-c", "x/b/d", "x/b/e/f", "x/a"] {
+            s.set(k, buf(k.as_bytes())).unwrap();
+        }
+        assert_eq!(s.list_dir("x").unwrap(), strings(&["a", "b", "b-c"]));
+        assert_eq!(s.list_dir("x/b").unwrap(), strings(&["d", "e"]));
+        s.delete_dir("x/b").unwrap();
+        assert_eq!(s.list().unwrap(), strings(&["x/a", "x/b", "x/b-c"]));
+    }
+}
+
 // ----------------------------------------------------------- concurrency
 
 /// Writers replace one key with complete values of different sizes while
