@@ -1,12 +1,17 @@
 //! [`MemoryStore`]: keys and values in a sorted in-memory map.
 
-use super::{validate_key, ByteRequest, Store, StoreError};
+use super::{
+    dir_prefix, validate_key, validate_prefix, validate_value_key, ByteRequest, Store, StoreError,
+};
 use crate::buffer::{Buffer, BufferPrototype};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::RwLock;
 
 /// A store that keeps every value in memory. Cloning a value out is free
 /// (buffers share memory).
+///
+/// Unlike a folder, a memory store can hold both `a` and `a/b`; every other
+/// behaviour matches [`super::LocalStore`] (see the store conformance tests).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     map: RwLock<BTreeMap<String, Buffer>>,
@@ -34,7 +39,7 @@ impl MemoryStore {
                 key: key.to_string(),
             });
         }
-        validate_key(key)
+        validate_value_key(key)
     }
 
     fn poisoned(key: &str) -> StoreError {
@@ -95,6 +100,7 @@ impl Store for MemoryStore {
     }
 
     fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        validate_prefix(prefix)?;
         let map = self.map.read().map_err(|_| Self::poisoned(prefix))?;
         Ok(map
             .range(prefix.to_string()..)
@@ -104,21 +110,48 @@ impl Store for MemoryStore {
     }
 
     fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        let p = if prefix.is_empty() || prefix.ends_with('/') {
-            prefix.to_string()
-        } else {
-            format!("{prefix}/")
-        };
-        let mut out: Vec<String> = Vec::new();
-        for k in self.list_prefix(&p)? {
-            let rest = &k[p.len()..];
-            let child = rest.split('/').next().unwrap_or(rest).to_string();
-            if out.last() != Some(&child) {
-                out.push(child);
-            }
+        let p = dir_prefix(prefix)?;
+        let map = self.map.read().map_err(|_| Self::poisoned(prefix))?;
+        // A set: "a/b", "a/b-c" and "a/b/d" sort so that "b" is not adjacent twice.
+        let children: BTreeSet<&str> = map
+            .range(p.clone()..)
+            .take_while(|(k, _)| k.starts_with(&p))
+            .filter_map(|(k, _)| k[p.len()..].split('/').next())
+            .filter(|c| !c.is_empty())
+            .collect();
+        Ok(children.into_iter().map(str::to_string).collect())
+    }
+
+    fn delete_dir(&self, prefix: &str) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                operation: "delete",
+                key: prefix.to_string(),
+            });
         }
-        out.dedup();
-        Ok(out)
+        let p = dir_prefix(prefix)?;
+        let mut map = self.map.write().map_err(|_| Self::poisoned(prefix))?;
+        map.retain(|k, _| !k.starts_with(&p));
+        Ok(())
+    }
+
+    fn is_empty(&self, prefix: &str) -> Result<bool, StoreError> {
+        let p = dir_prefix(prefix)?;
+        let map = self.map.read().map_err(|_| Self::poisoned(prefix))?;
+        Ok(!map
+            .range(p.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&p)))
+    }
+
+    fn getsize_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        validate_prefix(prefix)?;
+        let map = self.map.read().map_err(|_| Self::poisoned(prefix))?;
+        Ok(map
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.len() as u64)
+            .sum())
     }
 
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
@@ -134,9 +167,8 @@ impl Store for MemoryStore {
         validate_key(key)?;
         match self.map.read().map_err(|_| Self::poisoned(key))?.get(key) {
             Some(v) => Ok(v.len() as u64),
-            None => Err(StoreError::Other {
+            None => Err(StoreError::NotFound {
                 key: key.to_string(),
-                message: "key not found".into(),
             }),
         }
     }

@@ -85,6 +85,21 @@ pub enum StoreError {
         /// The operation.
         operation: &'static str,
     },
+    /// The key does not exist (from [`Store::getsize`]).
+    #[error("key {key:?} not found")]
+    NotFound {
+        /// The key.
+        key: String,
+    },
+    /// A write would go through a symbolic link that leads outside the
+    /// store's root ([`LocalStore`] refuses such writes).
+    #[error("refusing to write {key:?}: {path} is a symbolic link leading outside the store root")]
+    PathEscape {
+        /// The key.
+        key: String,
+        /// The offending link.
+        path: std::path::PathBuf,
+    },
     /// An I/O error.
     #[error("I/O error on {key:?}: {source}")]
     Io {
@@ -104,9 +119,22 @@ pub enum StoreError {
     },
 }
 
+/// The suffix of the temporary files [`LocalStore`] writes before renaming
+/// them into place. A key segment that starts with `.` and ends with this
+/// suffix is reserved ([`validate_key`] refuses it), so temporary files are
+/// never mistaken for keys.
+pub const TEMP_SUFFIX: &str = ".zarr-tmp";
+
+/// True when a key segment (a file name) has the reserved temporary-file
+/// form `.{anything}.zarr-tmp`.
+pub fn is_temp_name(segment: &str) -> bool {
+    segment.len() > TEMP_SUFFIX.len() && segment.starts_with('.') && segment.ends_with(TEMP_SUFFIX)
+}
+
 /// Check that `key` is a valid store key: relative, `/`-separated, no empty
 /// segments (except the empty key for the root), no `.` or `..` segments, no
-/// backslashes or NUL bytes.
+/// backslashes or NUL bytes, no drive letter, and no segment of the reserved
+/// temporary-file form ([`is_temp_name`]).
 pub fn validate_key(key: &str) -> Result<(), StoreError> {
     let bad = |reason: &str| {
         Err(StoreError::InvalidKey {
@@ -127,6 +155,9 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
         match seg {
             "" => return bad("empty path segment"),
             "." | ".." => return bad("'.' and '..' segments are not allowed"),
+            s if is_temp_name(s) => {
+                return bad("names of the form '.*.zarr-tmp' are reserved for temporary files")
+            }
             _ => {}
         }
     }
@@ -134,6 +165,70 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
         return bad("drive-letter paths are not allowed");
     }
     Ok(())
+}
+
+/// Check a key that names a value to write or delete: [`validate_key`], and
+/// not empty (the empty key is the root, never a value).
+pub(crate) fn validate_value_key(key: &str) -> Result<(), StoreError> {
+    if key.is_empty() {
+        return Err(StoreError::InvalidKey {
+            key: String::new(),
+            reason: "the empty key names the root, not a value".into(),
+        });
+    }
+    validate_key(key)
+}
+
+/// Check a plain string prefix (as [`Store::list_prefix`] takes): everything
+/// up to its last `/` must be a valid key; the part after it is a partial
+/// name and may be anything without `/`, `\\` or NUL.
+pub fn validate_prefix(prefix: &str) -> Result<(), StoreError> {
+    let (dir, partial) = match prefix.rfind('/') {
+        Some(i) => (&prefix[..i], &prefix[i + 1..]),
+        None => ("", prefix),
+    };
+    let bad = |reason: &str| {
+        Err(StoreError::InvalidKey {
+            key: prefix.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    if prefix.starts_with('/') {
+        return bad("absolute prefixes are not allowed");
+    }
+    if partial.contains('\\') || partial.contains('\0') {
+        return bad("prefixes may not contain backslashes or NUL");
+    }
+    match validate_key(dir) {
+        Ok(()) => Ok(()),
+        Err(StoreError::InvalidKey { reason, .. }) => bad(&reason),
+        Err(e) => Err(e),
+    }
+}
+
+/// Normalise a directory prefix (as [`Store::list_dir`], [`Store::delete_dir`]
+/// and [`Store::is_empty`] take): `""` is the root and stays `""`; otherwise
+/// one trailing `/` is optional, the rest must be a valid key, and the result
+/// ends with `/`.
+pub fn dir_prefix(prefix: &str) -> Result<String, StoreError> {
+    if prefix.is_empty() {
+        return Ok(String::new());
+    }
+    let stripped = prefix.strip_suffix('/').unwrap_or(prefix);
+    if stripped.is_empty() {
+        return Err(StoreError::InvalidKey {
+            key: prefix.to_string(),
+            reason: "absolute prefixes are not allowed (the root is \"\")".into(),
+        });
+    }
+    match validate_key(stripped) {
+        Ok(()) => Ok(format!("{stripped}/")),
+        Err(StoreError::InvalidKey { reason, .. }) => Err(StoreError::InvalidKey {
+            key: prefix.to_string(),
+            reason,
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 /// A key-value store for Zarr data (seed 002's `Store`).
@@ -159,10 +254,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Delete a key. Deleting a missing key is not an error.
     fn delete(&self, key: &str) -> Result<(), StoreError>;
 
-    /// All keys under `prefix` (a plain string prefix, as zarr-python's `list_prefix`).
+    /// All keys that start with `prefix` (a plain string prefix, as
+    /// zarr-python's `list_prefix`; checked by [`validate_prefix`]), sorted.
     fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
 
-    /// The immediate children (keys and "directories") of `prefix`, without the prefix.
+    /// The immediate children (keys and "directories") of the directory
+    /// `prefix` (`"a"` and `"a/"` alike; `""` is the root; checked by
+    /// [`dir_prefix`]), without the prefix, sorted and without duplicates.
     fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
 
     /// True when the store refuses writes.
@@ -191,51 +289,57 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             .is_some())
     }
 
-    /// The size in bytes of a value; an error when it does not exist.
+    /// The size in bytes of a value; [`StoreError::NotFound`] when it does
+    /// not exist.
     fn getsize(&self, key: &str) -> Result<u64, StoreError> {
         match self.get(key, &BufferPrototype::default(), None)? {
             Some(b) => Ok(b.len() as u64),
-            None => Err(StoreError::Other {
+            None => Err(StoreError::NotFound {
                 key: key.to_string(),
-                message: "key not found".into(),
             }),
         }
     }
 
-    /// The total size of every value under `prefix`.
+    /// The total size of every value whose key starts with `prefix` (a plain
+    /// string prefix, as [`Store::list_prefix`]). Keys deleted while this
+    /// runs are skipped.
     fn getsize_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
         let mut total = 0;
         for k in self.list_prefix(prefix)? {
-            total += self.getsize(&k)?;
+            match self.getsize(&k) {
+                Ok(n) => total += n,
+                Err(StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(total)
     }
 
-    /// Every key in the store.
+    /// Every key in the store, sorted.
     fn list(&self) -> Result<Vec<String>, StoreError> {
         self.list_prefix("")
     }
 
-    /// Delete every key under the directory `prefix` (`prefix/...`).
+    /// Delete every key under the directory `prefix` (`prefix/...`; `""` is
+    /// the whole store). A key equal to `prefix` itself is kept.
     fn delete_dir(&self, prefix: &str) -> Result<(), StoreError> {
-        let p = if prefix.is_empty() || prefix.ends_with('/') {
-            prefix.to_string()
-        } else {
-            format!("{prefix}/")
-        };
+        if self.read_only() {
+            return Err(StoreError::ReadOnly {
+                operation: "delete",
+                key: prefix.to_string(),
+            });
+        }
+        let p = dir_prefix(prefix)?;
         for k in self.list_prefix(&p)? {
             self.delete(&k)?;
         }
         Ok(())
     }
 
-    /// True when the directory `prefix` holds no keys.
+    /// True when the directory `prefix` holds no keys (`""`: the store is
+    /// empty).
     fn is_empty(&self, prefix: &str) -> Result<bool, StoreError> {
-        let p = if prefix.is_empty() || prefix.ends_with('/') {
-            prefix.to_string()
-        } else {
-            format!("{prefix}/")
-        };
+        let p = dir_prefix(prefix)?;
         Ok(self.list_prefix(&p)?.is_empty())
     }
 

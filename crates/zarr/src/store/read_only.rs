@@ -3,7 +3,9 @@
 use super::{ByteRequest, Store, StoreError, StoreRef};
 use crate::buffer::{Buffer, BufferPrototype};
 
-/// A view of a store that refuses every write with [`StoreError::ReadOnly`].
+/// A view of a store that refuses every write with [`StoreError::ReadOnly`]
+/// (before looking at the key, as every read-only store does) and forwards
+/// every read to the wrapped store.
 #[derive(Debug, Clone)]
 pub struct ReadOnlyStore {
     inner: StoreRef,
@@ -61,6 +63,15 @@ impl Store for ReadOnlyStore {
     fn getsize(&self, key: &str) -> Result<u64, StoreError> {
         self.inner.getsize(key)
     }
+    fn getsize_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        self.inner.getsize_prefix(prefix)
+    }
+    fn list(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.list()
+    }
+    fn is_empty(&self, prefix: &str) -> Result<bool, StoreError> {
+        self.inner.is_empty(prefix)
+    }
     fn get_partial_values(
         &self,
         prototype: &BufferPrototype,
@@ -76,5 +87,8 @@ impl Store for ReadOnlyStore {
     }
     fn supports_deletes(&self) -> bool {
         false
+    }
+    fn supports_listing(&self) -> bool {
+        self.inner.supports_listing()
     }
 }
