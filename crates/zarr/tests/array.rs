@@ -526,3 +526,68 @@ fn bad_metadata_and_types() {
         .create(s, "c3")
         .is_err());
 }
+
+#[test]
+fn folder_store_round_trip_and_concurrent_writers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: StoreRef = Arc::new(zarr::store::LocalStore::new(dir.path(), false).unwrap());
+    let a = ArrayBuilder::new(vec![64, 64], DataType::Int32)
+        .chunks(vec![16, 16])
+        .fill_value_json(json!(-1))
+        .create(store.clone(), "group/arr")
+        .unwrap();
+    assert!(dir.path().join("group/arr/zarr.json").is_file());
+    // Eight threads each write their own band of rows, chunk-aligned or not.
+    std::thread::scope(|s| {
+        for t in 0..8i32 {
+            let a = &a;
+            s.spawn(move || {
+                let rows = format!("{}:{}", t * 8, t * 8 + 8);
+                a.write_slice(&sel(&format!("{rows}, :")), &vec![t; 8 * 64])
+                    .unwrap();
+            });
+        }
+    });
+    let b = Array::open(store.clone(), "group/arr").unwrap();
+    let got = b.read_vec::<i32>(&Selection::all()).unwrap();
+    for (i, v) in got.iter().enumerate() {
+        assert_eq!(*v, (i / 64 / 8) as i32, "element {i}");
+    }
+    assert!(dir.path().join("group/arr/c/3/3").is_file());
+    // Nothing else than metadata and chunk files is left behind (no temp files).
+    let keys = store.list().unwrap();
+    // 16 chunks, the array's zarr.json and the implicit parent groups' (group, root).
+    assert_eq!(keys.len(), 16 + 3, "{keys:?}");
+    // A read-only view refuses writes and leaves the data as it was.
+    let ro = Array::open(zarr::store::with_read_only(store), "group/arr").unwrap();
+    assert!(ro.write_slice(&sel("0:1, 0:1"), &[9i32]).is_err());
+    assert_eq!(ro.read_vec::<i32>(&sel("0, 0")).unwrap(), vec![0]);
+}
+
+#[test]
+fn threads_writing_disjoint_parts_of_one_chunk_lose_nothing() {
+    let store = mem();
+    let a = ArrayBuilder::new(vec![8, 64], DataType::UInt32)
+        .chunks(vec![8, 64])
+        .create(store.clone(), "one")
+        .unwrap();
+    for round in 1..=20u32 {
+        std::thread::scope(|s| {
+            for t in 0..8u32 {
+                let a = a.clone();
+                s.spawn(move || {
+                    a.write_slice(&sel(&format!("{t}, :")), &vec![round * 100 + t; 64])
+                        .unwrap();
+                });
+            }
+        });
+        let got = a.read_vec::<u32>(&Selection::all()).unwrap();
+        for (i, v) in got.iter().enumerate() {
+            assert_eq!(
+                *v,
+                round * 100 + (i / 64) as u32,
+                "round {round}, element {i}"
+            );
+        }
+    }
+}

@@ -23,6 +23,7 @@
 
 mod asynchronous;
 mod builder;
+mod chunk_lock;
 mod engine;
 mod error;
 
@@ -84,6 +85,14 @@ pub(crate) fn node_key(path: &str) -> String {
 
 /// A Zarr V3 array in a store, with a blocking API. Cheap to clone; safe to
 /// share between threads.
+///
+/// # Concurrent writers
+/// Within one process, blocking writes to the same chunk are serialised:
+/// each chunk's read-merge-store runs as one step, so threads that write
+/// disjoint regions of one chunk (through this or any other `Array` value)
+/// all survive. Writes from separate processes, and overlapping writes of
+/// [`AsyncArray`], are last-writer-wins per chunk, as in zarr-python: give
+/// concurrent writers chunk-aligned regions.
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
@@ -392,6 +401,9 @@ impl Array {
     ) -> Result<()> {
         chunks.par_iter().try_for_each(|p| {
             let key = self.engine.chunk_key(&p.chunk_coords);
+            // Read, merge and store as one step with respect to other writers
+            // of this chunk in this process.
+            let _guard = chunk_lock::lock_key(&key);
             let existing = if self.engine.is_complete(p) {
                 None
             } else {
