@@ -40,9 +40,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     };
     if let Err(e) = selection.resolve(array.shape()) {
         return Err(format!(
-            "invalid --select {:?} for {} of shape {:?}: {e}",
+            "invalid --select {:?} for the array {:?} of shape {:?}: {e}",
             args.select.as_deref().unwrap_or(":"),
-            util::node_key(&path),
+            if path.is_empty() { "/" } else { path.as_str() },
             array.shape()
         ));
     }

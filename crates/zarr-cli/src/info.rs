@@ -229,8 +229,10 @@ fn group_info(
         println!("  members:      (none)");
     } else {
         println!("  members:");
-        for (text, _) in &members {
-            println!("    {text}");
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        for ((text, _), name) in members.iter().zip(&names) {
+            let pad = " ".repeat(width - name.chars().count());
+            println!("    {name}{pad}{}", &text[name.len()..]);
         }
     }
     Ok(())
