@@ -846,7 +846,7 @@ mod tests {
     fn round_trip(a: &NDBuffer) -> NDBuffer {
         let mut bytes = Vec::new();
         write_npy_to(&mut bytes, a).unwrap();
-        assert_eq!(bytes.len() >= 64, true);
+        assert!(bytes.len() >= 64);
         let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
         assert_eq!((10 + header_len) % 64, 0, "header is padded to 64 bytes");
         read_npy_from(&bytes[..]).unwrap()
