@@ -68,7 +68,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         } else {
             format!(" --path {path}")
         },
-        selection,
+        args.select.as_deref().unwrap_or("..."),
         array.data_type(),
         shape_text(buf.shape()),
         util::human_bytes(n),

@@ -145,7 +145,7 @@ pub fn read_npy_from(reader: impl Read) -> Result<NDBuffer, NpyError> {
 }
 
 /// Write a `.npy` file (version 1.0, or 2.0 when the header needs it). The
-/// file is created or truncated.
+/// file is created or truncated (and not synced to disk, as `numpy.save`).
 pub fn write_npy(path: impl AsRef<Path>, array: &NDBuffer) -> Result<(), NpyError> {
     let path = path.as_ref();
     let name = path.display().to_string();
@@ -156,11 +156,7 @@ pub fn write_npy(path: impl AsRef<Path>, array: &NDBuffer) -> Result<(), NpyErro
     let file = std::fs::File::create(path).map_err(io)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     write_npy_impl(&mut w, array, &name)?;
-    w.flush().map_err(io)?;
-    w.into_inner()
-        .map_err(|e| io(e.into_error()))?
-        .sync_all()
-        .map_err(io)
+    w.flush().map_err(io)
 }
 
 /// Write a `.npy` file to a writer.
