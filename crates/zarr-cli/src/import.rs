@@ -107,9 +107,13 @@ pub fn run(args: &ImportArgs) -> Result<()> {
 /// with a progress bar when the write is large and stderr is a terminal, else
 /// in one parallel write.
 fn write_all(array: &Array, input: NDBuffer, n_bytes: u64) -> zarr::array::Result<()> {
+    // ZARR_CLI_SLAB_BYTES (for tests) forces slabbed writes of that size.
+    let forced: Option<u64> = std::env::var("ZARR_CLI_SLAB_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let show = std::io::stderr().is_terminal() && n_bytes >= PROGRESS_MIN_BYTES;
     let shape = input.shape().to_vec();
-    if !show || shape.is_empty() || shape[0] == 0 {
+    if !(show || forced.is_some()) || shape.is_empty() || shape[0] == 0 {
         return array.write_ndbuffer(&Selection::all(), &input);
     }
     let input = if input.order() == Order::F {
@@ -121,8 +125,13 @@ fn write_all(array: &Array, input: NDBuffer, n_bytes: u64) -> zarr::array::Resul
     let row_elems: u64 = shape[1..].iter().map(|&d| d as u64).product();
     let row_bytes = (n_bytes / rows).max(1);
     let chunk0 = array.chunk_shape().first().copied().unwrap_or(1).max(1);
-    let slab_rows = (SLAB_BYTES / row_bytes.max(1) / chunk0).max(1) * chunk0;
-    let bar = indicatif::ProgressBar::new(n_bytes);
+    let slab_bytes = forced.unwrap_or(SLAB_BYTES);
+    let slab_rows = (slab_bytes / row_bytes.max(1) / chunk0).max(1) * chunk0;
+    let bar = if show {
+        indicatif::ProgressBar::new(n_bytes)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",

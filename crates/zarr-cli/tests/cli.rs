@@ -746,3 +746,40 @@ print("BAD" if bad else "OK", bad)
         text(&o.stderr)
     );
 }
+
+#[test]
+fn slabbed_writes_with_progress_match() {
+    // The progress-bar path writes in slabs of whole chunk rows; force it small.
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    for (i, (dt, shape, chunks, order)) in [
+        (DataType::UInt16, vec![37, 9, 5], "4,4,2", Order::C),
+        (DataType::Float64, vec![20, 7], "3,7", Order::F),
+        (DataType::String, vec![23, 3], "5,2", Order::C),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let input = sample(dt, &shape).to_order(order);
+        let npy = d.root.join(format!("in{i}.npy"));
+        write_npy(&npy, &input).unwrap();
+        let path = format!("a{i}");
+        let o = Command::new(env!("CARGO_BIN_EXE_zarr"))
+            .args([
+                "import",
+                s(&npy),
+                s(&store),
+                "--path",
+                &path,
+                "--chunks",
+                chunks,
+            ])
+            .env("ZARR_CLI_SLAB_BYTES", "64")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let out = d.root.join("out.npy");
+        ok(&["export", s(&store), "--path", &path, "-o", s(&out)]);
+        assert_eq!(read_npy(&out).unwrap(), input.to_order(Order::C), "{dt}");
+    }
+}
