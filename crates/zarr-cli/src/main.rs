@@ -1,1 +1,147 @@
-fn main() {}
+//! `zarr`: inspect, import and export Zarr V3 arrays from the command line.
+//!
+//! ```text
+//! zarr info STORE [--path P] [--json]
+//! zarr export STORE [--path P] [--select SEL] -o OUT.npy
+//! zarr import IN.npy STORE [--path P] [--dtype DT] [--chunks a,b,c|auto]
+//!             [--compressor zstd[:L]|gzip[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]
+//!             [--fill-value V] [--attrs JSON] [--overwrite]
+//! zarr quickstart [DIR]
+//! ```
+//!
+//! Any failure exits with status 1 and one line on stderr, `error: ...`,
+//! that names the file or key and the problem.
+
+mod cast;
+mod export;
+mod import;
+mod info;
+mod quickstart;
+mod util;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Inspect, import and export Zarr V3 arrays.
+#[derive(Parser, Debug)]
+#[command(name = "zarr", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show an array's format, shape, data type, chunks, codecs, fill value,
+    /// attributes and stored size, or a group's attributes and members.
+    Info(InfoArgs),
+    /// Read an array (or a selection of it) and write it to a .npy file.
+    Export(ExportArgs),
+    /// Create a Zarr V3 array from a .npy file.
+    Import(ImportArgs),
+    /// Write a small hierarchy of realistic arrays, read it back, and print
+    /// what was done with throughput.
+    Quickstart(QuickstartArgs),
+}
+
+/// Arguments of `zarr info`.
+#[derive(clap::Args, Debug)]
+pub struct InfoArgs {
+    /// The store: a local folder.
+    pub store: PathBuf,
+    /// The path of the node inside the store (default: the root).
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `zarr export`.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The store: a local folder.
+    pub store: PathBuf,
+    /// The path of the array inside the store (default: the root).
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// A numpy-style basic selection, e.g. `0:10,:,5` or `-1,...`.
+    #[arg(long, allow_hyphen_values = true)]
+    pub select: Option<String>,
+    /// The .npy file to write (`-` for standard output).
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+}
+
+/// Arguments of `zarr import`.
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The .npy file to read.
+    pub input: PathBuf,
+    /// The store: a local folder (created when missing).
+    pub store: PathBuf,
+    /// The path of the array inside the store (default: the root).
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// The V3 data type to store (`int16`, `float32`, `string`...); the input
+    /// is converted when it differs. Default: the .npy's type.
+    #[arg(long)]
+    pub dtype: Option<String>,
+    /// The chunk shape, `a,b,c`, or `auto` (zarr-python's heuristic).
+    #[arg(long, default_value = "auto")]
+    pub chunks: String,
+    /// `zstd[:LEVEL]`, `gzip[:LEVEL]`, `blosc[:CNAME[:CLEVEL[:SHUFFLE]]]` or `none`.
+    /// Default: zstd level 0, as zarr-python.
+    #[arg(long)]
+    pub compressor: Option<String>,
+    /// The fill value as written in zarr.json (`0`, `1.5`, `"NaN"`, `-Infinity`,
+    /// `[1.0, -2.0]`, `"abc"`); text that is not JSON is taken as a string.
+    #[arg(long, allow_hyphen_values = true)]
+    pub fill_value: Option<String>,
+    /// User attributes: a JSON object.
+    #[arg(long)]
+    pub attrs: Option<String>,
+    /// Replace an array or group already at the path.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+/// Arguments of `zarr quickstart`.
+#[derive(clap::Args, Debug)]
+pub struct QuickstartArgs {
+    /// Where to write the hierarchy (replaced if it is a Zarr store already).
+    #[arg(default_value = "quickstart.zarr")]
+    pub dir: PathBuf,
+}
+
+fn main() {
+    // A bug must still end as one `error:` line and status 1, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error (please report): {}{at}",
+            util::one_line(&msg)
+        );
+        std::process::exit(1);
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info(a) => info::run(&a),
+        Command::Export(a) => export::run(&a),
+        Command::Import(a) => import::run(&a),
+        Command::Quickstart(a) => quickstart::run(&a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {}", util::one_line(&e));
+        std::process::exit(1);
+    }
+}

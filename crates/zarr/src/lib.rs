@@ -5,7 +5,8 @@
 //! Layers, bottom up: [`store`] (keys to bytes), [`metadata`] (`zarr.json`),
 //! [`dtype`] (data types and fill values), [`buffer`] (bytes and N-d buffers),
 //! [`codec`] (the codec pipeline), [`chunk`] (grids, keys, selections),
-//! [`array`](mod@array) (arrays over a store, blocking and async).
+//! [`array`](mod@array) (arrays over a store, blocking and async), and [`npy`]
+//! (numpy `.npy` files to and from N-d buffers).
 #![warn(missing_docs)]
 
 pub mod array;
@@ -14,4 +15,5 @@ pub mod chunk;
 pub mod codec;
 pub mod dtype;
 pub mod metadata;
+pub mod npy;
 pub mod store;

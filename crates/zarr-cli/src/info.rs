@@ -1,0 +1,239 @@
+//! `zarr info`: describe an array or a group.
+
+use crate::util::{self, codec_text, human_bytes, in_store, shape_text, Result};
+use crate::InfoArgs;
+use serde_json::{json, Map, Value};
+use zarr::array::{Array, ArrayConfig};
+use zarr::metadata::{ArrayMetadata, GroupMetadata, NodeMetadata};
+use zarr::store::StoreRef;
+
+/// Read and parse the `zarr.json` of a node: the raw JSON and the parsed metadata.
+pub fn read_node(
+    store: &StoreRef,
+    store_path: &std::path::Path,
+    path: &str,
+) -> Result<(Value, NodeMetadata)> {
+    let key = util::node_key(path);
+    let bytes = store
+        .get(&key, &Default::default(), None)
+        .map_err(in_store(store_path))?
+        .ok_or_else(|| {
+            format!(
+                "{}: no array or group at path {:?} ({key} not found)",
+                store_path.display(),
+                path
+            )
+        })?;
+    let raw: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{}: {key}: invalid JSON: {e}", store_path.display()))?;
+    let node = NodeMetadata::from_json(&raw)
+        .map_err(|e| format!("{}: {key}: {e}", store_path.display()))?;
+    Ok((raw, node))
+}
+
+/// Run `zarr info`.
+pub fn run(args: &InfoArgs) -> Result<()> {
+    let store = util::open_store(&args.store, true)?;
+    let path = args.path.trim_matches('/').to_string();
+    let (raw, node) = read_node(&store, &args.store, &path)?;
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
+    // Includes the node's own zarr.json.
+    let stored = store
+        .getsize_prefix(&prefix)
+        .map_err(in_store(&args.store))?;
+    match node {
+        NodeMetadata::Array(m) => array_info(args, &store, &path, raw, m, stored),
+        NodeMetadata::Group(g) => group_info(args, &store, &path, raw, g, stored),
+    }
+}
+
+fn array_info(
+    args: &InfoArgs,
+    store: &StoreRef,
+    path: &str,
+    raw: Value,
+    m: ArrayMetadata,
+    stored: u64,
+) -> Result<()> {
+    // Validates the codec chain against the array (a clear error if it does not fit).
+    let a = Array::from_metadata(store.clone(), path, m, ArrayConfig::default())
+        .map_err(in_store(&args.store))?;
+    let m = a.metadata();
+    let n_elements: u128 = m.shape.iter().map(|&d| d as u128).product();
+    let grid = a.chunk_grid_shape();
+    let n_chunks: u128 = grid.iter().map(|&d| d as u128).product();
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
+    let stored_chunks = store
+        .list_prefix(&prefix)
+        .map_err(in_store(&args.store))?
+        .iter()
+        .filter(|k| *k != "zarr.json" && !k.ends_with("/zarr.json"))
+        .count();
+    let raw_size = m
+        .data_type
+        .size()
+        .map(|s| n_elements.saturating_mul(s as u128));
+    let fill = m.data_type.fill_value_to_json(&m.fill_value);
+    if args.json {
+        let out = json!({
+            "store": args.store.display().to_string(),
+            "path": path,
+            "node_type": "array",
+            "zarr_format": 3,
+            "shape": m.shape,
+            "data_type": m.data_type.name(),
+            "chunk_shape": m.chunk_shape(),
+            "chunk_grid_shape": grid,
+            "chunks_total": n_chunks as u64,
+            "chunks_stored": stored_chunks,
+            "codecs": m.codecs,
+            "fill_value": fill,
+            "attributes": m.attributes,
+            "dimension_names": m.dimension_names,
+            "uncompressed_size_bytes": raw_size.map(|s| s as u64),
+            "stored_size_bytes": stored,
+            "stored_size": human_bytes(stored),
+            "metadata": raw,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(());
+    }
+    let where_ = if path.is_empty() { "/" } else { path };
+    println!("Array {where_} in {}", args.store.display());
+    println!("  format:           Zarr V3");
+    println!("  shape:            {}", shape_text(&m.shape));
+    println!("  data type:        {}", m.data_type);
+    println!(
+        "  chunks:           {} ({} chunks in a {} grid, {} stored)",
+        shape_text(m.chunk_shape()),
+        n_chunks,
+        shape_text(&grid),
+        stored_chunks
+    );
+    println!(
+        "  codecs:           {}",
+        m.codecs
+            .iter()
+            .map(codec_text)
+            .collect::<Vec<_>>()
+            .join(" -> ")
+    );
+    println!("  fill value:       {fill}");
+    if let Some(names) = &m.dimension_names {
+        let names: Vec<String> = names
+            .iter()
+            .map(|n| n.clone().unwrap_or_else(|| "-".into()))
+            .collect();
+        println!("  dimension names:  {}", names.join(", "));
+    }
+    println!("  attributes:       {}", attributes_text(&m.attributes));
+    match raw_size {
+        Some(r) if stored > 0 && r > 0 => println!(
+            "  stored size:      {} ({stored} bytes; {} uncompressed, ratio {:.2}x)",
+            human_bytes(stored),
+            human_bytes(r.min(u64::MAX as u128) as u64),
+            r as f64 / stored as f64
+        ),
+        _ => println!(
+            "  stored size:      {} ({stored} bytes)",
+            human_bytes(stored)
+        ),
+    }
+    Ok(())
+}
+
+fn attributes_text(a: &Map<String, Value>) -> String {
+    if a.is_empty() {
+        "(none)".into()
+    } else {
+        serde_json::to_string(a).unwrap_or_default()
+    }
+}
+
+/// One member of a group, described.
+fn member(store: &StoreRef, path: &str, name: &str) -> (String, Value) {
+    let child = util::join(path, name);
+    let key = util::node_key(&child);
+    let parsed = match store.get(&key, &Default::default(), None) {
+        Ok(Some(bytes)) => Some(NodeMetadata::from_json_bytes(&bytes).map_err(|e| e.to_string())),
+        Ok(None) => None,
+        Err(e) => Some(Err(e.to_string())),
+    };
+    match parsed {
+        Some(Ok(NodeMetadata::Array(m))) => (
+            format!(
+                "{name}  array  {}  {}  chunks {}",
+                m.data_type,
+                shape_text(&m.shape),
+                shape_text(m.chunk_shape())
+            ),
+            json!({"name": name, "node_type": "array", "shape": m.shape,
+                   "data_type": m.data_type.name(), "chunk_shape": m.chunk_shape()}),
+        ),
+        Some(Ok(NodeMetadata::Group(_))) => (
+            format!("{name}  group"),
+            json!({"name": name, "node_type": "group"}),
+        ),
+        Some(Err(e)) => (
+            format!("{name}  (invalid {key}: {})", util::one_line(&e)),
+            json!({"name": name, "node_type": null, "error": format!("{key}: {e}")}),
+        ),
+        None => (
+            format!("{name}  (no zarr.json)"),
+            json!({"name": name, "node_type": null}),
+        ),
+    }
+}
+
+fn group_info(
+    args: &InfoArgs,
+    store: &StoreRef,
+    path: &str,
+    raw: Value,
+    g: GroupMetadata,
+    stored: u64,
+) -> Result<()> {
+    let mut names = store.list_dir(path).map_err(in_store(&args.store))?;
+    names.retain(|n| n != "zarr.json");
+    names.sort();
+    let members: Vec<(String, Value)> = names.iter().map(|n| member(store, path, n)).collect();
+    if args.json {
+        let out = json!({
+            "store": args.store.display().to_string(),
+            "path": path,
+            "node_type": "group",
+            "zarr_format": 3,
+            "attributes": g.attributes,
+            "members": members.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            "stored_size_bytes": stored,
+            "stored_size": human_bytes(stored),
+            "metadata": raw,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(());
+    }
+    let where_ = if path.is_empty() { "/" } else { path };
+    println!("Group {where_} in {}", args.store.display());
+    println!("  format:       Zarr V3");
+    println!("  attributes:   {}", attributes_text(&g.attributes));
+    println!("  stored size:  {} ({stored} bytes)", human_bytes(stored));
+    if members.is_empty() {
+        println!("  members:      (none)");
+    } else {
+        println!("  members:");
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        for ((text, _), name) in members.iter().zip(&names) {
+            let pad = " ".repeat(width - name.chars().count());
+            println!("    {name}{pad}{}", &text[name.len()..]);
+        }
+    }
+    Ok(())
+}

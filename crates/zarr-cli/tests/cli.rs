@@ -1,0 +1,785 @@
+//! End-to-end tests of the `zarr` binary on temporary folders.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use zarr::buffer::{NDBuffer, NDData, Order};
+use zarr::dtype::DataType;
+use zarr::npy::{read_npy, write_npy};
+
+fn zarr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zarr"))
+        .args(args)
+        .output()
+        .expect("run the zarr binary")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Run and require success; returns stdout.
+#[track_caller]
+fn ok(args: &[&str]) -> String {
+    let o = zarr(args);
+    assert!(
+        o.status.success(),
+        "zarr {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    text(&o.stdout)
+}
+
+/// Run and require exit status 1 with one `error:` line on stderr; returns it.
+#[track_caller]
+fn fails(args: &[&str]) -> String {
+    let o = zarr(args);
+    let err = text(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "zarr {args:?} should fail with status 1; stdout: {} stderr: {err}",
+        text(&o.stdout)
+    );
+    assert_eq!(err.lines().count(), 1, "one line expected: {err:?}");
+    assert!(err.starts_with("error: "), "{err:?}");
+    assert!(
+        !err.contains("panicked") && !err.contains("internal error"),
+        "{err:?}"
+    );
+    err
+}
+
+fn info_json(store: &Path, path: &str) -> Value {
+    let out = ok(&["info", s(store), "--path", path, "--json"]);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("info --json is not JSON ({e}): {out}"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+fn sample(dt: DataType, shape: &[usize]) -> NDBuffer {
+    let n: usize = shape.iter().product();
+    let data = match dt.size() {
+        Some(size) => {
+            let mut b: Vec<u8> = (0..n * size).map(|i| (i * 131 % 251) as u8).collect();
+            match dt {
+                DataType::Bool => b.iter_mut().for_each(|x| *x &= 1),
+                // Keep floats finite and free of NaN payload surprises.
+                DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+                    let c = dt.size().unwrap_or(1);
+                    for (i, e) in b.chunks_mut(c).enumerate() {
+                        let v = i as f64 * 0.25 - 3.0;
+                        match c {
+                            2 => e.copy_from_slice(&half::f16::from_f64(v).to_ne_bytes()),
+                            4 => e.copy_from_slice(&(v as f32).to_ne_bytes()),
+                            _ => e.copy_from_slice(&v.to_ne_bytes()),
+                        }
+                    }
+                }
+                DataType::Complex64 | DataType::Complex128 => {
+                    let c = dt.size().unwrap_or(1) / 2;
+                    for (i, e) in b.chunks_mut(c).enumerate() {
+                        let v = i as f64 * -0.5 + 1.0;
+                        if c == 4 {
+                            e.copy_from_slice(&(v as f32).to_ne_bytes());
+                        } else {
+                            e.copy_from_slice(&v.to_ne_bytes());
+                        }
+                    }
+                }
+                _ => {}
+            }
+            NDData::Fixed(b)
+        }
+        None if dt == DataType::String => NDData::Variable(
+            (0..n)
+                .map(|i| format!("s{i}-{}", "äβ🌍".repeat(i % 3)).into_bytes())
+                .collect(),
+        ),
+        None => NDData::Variable(
+            (0..n)
+                .map(|i| (0..i % 5).map(|j| (j * 7 + i) as u8 + 1).collect())
+                .collect(),
+        ),
+    };
+    NDBuffer::from_parts(shape.to_vec(), dt, Order::C, data).expect("sample buffer")
+}
+
+struct Dir {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+fn tmp() -> Dir {
+    let t = tempfile::tempdir().expect("tempdir");
+    let root = t.path().to_path_buf();
+    Dir { _tmp: t, root }
+}
+
+#[test]
+fn round_trip_every_data_type() {
+    let d = tmp();
+    for (i, dt) in DataType::ALL.iter().copied().enumerate() {
+        let input = sample(dt, &[7, 5]);
+        let npy = d.root.join(format!("in{i}.npy"));
+        write_npy(&npy, &input).unwrap();
+        let store = d.root.join(format!("s{i}.zarr"));
+        ok(&["import", s(&npy), s(&store), "--chunks", "3,2"]);
+        let info = info_json(&store, "");
+        assert_eq!(info["data_type"], json!(dt.name()), "{info}");
+        assert_eq!(info["shape"], json!([7, 5]));
+        assert_eq!(info["chunk_shape"], json!([3, 2]));
+        assert_eq!(info["metadata"]["node_type"], json!("array"));
+        assert!(info["stored_size_bytes"].as_u64().unwrap() > 0);
+        let text = ok(&["info", s(&store)]);
+        assert!(
+            text.contains(dt.name()) && text.contains("stored size"),
+            "{text}"
+        );
+        let out = d.root.join(format!("out{i}.npy"));
+        ok(&["export", s(&store), "-o", s(&out)]);
+        assert_eq!(read_npy(&out).unwrap(), input, "{dt}");
+    }
+}
+
+#[test]
+fn default_codecs_and_auto_chunks_match_zarr_python() {
+    let d = tmp();
+    let npy = d.root.join("a.npy");
+    write_npy(&npy, &sample(DataType::UInt16, &[256, 256, 256])).unwrap();
+    let store = d.root.join("a.zarr");
+    ok(&["import", s(&npy), s(&store), "--path", "vol"]);
+    let info = info_json(&store, "vol");
+    assert_eq!(info["chunk_shape"], json!([64, 64, 128]));
+    assert_eq!(
+        info["codecs"],
+        json!([{"name": "bytes", "configuration": {"endian": "little"}},
+               {"name": "zstd", "configuration": {"level": 0, "checksum": false}}])
+    );
+    // The root became a group listing the array.
+    let g = info_json(&store, "");
+    assert_eq!(g["node_type"], json!("group"));
+    assert_eq!(g["members"][0]["name"], json!("vol"));
+    assert_eq!(g["members"][0]["node_type"], json!("array"));
+    let t = ok(&["info", s(&store)]);
+    assert!(
+        t.contains("Group") && t.contains("vol") && t.contains("uint16"),
+        "{t}"
+    );
+    // Strings default to vlen-utf8 + zstd.
+    let npy = d.root.join("s.npy");
+    write_npy(&npy, &sample(DataType::String, &[10])).unwrap();
+    ok(&["import", s(&npy), s(&store), "--path", "strings"]);
+    let info = info_json(&store, "strings");
+    assert_eq!(info["codecs"][0]["name"], json!("vlen-utf8"));
+}
+
+#[test]
+fn select_exports_numpy_style_selections() {
+    let d = tmp();
+    let (a, b, c) = (6usize, 5usize, 4usize);
+    let v: Vec<i32> = (0..(a * b * c) as i32).collect();
+    let input = NDBuffer::from_vec(&[a, b, c], v.clone()).unwrap();
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &input).unwrap();
+    let store = d.root.join("s.zarr");
+    ok(&["import", s(&npy), s(&store), "--chunks", "4,2,3"]);
+    let at = |i: usize, j: usize, k: usize| v[(i * b + j) * c + k];
+    let cases: Vec<(&str, Vec<usize>, Vec<i32>)> = vec![
+        (
+            "1:3,:,-1",
+            vec![2, 5],
+            (1..3)
+                .flat_map(|i| (0..b).map(move |j| (i, j)))
+                .map(|(i, j)| at(i, j, c - 1))
+                .collect(),
+        ),
+        ("-1,-2,1", vec![], vec![at(a - 1, b - 2, 1)]),
+        (
+            "::2,1,1:",
+            vec![3, 3],
+            [0, 2, 4]
+                .iter()
+                .flat_map(|&i| (1..c).map(move |k| (i, k)))
+                .map(|(i, k)| at(i, 1, k))
+                .collect(),
+        ),
+        ("...,0", vec![a, b], (0..a * b).map(|f| v[f * c]).collect()),
+    ];
+    for (sel, shape, want) in cases {
+        let out = d.root.join("out.npy");
+        ok(&["export", s(&store), "--select", sel, "-o", s(&out)]);
+        let got = read_npy(&out).unwrap();
+        assert_eq!(got.shape(), shape.as_slice(), "{sel}");
+        assert_eq!(got.to_vec::<i32>().unwrap(), want, "{sel}");
+    }
+}
+
+#[test]
+fn every_compressor_form() {
+    let d = tmp();
+    let input = sample(DataType::Float32, &[40, 30]);
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &input).unwrap();
+    let store = d.root.join("s.zarr");
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "zstd",
+            json!([{"name": "zstd", "configuration": {"level": 0, "checksum": false}}]),
+        ),
+        (
+            "zstd:7",
+            json!([{"name": "zstd", "configuration": {"level": 7, "checksum": false}}]),
+        ),
+        (
+            "gzip",
+            json!([{"name": "gzip", "configuration": {"level": 5}}]),
+        ),
+        (
+            "gzip:1",
+            json!([{"name": "gzip", "configuration": {"level": 1}}]),
+        ),
+        (
+            "blosc",
+            json!([{"name": "blosc", "configuration": {"typesize": 4, "cname": "zstd", "clevel": 5, "shuffle": "shuffle", "blocksize": 0}}]),
+        ),
+        (
+            "blosc:lz4",
+            json!([{"name": "blosc", "configuration": {"typesize": 4, "cname": "lz4", "clevel": 5, "shuffle": "shuffle", "blocksize": 0}}]),
+        ),
+        (
+            "blosc:zlib:3",
+            json!([{"name": "blosc", "configuration": {"typesize": 4, "cname": "zlib", "clevel": 3, "shuffle": "shuffle", "blocksize": 0}}]),
+        ),
+        (
+            "blosc:zstd:5:bitshuffle",
+            json!([{"name": "blosc", "configuration": {"typesize": 4, "cname": "zstd", "clevel": 5, "shuffle": "bitshuffle", "blocksize": 0}}]),
+        ),
+        (
+            "blosc:blosclz:1:noshuffle",
+            json!([{"name": "blosc", "configuration": {"typesize": 4, "cname": "blosclz", "clevel": 1, "shuffle": "noshuffle", "blocksize": 0}}]),
+        ),
+        (
+            "blosc:lz4hc:9:shuffle",
+            json!([{"name": "blosc", "configuration": {"typesize": 4, "cname": "lz4hc", "clevel": 9, "shuffle": "shuffle", "blocksize": 0}}]),
+        ),
+        (
+            "blosc:snappy",
+            json!([{"name": "blosc", "configuration": {"typesize": 4, "cname": "snappy", "clevel": 5, "shuffle": "shuffle", "blocksize": 0}}]),
+        ),
+        ("none", json!([])),
+    ];
+    for (i, (form, want)) in cases.iter().enumerate() {
+        let path = format!("c{i}");
+        ok(&[
+            "import",
+            s(&npy),
+            s(&store),
+            "--path",
+            &path,
+            "--chunks",
+            "16,16",
+            "--compressor",
+            form,
+        ]);
+        let info = info_json(&store, &path);
+        let codecs = info["codecs"].as_array().unwrap();
+        assert_eq!(codecs[0]["name"], json!("bytes"), "{form}");
+        assert_eq!(json!(codecs[1..]), *want, "{form}");
+        let out = d.root.join("out.npy");
+        ok(&["export", s(&store), "--path", &path, "-o", s(&out)]);
+        assert_eq!(read_npy(&out).unwrap(), input, "{form}");
+    }
+    for bad in [
+        "lzma",
+        "zstd:x",
+        "gzip:12",
+        "blosc:lzma",
+        "blosc:lz4:5:byteshuffle",
+        "zstd:1:2",
+    ] {
+        let e = fails(&[
+            "import",
+            s(&npy),
+            s(&store),
+            "--path",
+            "bad",
+            "--compressor",
+            bad,
+        ]);
+        assert!(e.contains("--compressor"), "{e}");
+    }
+    // A refused argument wrote nothing.
+    assert!(!store.join("bad").exists());
+}
+
+#[test]
+fn fill_values_and_attributes() {
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let cases: Vec<(DataType, &str, Value)> = vec![
+        (DataType::Float64, "NaN", json!("NaN")),
+        (DataType::Float32, "\"NaN\"", json!("NaN")),
+        (DataType::Float32, "-Infinity", json!("-Infinity")),
+        (DataType::Float64, "1.5", json!(1.5)),
+        (DataType::Float64, "-0.0", json!(-0.0)),
+        (DataType::Float32, "0x7fc00001", json!("0x7fc00001")),
+        (DataType::Int16, "-7", json!(-7)),
+        (
+            DataType::UInt64,
+            "18446744073709551615",
+            json!(18446744073709551615u64),
+        ),
+        (DataType::Bool, "true", json!(true)),
+        (DataType::Complex128, "[1.0, -2.0]", json!([1.0, -2.0])),
+        (DataType::String, "abc", json!("abc")),
+        (DataType::String, "\"\"", json!("")),
+    ];
+    for (i, (dt, arg, want)) in cases.iter().enumerate() {
+        let npy = d.root.join(format!("in{i}.npy"));
+        write_npy(&npy, &sample(*dt, &[4])).unwrap();
+        let path = format!("f{i}");
+        ok(&[
+            "import",
+            s(&npy),
+            s(&store),
+            "--path",
+            &path,
+            "--fill-value",
+            arg,
+        ]);
+        let info = info_json(&store, &path);
+        assert_eq!(info["fill_value"], *want, "{dt} {arg}");
+        assert_eq!(info["metadata"]["fill_value"], *want, "{dt} {arg}");
+    }
+    let npy = d.root.join("in0.npy");
+    let e = fails(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "x",
+        "--fill-value",
+        "abc",
+    ]);
+    assert!(e.contains("fill value"), "{e}");
+    let e = fails(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "x",
+        "--fill-value",
+        "[1, 2]",
+    ]);
+    assert!(e.contains("fill value"), "{e}");
+
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "attrs",
+        "--attrs",
+        r#"{"units": "m", "scale": [1, 2.5], "nested": {"ok": true}}"#,
+    ]);
+    let info = info_json(&store, "attrs");
+    assert_eq!(
+        info["attributes"],
+        json!({"units": "m", "scale": [1, 2.5], "nested": {"ok": true}})
+    );
+    let t = ok(&["info", s(&store), "--path", "attrs"]);
+    assert!(t.contains("\"units\":\"m\""), "{t}");
+    for bad in ["[1, 2]", "{oops"] {
+        let e = fails(&["import", s(&npy), s(&store), "--path", "x", "--attrs", bad]);
+        assert!(e.contains("--attrs"), "{e}");
+    }
+}
+
+#[test]
+fn overwrite_is_refused_without_the_flag() {
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let a = d.root.join("a.npy");
+    let b = d.root.join("b.npy");
+    let first = NDBuffer::from_vec(&[3], vec![1i64, 2, 3]).unwrap();
+    let second = NDBuffer::from_vec(&[2, 2], vec![1.0f32, 2.0, 3.0, 4.0]).unwrap();
+    write_npy(&a, &first).unwrap();
+    write_npy(&b, &second).unwrap();
+    ok(&["import", s(&a), s(&store)]);
+    let e = fails(&["import", s(&b), s(&store)]);
+    assert!(
+        e.contains("already exists") && e.contains("--overwrite"),
+        "{e}"
+    );
+    assert!(e.contains("zarr.json"), "{e}");
+    let out = d.root.join("out.npy");
+    ok(&["export", s(&store), "-o", s(&out)]);
+    assert_eq!(
+        read_npy(&out).unwrap(),
+        first,
+        "unchanged after the refusal"
+    );
+    ok(&["import", s(&b), s(&store), "--overwrite"]);
+    ok(&["export", s(&store), "-o", s(&out)]);
+    assert_eq!(read_npy(&out).unwrap(), second);
+    // Nested paths too.
+    ok(&["import", s(&a), s(&d.root.join("t.zarr")), "--path", "g/x"]);
+    fails(&["import", s(&a), s(&d.root.join("t.zarr")), "--path", "g/x"]);
+}
+
+#[test]
+fn dtype_conversion() {
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let npy = d.root.join("f.npy");
+    write_npy(
+        &npy,
+        &NDBuffer::from_vec(&[4], vec![-1.5f64, 0.0, 2.9, 300.0]).unwrap(),
+    )
+    .unwrap();
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "i",
+        "--dtype",
+        "int16",
+    ]);
+    let out = d.root.join("out.npy");
+    ok(&["export", s(&store), "--path", "i", "-o", s(&out)]);
+    assert_eq!(
+        read_npy(&out).unwrap().to_vec::<i16>().unwrap(),
+        vec![-1, 0, 2, 300]
+    );
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "h",
+        "--dtype",
+        "float16",
+    ]);
+    assert_eq!(info_json(&store, "h")["data_type"], json!("float16"));
+    let e = fails(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "x",
+        "--dtype",
+        "string",
+    ]);
+    assert!(
+        e.contains("cannot convert float64 to string") && e.contains("f.npy"),
+        "{e}"
+    );
+    let e = fails(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "x",
+        "--dtype",
+        "int128",
+    ]);
+    assert!(e.contains("--dtype") && e.contains("int128"), "{e}");
+    // Bytes and strings convert to each other.
+    let sn = d.root.join("s.npy");
+    write_npy(&sn, &sample(DataType::String, &[5])).unwrap();
+    ok(&[
+        "import",
+        s(&sn),
+        s(&store),
+        "--path",
+        "b",
+        "--dtype",
+        "bytes",
+    ]);
+    assert_eq!(
+        info_json(&store, "b")["data_type"],
+        json!("variable_length_bytes")
+    );
+}
+
+#[test]
+fn export_to_standard_output() {
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let npy = d.root.join("in.npy");
+    let input = sample(DataType::UInt8, &[10, 3]);
+    write_npy(&npy, &input).unwrap();
+    ok(&["import", s(&npy), s(&store)]);
+    let o = zarr(&["export", s(&store), "--select", "2:4", "-o", "-"]);
+    assert!(o.status.success());
+    let got = zarr::npy::read_npy_from(&o.stdout[..]).unwrap();
+    assert_eq!(got.shape(), &[2, 3]);
+    assert!(text(&o.stderr).contains("exported"));
+}
+
+#[test]
+fn errors_are_one_line_and_name_the_problem() {
+    let d = tmp();
+    let missing = d.root.join("nope.zarr");
+    let e = fails(&["info", s(&missing)]);
+    assert!(
+        e.contains("nope.zarr") && e.contains("no such store"),
+        "{e}"
+    );
+    let e = fails(&["export", s(&missing), "-o", s(&d.root.join("o.npy"))]);
+    assert!(e.contains("nope.zarr"), "{e}");
+    let e = fails(&[
+        "import",
+        s(&d.root.join("nope.npy")),
+        s(&d.root.join("x.zarr")),
+    ]);
+    assert!(e.contains("nope.npy"), "{e}");
+    assert!(
+        !d.root.join("x.zarr").exists(),
+        "nothing created on a bad input"
+    );
+    let notnpy = d.root.join("bad.npy");
+    std::fs::write(&notnpy, b"hello world").unwrap();
+    let e = fails(&["import", s(&notnpy), s(&d.root.join("x.zarr"))]);
+    assert!(e.contains("bad.npy") && e.contains("not a .npy"), "{e}");
+
+    // An empty folder is not an array.
+    let empty = d.root.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let e = fails(&["info", s(&empty)]);
+    assert!(e.contains("zarr.json"), "{e}");
+
+    let store = d.root.join("s.zarr");
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &sample(DataType::Int32, &[10, 10])).unwrap();
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "a",
+        "--chunks",
+        "5,5",
+    ]);
+    let out = d.root.join("o.npy");
+    for bad in ["0:10:0", "10", "0,0,0", "x", "-11"] {
+        let e = fails(&[
+            "export",
+            s(&store),
+            "--path",
+            "a",
+            "--select",
+            bad,
+            "-o",
+            s(&out),
+        ]);
+        assert!(e.contains("--select"), "{bad}: {e}");
+    }
+    // Export of a group.
+    let e = fails(&["export", s(&store), "-o", s(&out)]);
+    assert!(e.contains("group"), "{e}");
+    // Bad chunks argument.
+    let e = fails(&["import", s(&npy), s(&store), "--path", "b", "--chunks", "5"]);
+    assert!(e.contains("--chunks"), "{e}");
+
+    // A corrupt chunk names the chunk key.
+    std::fs::write(store.join("a/c/0/1"), b"garbage").unwrap();
+    let e = fails(&["export", s(&store), "--path", "a", "-o", s(&out)]);
+    assert!(e.contains("a/c/0/1"), "{e}");
+
+    // Corrupt or invalid zarr.json names the key.
+    let meta = store.join("a/zarr.json");
+    std::fs::write(&meta, b"{ not json").unwrap();
+    for args in [
+        vec!["info", s(&store), "--path", "a"],
+        vec!["export", s(&store), "--path", "a", "-o", s(&out)],
+    ] {
+        let e = fails(&args);
+        assert!(e.contains("a/zarr.json") && e.contains("JSON"), "{e}");
+    }
+    std::fs::write(
+        &meta,
+        br#"{"zarr_format": 3, "node_type": "array", "shape": "x"}"#,
+    )
+    .unwrap();
+    let e = fails(&["info", s(&store), "--path", "a"]);
+    assert!(e.contains("a/zarr.json") && e.contains("shape"), "{e}");
+    // A group member with bad metadata is reported, not fatal.
+    let t = ok(&["info", s(&store)]);
+    assert!(t.contains("invalid"), "{t}");
+    std::fs::write(
+        &meta,
+        br#"{"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "int32",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+            "codecs": [{"name": "nosuchcodec"}]}"#,
+    )
+    .unwrap();
+    let e = fails(&["export", s(&store), "--path", "a", "-o", s(&out)]);
+    assert!(
+        e.contains("a/zarr.json") && e.contains("nosuchcodec"),
+        "{e}"
+    );
+    // Invalid node paths.
+    let e = fails(&["info", s(&store), "--path", "../etc"]);
+    assert!(e.contains(".."), "{e}");
+}
+
+#[test]
+fn quickstart_writes_reads_and_describes_a_hierarchy() {
+    let d = tmp();
+    let dir = d.root.join("qs.zarr");
+    let out = ok(&["quickstart", s(&dir)]);
+    for word in [
+        "temperature",
+        "image",
+        "counts",
+        "labels",
+        "MB/s",
+        "identical",
+        "zarr info",
+    ] {
+        assert!(out.contains(word), "{word} missing from:\n{out}");
+    }
+    let g = info_json(&dir, "");
+    assert_eq!(g["node_type"], json!("group"));
+    let names: Vec<&str> = g["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["counts", "image", "labels", "temperature"]);
+    let t = info_json(&dir, "temperature");
+    assert_eq!(t["data_type"], json!("float32"));
+    assert_eq!(t["attributes"]["units"], json!("K"));
+    let img = info_json(&dir, "image");
+    assert_eq!(img["codecs"][1]["name"], json!("blosc"));
+    // Runs again over its own output.
+    ok(&["quickstart", s(&dir)]);
+    // Refuses to replace a folder that is not a Zarr store.
+    let other = d.root.join("precious");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), b"keep me").unwrap();
+    let e = fails(&["quickstart", s(&other)]);
+    assert!(
+        e.contains("precious") && e.contains("not a Zarr store"),
+        "{e}"
+    );
+    assert!(other.join("notes.txt").exists());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = zarr(&["import"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = zarr(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// zarr-python reads what `zarr import` wrote (only with ZARR_TEST_PYTHON).
+#[test]
+fn zarr_python_reads_what_import_wrote() {
+    let Ok(python) = std::env::var("ZARR_TEST_PYTHON") else {
+        eprintln!("skipping zarr_python_reads_what_import_wrote: ZARR_TEST_PYTHON is not set");
+        return;
+    };
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let mut cases = Vec::new();
+    let forms = ["zstd", "gzip:3", "blosc:lz4:5:bitshuffle", "none"];
+    for (i, dt) in DataType::ALL.iter().copied().enumerate() {
+        let input = sample(dt, &[9, 4]);
+        let npy = d.root.join(format!("in{i}.npy"));
+        write_npy(&npy, &input).unwrap();
+        let path = format!("a{i}");
+        let form = forms[i % forms.len()];
+        ok(&[
+            "import",
+            s(&npy),
+            s(&store),
+            "--path",
+            &path,
+            "--chunks",
+            "4,3",
+            "--compressor",
+            form,
+            "--attrs",
+            r#"{"k": 1}"#,
+        ]);
+        cases.push(json!({"path": path, "npy": s(&npy), "dtype": dt.name()}));
+    }
+    let script = r#"
+import json, sys
+import numpy as np
+import zarr
+store, cases = sys.argv[1], json.loads(sys.argv[2])
+bad = []
+for c in cases:
+    a = zarr.open_array(store, path=c["path"], mode="r")
+    got = a[...]
+    want = np.load(c["npy"])
+    if c["dtype"] == "string":
+        ok = [str(x) for x in got.ravel()] == [str(x) for x in want.ravel()]
+    elif c["dtype"] == "variable_length_bytes":
+        ok = [bytes(x) for x in got.ravel()] == [bytes(x) for x in want.ravel()]
+    else:
+        ok = got.shape == want.shape and np.array_equal(got, want) and dict(a.attrs) == {"k": 1}
+    if not ok:
+        bad.append(c["path"] + " " + c["dtype"])
+print("BAD" if bad else "OK", bad)
+"#;
+    let o = Command::new(python)
+        .args(["-c", script, s(&store), &json!(cases).to_string()])
+        .output()
+        .expect("run python");
+    let out = text(&o.stdout);
+    assert!(
+        o.status.success() && out.starts_with("OK"),
+        "zarr-python check failed:\n{out}\n{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn slabbed_writes_with_progress_match() {
+    // The progress-bar path writes in slabs of whole chunk rows; force it small.
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    for (i, (dt, shape, chunks, order)) in [
+        (DataType::UInt16, vec![37, 9, 5], "4,4,2", Order::C),
+        (DataType::Float64, vec![20, 7], "3,7", Order::F),
+        (DataType::String, vec![23, 3], "5,2", Order::C),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let input = sample(dt, &shape).to_order(order);
+        let npy = d.root.join(format!("in{i}.npy"));
+        write_npy(&npy, &input).unwrap();
+        let path = format!("a{i}");
+        let o = Command::new(env!("CARGO_BIN_EXE_zarr"))
+            .args([
+                "import",
+                s(&npy),
+                s(&store),
+                "--path",
+                &path,
+                "--chunks",
+                chunks,
+            ])
+            .env("ZARR_CLI_SLAB_BYTES", "64")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let out = d.root.join("out.npy");
+        ok(&["export", s(&store), "--path", &path, "-o", s(&out)]);
+        assert_eq!(read_npy(&out).unwrap(), input.to_order(Order::C), "{dt}");
+    }
+}
