@@ -4,7 +4,10 @@
 //! The blocking and async front ends fetch and store; this module does the rest.
 
 use super::error::{ArrayError, Result};
-use crate::chunk::{copy_strided_raw, ChunkKeyEncoding, ChunkProjection, DimSlice, StridedRegion};
+use crate::chunk::{
+    all_equal, contiguous_offset, copy_strided_raw, fill_strided_raw, ChunkKeyEncoding,
+    ChunkProjection, DimSlice, StridedRegion,
+};
 use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, VarBytes};
 use crate::dtype::FillValue;
 use crate::metadata::ArrayMetadata;
@@ -168,13 +171,17 @@ impl Engine {
                     .map_err(Self::codec_err(key));
             }
         }
-        SCRATCH.with(|s| {
-            let mut scratch = s.borrow_mut();
-            let n = self.spec.fixed_size().unwrap_or(0) as usize;
-            scratch.resize(n, 0);
-            self.chain
-                .decode_into(encoded, &self.spec, &mut scratch)
-                .map_err(Self::codec_err(key))?;
+        // The scratch buffer is taken out of its slot while in use: decoding may
+        // run nested rayon work (sharding), and a job stolen by this thread
+        // then finds the slot empty instead of a borrowed `RefCell`.
+        let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        let n = self.spec.fixed_size().unwrap_or(0) as usize;
+        scratch.resize(n, 0);
+        let result = self
+            .chain
+            .decode_into(encoded, &self.spec, &mut scratch)
+            .map_err(Self::codec_err(key));
+        if result.is_ok() {
             let src_region = StridedRegion {
                 shape: &self.chunk_shape,
                 dims: &p.in_chunk,
@@ -182,8 +189,9 @@ impl Engine {
             // SAFETY: both regions lie inside their buffers (planned by the selection),
             // and the destination region belongs to this projection alone.
             unsafe { copy_strided_raw(scratch.as_ptr(), &src_region, out.ptr, &dst_region, size) };
-            Ok(())
-        })
+        }
+        SCRATCH.with(|s| *s.borrow_mut() = scratch);
+        result
     }
 
     /// Decode a fetched variable-length chunk; `None` when missing.
@@ -360,64 +368,4 @@ impl Engine {
             },
         );
     }
-}
-
-/// True when every `pattern.len()`-byte element of `data` equals `pattern`.
-pub(crate) fn all_equal(data: &[u8], pattern: &[u8]) -> bool {
-    if pattern.iter().all(|&b| b == 0) {
-        return data.iter().all(|&b| b == 0);
-    }
-    if pattern.is_empty() {
-        return data.is_empty();
-    }
-    data.chunks_exact(pattern.len()).all(|e| e == pattern)
-}
-
-/// The element offset of a box inside a C-order buffer of `shape` when the
-/// box is one contiguous run, `None` otherwise.
-fn contiguous_offset(shape: &[u64], dims: &[DimSlice]) -> Option<usize> {
-    // Leading axes of length 1, then one partial axis, then full axes.
-    let first = dims.iter().position(|d| d.len != 1).unwrap_or(dims.len());
-    if dims
-        .iter()
-        .zip(shape)
-        .skip(first + 1)
-        .any(|(d, &s)| d.start != 0 || d.len != s)
-    {
-        return None;
-    }
-    let mut offset = 0u64;
-    let mut acc = 1u64;
-    for (d, &s) in dims.iter().zip(shape).rev() {
-        offset += d.start * acc;
-        acc *= s;
-    }
-    Some(offset as usize)
-}
-
-/// Write `fill` into every element of `region`.
-///
-/// # Safety
-/// `dst` must be valid for the buffer the region describes, and no other
-/// thread may write these elements concurrently.
-pub(crate) unsafe fn fill_strided_raw(dst: *mut u8, region: &StridedRegion<'_>, fill: &[u8]) {
-    let size = fill.len();
-    if size == 0 {
-        return;
-    }
-    let zeros = fill.iter().all(|&b| b == 0);
-    // Use a region-to-itself walk: source offsets are ignored.
-    crate::chunk::for_each_run_region(region, |d, n| {
-        // SAFETY: offsets inside the region, which lies inside the buffer.
-        unsafe {
-            let p = dst.add(d * size);
-            if zeros {
-                std::ptr::write_bytes(p, 0, n * size);
-            } else {
-                for k in 0..n {
-                    std::ptr::copy_nonoverlapping(fill.as_ptr(), p.add(k * size), size);
-                }
-            }
-        }
-    });
 }
