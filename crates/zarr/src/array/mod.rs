@@ -159,9 +159,16 @@ impl Array {
     pub fn shape(&self) -> &[u64] {
         &self.metadata.shape
     }
-    /// The chunk shape.
+    /// The chunk shape: the shape of each stored object, so the shard shape
+    /// of a sharded array.
     pub fn chunk_shape(&self) -> &[u64] {
         self.metadata.chunk_shape()
+    }
+    /// The inner chunk shape of a sharded array (its codecs are exactly one
+    /// `sharding_indexed` codec, possibly with codecs around it); `None`
+    /// when the array is not sharded.
+    pub fn inner_chunk_shape(&self) -> Option<Vec<u64>> {
+        inner_chunk_shape(&self.metadata)
     }
     /// The data type.
     pub fn data_type(&self) -> DataType {
@@ -606,4 +613,14 @@ pub(crate) fn parse_array_metadata(bytes: &[u8], path: &str, key: &str) -> Resul
             path: path.to_string(),
         }),
     }
+}
+
+/// The `chunk_shape` of the array's `sharding_indexed` codec, if it has one.
+pub(crate) fn inner_chunk_shape(metadata: &ArrayMetadata) -> Option<Vec<u64>> {
+    metadata
+        .codecs
+        .iter()
+        .find(|c| c.name == "sharding_indexed")
+        .and_then(|c| c.get("chunk_shape"))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
