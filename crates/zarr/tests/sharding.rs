@@ -550,3 +550,36 @@ proptest! {
         prop_assert_eq!(after, 7i16.to_ne_bytes().repeat(m));
     }
 }
+
+#[test]
+fn concurrent_partial_writes_to_one_shard_lose_nothing() {
+    const THREADS: u32 = 8;
+    const ROUNDS: u32 = 40;
+    for round in 0..3 {
+        let store: StoreRef = Arc::new(MemoryStore::new());
+        let a = ArrayBuilder::new(vec![32, 32], DataType::UInt32)
+            .chunks(vec![8, 8])
+            .shards(vec![32, 32])
+            .create(store.clone(), "c")
+            .unwrap();
+        // Thread t owns the columns t, t + 8, ...: every inner chunk of the
+        // one shard is shared by all threads.
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                // Separate handles share the per-key serialization.
+                let a = Array::open(store.clone(), "c").unwrap();
+                s.spawn(move || {
+                    let sel: Selection = format!("0:32, {t}::8").parse().unwrap();
+                    for i in 1..=ROUNDS {
+                        a.write_slice(&sel, &[t * 1000 + i; 32 * 4]).unwrap();
+                    }
+                });
+            }
+        });
+        let v = a.read_vec::<u32>(&Selection::all()).unwrap();
+        for (i, &x) in v.iter().enumerate() {
+            let col = (i % 32) as u32;
+            assert_eq!(x, (col % 8) * 1000 + ROUNDS, "round {round}, element {i}");
+        }
+    }
+}

@@ -12,7 +12,7 @@ use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, VarBytes};
 use crate::dtype::FillValue;
 use crate::metadata::ArrayMetadata;
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// A raw output buffer that many threads write disjoint regions of.
 #[derive(Clone, Copy)]
@@ -368,4 +368,23 @@ impl Engine {
             },
         );
     }
+}
+
+/// Number of lock stripes for [`lock_key`].
+const KEY_LOCK_STRIPES: usize = 64;
+
+/// Lock the stripe of `key`: writers of one chunk or shard key in this
+/// process hold it while they check that the stored value is still the one
+/// they merged with and store theirs. Nothing that can run other rayon jobs
+/// happens under the lock (no encoding), so holding it cannot deadlock.
+pub(crate) fn lock_key(key: &str) -> MutexGuard<'static, ()> {
+    use std::hash::{Hash, Hasher};
+    static LOCKS: OnceLock<Vec<Mutex<()>>> = OnceLock::new();
+    let locks = LOCKS.get_or_init(|| (0..KEY_LOCK_STRIPES).map(|_| Mutex::new(())).collect());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    let stripe = &locks[(h.finish() as usize) % KEY_LOCK_STRIPES];
+    stripe
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

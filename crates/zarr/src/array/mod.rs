@@ -84,6 +84,19 @@ pub(crate) fn node_key(path: &str) -> String {
 
 /// A Zarr V3 array in a store, with a blocking API. Cheap to clone; safe to
 /// share between threads.
+///
+/// # Concurrent writes
+///
+/// A write that covers only part of a chunk (or of a shard, for sharded
+/// arrays) reads the stored object, merges, and stores the result. Within
+/// one process, writers of the same chunk or shard key are serialized: the
+/// merged value is stored only if the stored object is still the one that
+/// was merged with (checked under a per-key lock), and the merge is redone
+/// otherwise. So threads writing disjoint regions of one chunk or shard, in
+/// any number of `Array` handles over any stores, never lose each other's
+/// writes. Writers in other processes are not coordinated: give them
+/// disjoint chunks (shards), or serialize them yourself. [`AsyncArray`]
+/// writes do not take part in this serialization.
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
@@ -399,16 +412,30 @@ impl Array {
     ) -> Result<()> {
         chunks.par_iter().try_for_each(|p| {
             let key = self.engine.chunk_key(&p.chunk_coords);
-            let existing = if self.engine.is_complete(p) {
-                None
-            } else {
-                self.store.get(&key, &self.config.prototype, None)?
-            };
-            match encode(p, &key, existing.as_deref())? {
-                ChunkWrite::Set(bytes) => self.store.set(&key, bytes.into())?,
-                ChunkWrite::Delete => self.store.delete(&key)?,
+            let complete = self.engine.is_complete(p);
+            // Optimistic read-modify-write: merge with the stored value
+            // outside the lock, then store only when the value is unchanged
+            // (otherwise merge again with the new one).
+            loop {
+                let existing = if complete {
+                    None
+                } else {
+                    self.store.get(&key, &self.config.prototype, None)?
+                };
+                let write = encode(p, &key, existing.as_deref())?;
+                let _guard = engine::lock_key(&key);
+                if !complete {
+                    let current = self.store.get(&key, &self.config.prototype, None)?;
+                    if current.as_deref() != existing.as_deref() {
+                        continue;
+                    }
+                }
+                match write {
+                    ChunkWrite::Set(bytes) => self.store.set(&key, bytes.into())?,
+                    ChunkWrite::Delete => self.store.delete(&key)?,
+                }
+                return Ok(());
             }
-            Ok(())
         })
     }
 
