@@ -8,7 +8,7 @@ use crate::chunk::{
     all_equal, contiguous_offset, copy_strided_raw, fill_strided_raw, ChunkKeyEncoding,
     ChunkProjection, DimSlice, StridedRegion,
 };
-use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, VarBytes};
+use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, ShardingCodec, VarBytes};
 use crate::dtype::FillValue;
 use crate::metadata::ArrayMetadata;
 use std::cell::RefCell;
@@ -57,6 +57,21 @@ pub(crate) struct Engine {
     keys: ChunkKeyEncoding,
     prefix: String,
     pub(crate) write_empty_chunks: bool,
+    /// Set when the codecs are exactly one `sharding_indexed` codec: reads
+    /// of part of a shard then fetch its index and only the inner chunks
+    /// they need.
+    pub(crate) sharded: Option<Arc<Sharded>>,
+}
+
+/// What partial shard reads need.
+#[derive(Debug)]
+pub(crate) struct Sharded {
+    /// The sharding codec.
+    pub(crate) codec: ShardingCodec,
+    /// An engine over one shard whose chunks are the inner chunks.
+    pub(crate) inner: Engine,
+    /// The encoded index size.
+    pub(crate) index_size: u64,
 }
 
 impl Engine {
@@ -83,7 +98,39 @@ impl Engine {
                 format!("{path}/")
             },
             write_empty_chunks,
+            sharded: None,
         }
+        .with_sharding()
+    }
+
+    /// Fill in [`Engine::sharded`] when the chain is one sharding codec.
+    fn with_sharding(mut self) -> Self {
+        let chain = &self.chain;
+        if !chain.array_to_array().is_empty() || !chain.bytes_to_bytes().is_empty() {
+            return self;
+        }
+        let Some(codec) = chain.array_to_bytes().as_sharding() else {
+            return self;
+        };
+        let Ok(index_size) = codec.index_size(&self.spec) else {
+            return self;
+        };
+        let inner = Engine {
+            shape: self.chunk_shape.clone(),
+            chunk_shape: codec.chunk_shape().to_vec(),
+            spec: codec.inner_spec(&self.spec),
+            chain: Arc::new(codec.inner_codecs().clone()),
+            keys: self.keys.clone(),
+            prefix: self.prefix.clone(),
+            write_empty_chunks: self.write_empty_chunks,
+            sharded: None,
+        };
+        self.sharded = Some(Arc::new(Sharded {
+            codec: codec.clone(),
+            inner,
+            index_size,
+        }));
+        self
     }
 
     pub(crate) fn fill(&self) -> &FillValue {

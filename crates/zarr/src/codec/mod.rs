@@ -239,6 +239,11 @@ pub trait ArrayToBytesCodec: CodecTraits {
     }
     /// The encoded size when it is fixed by the spec.
     fn encoded_size(&self, spec: &ChunkSpec) -> Option<u64>;
+    /// This codec as the sharding codec, when it is one (the array engine
+    /// then reads parts of shards).
+    fn as_sharding(&self) -> Option<&ShardingCodec> {
+        None
+    }
 }
 
 /// A codec that transforms bytes (compressors and checksums).

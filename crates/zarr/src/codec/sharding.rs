@@ -805,6 +805,10 @@ impl ArrayToBytesCodec for ShardingCodec {
     fn encoded_size(&self, _spec: &ChunkSpec) -> Option<u64> {
         None
     }
+
+    fn as_sharding(&self) -> Option<&ShardingCodec> {
+        Some(self)
+    }
 }
 
 impl From<ShardingCodec> for Codec {
