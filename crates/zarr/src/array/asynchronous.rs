@@ -181,6 +181,10 @@ impl AsyncArray {
     pub fn metadata(&self) -> &ArrayMetadata {
         &self.metadata
     }
+    /// The inner chunk shape of a sharded array; `None` when it is not sharded.
+    pub fn inner_chunk_shape(&self) -> Option<Vec<u64>> {
+        super::inner_chunk_shape(&self.metadata)
+    }
     /// The shape.
     pub fn shape(&self) -> &[u64] {
         &self.metadata.shape

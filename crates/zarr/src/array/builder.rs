@@ -4,7 +4,7 @@
 use super::error::{ArrayError, Result};
 use super::{node_key, normalize_path, Array, ArrayConfig};
 use crate::buffer::Order;
-use crate::codec::{ChunkSpec, CodecChain};
+use crate::codec::{ChunkSpec, CodecChain, CodecTraits, IndexLocation, ShardingCodec};
 use crate::dtype::{DataType, FillValue};
 use crate::metadata::{
     ArrayMetadata, ChunkGridMetadata, ChunkKeyEncodingMetadata, CodecMetadata, GroupMetadata,
@@ -57,6 +57,8 @@ pub struct ArrayBuilder {
     shape: Vec<u64>,
     data_type: DataType,
     chunks: ChunkShape,
+    shards: Option<Vec<u64>>,
+    shard_index_location: IndexLocation,
     filters: CodecChoice,
     serializer: CodecChoice,
     compressors: CodecChoice,
@@ -75,6 +77,8 @@ impl ArrayBuilder {
             shape,
             data_type,
             chunks: ChunkShape::Auto,
+            shards: None,
+            shard_index_location: IndexLocation::End,
             filters: CodecChoice::Auto,
             serializer: CodecChoice::Auto,
             compressors: CodecChoice::Auto,
@@ -90,6 +94,36 @@ impl ArrayBuilder {
     /// Explicit chunk shape.
     pub fn chunks(mut self, chunks: Vec<u64>) -> Self {
         self.chunks = ChunkShape::Explicit(chunks);
+        self
+    }
+    /// Store the array in shards of this shape (zarr-python's `shards=`):
+    /// the chunk grid then uses the shard shape, [`ArrayBuilder::chunks`]
+    /// gives the inner chunk shape (it must be explicit and divide the shard
+    /// shape), and the filters, serializer and compressors encode each inner
+    /// chunk inside one `sharding_indexed` codec, whose index uses the
+    /// default `index_codecs` (`bytes` little-endian, `crc32c`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zarr::array::ArrayBuilder;
+    /// use zarr::dtype::DataType;
+    /// use zarr::store::MemoryStore;
+    /// let a = ArrayBuilder::new(vec![100, 100], DataType::UInt16)
+    ///     .chunks(vec![10, 10])
+    ///     .shards(vec![50, 50])
+    ///     .create(Arc::new(MemoryStore::new()), "a")
+    ///     .unwrap();
+    /// assert_eq!(a.chunk_shape(), &[50, 50]);
+    /// assert_eq!(a.inner_chunk_shape(), Some(vec![10, 10]));
+    /// ```
+    pub fn shards(mut self, shards: Vec<u64>) -> Self {
+        self.shards = Some(shards);
+        self
+    }
+    /// Where sharded arrays store each shard's index (zarr-python's
+    /// `shards={"shape": ..., "index_location": ...}`; default end).
+    pub fn shard_index_location(mut self, location: IndexLocation) -> Self {
+        self.shard_index_location = location;
         self
     }
     /// Chunk shape choice (explicit or auto).
@@ -171,6 +205,11 @@ impl ArrayBuilder {
     pub fn build_metadata(&self) -> Result<ArrayMetadata> {
         let ndim = self.shape.len();
         let chunk_shape = match &self.chunks {
+            ChunkShape::Auto if self.shards.is_some() => {
+                return Err(ArrayError::InvalidArgument(
+                    "a sharded array needs an explicit inner chunk shape (chunks)".into(),
+                ))
+            }
             ChunkShape::Auto => {
                 guess_chunks(&self.shape, self.data_type.size().unwrap_or(1) as u64)
             }
@@ -218,6 +257,38 @@ impl ArrayBuilder {
             )),
             CodecChoice::Codecs(c) => codecs.extend(c.iter().cloned()),
         }
+        let (chunk_shape, codecs) = match &self.shards {
+            None => (chunk_shape, codecs),
+            Some(shards) => {
+                if shards.len() != ndim || shards.contains(&0) {
+                    return Err(ArrayError::InvalidArgument(format!(
+                        "shards {shards:?} must have {ndim} dimensions of at least 1"
+                    )));
+                }
+                if let Some(d) = (0..ndim).find(|&d| shards[d] % chunk_shape[d] != 0) {
+                    return Err(ArrayError::InvalidArgument(format!(
+                        "the shard shape {shards:?} is not divisible by the chunk shape {chunk_shape:?} (dimension {d})"
+                    )));
+                }
+                let shard_spec = ChunkSpec {
+                    shape: shards.clone(),
+                    data_type: self.data_type,
+                    fill_value: fill_value.clone(),
+                };
+                let sharding = ShardingCodec::new(
+                    chunk_shape,
+                    &codecs,
+                    &ShardingCodec::default_index_codecs(),
+                    self.shard_index_location,
+                    &shard_spec,
+                )
+                .map_err(|source| ArrayError::Codecs {
+                    key: "codecs".into(),
+                    source,
+                })?;
+                (shards.clone(), vec![sharding.to_metadata()])
+            }
+        };
         let spec = ChunkSpec {
             shape: chunk_shape.clone(),
             data_type: self.data_type,

@@ -4,12 +4,15 @@
 //! The blocking and async front ends fetch and store; this module does the rest.
 
 use super::error::{ArrayError, Result};
-use crate::chunk::{copy_strided_raw, ChunkKeyEncoding, ChunkProjection, DimSlice, StridedRegion};
-use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, VarBytes};
+use crate::chunk::{
+    all_equal, contiguous_offset, copy_strided_raw, fill_strided_raw, ChunkKeyEncoding,
+    ChunkProjection, DimSlice, StridedRegion,
+};
+use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, ShardingCodec, VarBytes};
 use crate::dtype::FillValue;
 use crate::metadata::ArrayMetadata;
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// A raw output buffer that many threads write disjoint regions of.
 #[derive(Clone, Copy)]
@@ -54,6 +57,21 @@ pub(crate) struct Engine {
     keys: ChunkKeyEncoding,
     prefix: String,
     pub(crate) write_empty_chunks: bool,
+    /// Set when the codecs are exactly one `sharding_indexed` codec: reads
+    /// of part of a shard then fetch its index and only the inner chunks
+    /// they need.
+    pub(crate) sharded: Option<Arc<Sharded>>,
+}
+
+/// What partial shard reads need.
+#[derive(Debug)]
+pub(crate) struct Sharded {
+    /// The sharding codec.
+    pub(crate) codec: ShardingCodec,
+    /// An engine over one shard whose chunks are the inner chunks.
+    pub(crate) inner: Engine,
+    /// The encoded index size.
+    pub(crate) index_size: u64,
 }
 
 impl Engine {
@@ -80,7 +98,39 @@ impl Engine {
                 format!("{path}/")
             },
             write_empty_chunks,
+            sharded: None,
         }
+        .with_sharding()
+    }
+
+    /// Fill in [`Engine::sharded`] when the chain is one sharding codec.
+    fn with_sharding(mut self) -> Self {
+        let chain = &self.chain;
+        if !chain.array_to_array().is_empty() || !chain.bytes_to_bytes().is_empty() {
+            return self;
+        }
+        let Some(codec) = chain.array_to_bytes().as_sharding() else {
+            return self;
+        };
+        let Ok(index_size) = codec.index_size(&self.spec) else {
+            return self;
+        };
+        let inner = Engine {
+            shape: self.chunk_shape.clone(),
+            chunk_shape: codec.chunk_shape().to_vec(),
+            spec: codec.inner_spec(&self.spec),
+            chain: Arc::new(codec.inner_codecs().clone()),
+            keys: self.keys.clone(),
+            prefix: self.prefix.clone(),
+            write_empty_chunks: self.write_empty_chunks,
+            sharded: None,
+        };
+        self.sharded = Some(Arc::new(Sharded {
+            codec: codec.clone(),
+            inner,
+            index_size,
+        }));
+        self
     }
 
     pub(crate) fn fill(&self) -> &FillValue {
@@ -168,13 +218,17 @@ impl Engine {
                     .map_err(Self::codec_err(key));
             }
         }
-        SCRATCH.with(|s| {
-            let mut scratch = s.borrow_mut();
-            let n = self.spec.fixed_size().unwrap_or(0) as usize;
-            scratch.resize(n, 0);
-            self.chain
-                .decode_into(encoded, &self.spec, &mut scratch)
-                .map_err(Self::codec_err(key))?;
+        // The scratch buffer is taken out of its slot while in use: decoding may
+        // run nested rayon work (sharding), and a job stolen by this thread
+        // then finds the slot empty instead of a borrowed `RefCell`.
+        let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        let n = self.spec.fixed_size().unwrap_or(0) as usize;
+        scratch.resize(n, 0);
+        let result = self
+            .chain
+            .decode_into(encoded, &self.spec, &mut scratch)
+            .map_err(Self::codec_err(key));
+        if result.is_ok() {
             let src_region = StridedRegion {
                 shape: &self.chunk_shape,
                 dims: &p.in_chunk,
@@ -182,8 +236,9 @@ impl Engine {
             // SAFETY: both regions lie inside their buffers (planned by the selection),
             // and the destination region belongs to this projection alone.
             unsafe { copy_strided_raw(scratch.as_ptr(), &src_region, out.ptr, &dst_region, size) };
-            Ok(())
-        })
+        }
+        SCRATCH.with(|s| *s.borrow_mut() = scratch);
+        result
     }
 
     /// Decode a fetched variable-length chunk; `None` when missing.
@@ -362,62 +417,21 @@ impl Engine {
     }
 }
 
-/// True when every `pattern.len()`-byte element of `data` equals `pattern`.
-pub(crate) fn all_equal(data: &[u8], pattern: &[u8]) -> bool {
-    if pattern.iter().all(|&b| b == 0) {
-        return data.iter().all(|&b| b == 0);
-    }
-    if pattern.is_empty() {
-        return data.is_empty();
-    }
-    data.chunks_exact(pattern.len()).all(|e| e == pattern)
-}
+/// Number of lock stripes for [`lock_key`].
+const KEY_LOCK_STRIPES: usize = 64;
 
-/// The element offset of a box inside a C-order buffer of `shape` when the
-/// box is one contiguous run, `None` otherwise.
-fn contiguous_offset(shape: &[u64], dims: &[DimSlice]) -> Option<usize> {
-    // Leading axes of length 1, then one partial axis, then full axes.
-    let first = dims.iter().position(|d| d.len != 1).unwrap_or(dims.len());
-    if dims
-        .iter()
-        .zip(shape)
-        .skip(first + 1)
-        .any(|(d, &s)| d.start != 0 || d.len != s)
-    {
-        return None;
-    }
-    let mut offset = 0u64;
-    let mut acc = 1u64;
-    for (d, &s) in dims.iter().zip(shape).rev() {
-        offset += d.start * acc;
-        acc *= s;
-    }
-    Some(offset as usize)
-}
-
-/// Write `fill` into every element of `region`.
-///
-/// # Safety
-/// `dst` must be valid for the buffer the region describes, and no other
-/// thread may write these elements concurrently.
-pub(crate) unsafe fn fill_strided_raw(dst: *mut u8, region: &StridedRegion<'_>, fill: &[u8]) {
-    let size = fill.len();
-    if size == 0 {
-        return;
-    }
-    let zeros = fill.iter().all(|&b| b == 0);
-    // Use a region-to-itself walk: source offsets are ignored.
-    crate::chunk::for_each_run_region(region, |d, n| {
-        // SAFETY: offsets inside the region, which lies inside the buffer.
-        unsafe {
-            let p = dst.add(d * size);
-            if zeros {
-                std::ptr::write_bytes(p, 0, n * size);
-            } else {
-                for k in 0..n {
-                    std::ptr::copy_nonoverlapping(fill.as_ptr(), p.add(k * size), size);
-                }
-            }
-        }
-    });
+/// Lock the stripe of `key`: writers of one chunk or shard key in this
+/// process hold it while they check that the stored value is still the one
+/// they merged with and store theirs. Nothing that can run other rayon jobs
+/// happens under the lock (no encoding), so holding it cannot deadlock.
+pub(crate) fn lock_key(key: &str) -> MutexGuard<'static, ()> {
+    use std::hash::{Hash, Hasher};
+    static LOCKS: OnceLock<Vec<Mutex<()>>> = OnceLock::new();
+    let locks = LOCKS.get_or_init(|| (0..KEY_LOCK_STRIPES).map(|_| Mutex::new(())).collect());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    let stripe = &locks[(h.finish() as usize) % KEY_LOCK_STRIPES];
+    stripe
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -23,7 +23,6 @@
 
 mod asynchronous;
 mod builder;
-mod chunk_lock;
 mod engine;
 mod error;
 
@@ -33,9 +32,10 @@ pub use error::{ArrayError, Result};
 
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
-use crate::codec::{ChunkSpec, CodecChain};
+use crate::codec::{ChunkSpec, CodecChain, IndexLocation};
 use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, NodeMetadata};
+use crate::store::ByteRequest;
 use crate::store::StoreRef;
 use engine::{ChunkWrite, Engine, OutPtr};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -53,7 +53,13 @@ pub struct ArrayConfig {
     pub write_empty_chunks: bool,
     /// Which memory reads allocate (passed down to every store read).
     pub prototype: BufferPrototype,
+    /// Reading part of a shard: byte ranges of needed inner chunks that lie
+    /// at most this many bytes apart are fetched as one request (default 64 KiB).
+    pub shard_read_gap: u64,
 }
+
+/// The default [`ArrayConfig::shard_read_gap`].
+pub const DEFAULT_SHARD_READ_GAP: u64 = 64 * 1024;
 
 impl Default for ArrayConfig {
     fn default() -> Self {
@@ -61,6 +67,7 @@ impl Default for ArrayConfig {
             order: Order::C,
             write_empty_chunks: false,
             prototype: BufferPrototype::default(),
+            shard_read_gap: DEFAULT_SHARD_READ_GAP,
         }
     }
 }
@@ -86,13 +93,18 @@ pub(crate) fn node_key(path: &str) -> String {
 /// A Zarr V3 array in a store, with a blocking API. Cheap to clone; safe to
 /// share between threads.
 ///
-/// # Concurrent writers
-/// Within one process, blocking writes to the same chunk are serialised:
-/// each chunk's read-merge-store runs as one step, so threads that write
-/// disjoint regions of one chunk (through this or any other `Array` value)
-/// all survive. Writes from separate processes, and overlapping writes of
-/// [`AsyncArray`], are last-writer-wins per chunk, as in zarr-python: give
-/// concurrent writers chunk-aligned regions.
+/// # Concurrent writes
+///
+/// A write that covers only part of a chunk (or of a shard, for sharded
+/// arrays) reads the stored object, merges, and stores the result. Within
+/// one process, writers of the same chunk or shard key are serialized: the
+/// merged value is stored only if the stored object is still the one that
+/// was merged with (checked under a per-key lock), and the merge is redone
+/// otherwise. So threads writing disjoint regions of one chunk or shard, in
+/// any number of `Array` handles over any stores, never lose each other's
+/// writes. Writers in other processes are not coordinated: give them
+/// disjoint chunks (shards), or serialize them yourself. [`AsyncArray`]
+/// writes do not take part in this serialization.
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
@@ -168,9 +180,16 @@ impl Array {
     pub fn shape(&self) -> &[u64] {
         &self.metadata.shape
     }
-    /// The chunk shape.
+    /// The chunk shape: the shape of each stored object, so the shard shape
+    /// of a sharded array.
     pub fn chunk_shape(&self) -> &[u64] {
         self.metadata.chunk_shape()
+    }
+    /// The inner chunk shape of a sharded array (its codecs are exactly one
+    /// `sharding_indexed` codec, possibly with codecs around it); `None`
+    /// when the array is not sharded.
+    pub fn inner_chunk_shape(&self) -> Option<Vec<u64>> {
+        inner_chunk_shape(&self.metadata)
     }
     /// The data type.
     pub fn data_type(&self) -> DataType {
@@ -306,9 +325,141 @@ impl Array {
         let ptr = OutPtr::new(out);
         chunks.par_iter().try_for_each(|p| {
             let key = self.engine.chunk_key(&p.chunk_coords);
+            if let Some(sh) = &self.engine.sharded {
+                if !self.engine.is_complete(p) {
+                    return self.read_shard_part(sh, p, &key, ptr, &out_shape);
+                }
+            }
             let enc = self.store.get(&key, &self.config.prototype, None)?;
             self.engine
                 .decode_fixed_into(p, &key, enc.as_deref(), ptr, &out_shape)
+        })
+    }
+
+    /// Read the part `p` of one shard: fetch the index with one range
+    /// request, then the inner chunks `p` touches (ranges closer than
+    /// [`ArrayConfig::shard_read_gap`] merged into one request), and decode
+    /// them in parallel straight into the output.
+    fn read_shard_part(
+        &self,
+        sh: &engine::Sharded,
+        p: &ChunkProjection,
+        key: &str,
+        out: OutPtr,
+        out_shape: &[u64],
+    ) -> Result<()> {
+        let codec_err = |source: crate::codec::CodecError| ArrayError::Codec {
+            key: key.to_string(),
+            source,
+        };
+        let corrupt = |message: String| {
+            codec_err(crate::codec::CodecError::Decode {
+                codec: "sharding_indexed".into(),
+                message,
+            })
+        };
+        let size = sh.index_size;
+        let (request, data) = match sh.codec.index_location() {
+            IndexLocation::End => (ByteRequest::Suffix(size), 0..u64::MAX),
+            IndexLocation::Start => (
+                ByteRequest::Range {
+                    start: 0,
+                    end: size,
+                },
+                size..u64::MAX,
+            ),
+        };
+        let Some(index_bytes) = self.store.get(key, &self.config.prototype, Some(request))? else {
+            // A missing shard reads as the fill value.
+            return self.engine.decode_fixed_into(p, key, None, out, out_shape);
+        };
+        if index_bytes.len() as u64 != size {
+            return Err(corrupt(format!(
+                "truncated shard: {} bytes cannot hold its {size}-byte index",
+                index_bytes.len()
+            )));
+        }
+        let index = sh
+            .codec
+            .decode_index(&index_bytes, &self.engine.spec, data)
+            .map_err(codec_err)?;
+        let sub = ResolvedSelection {
+            dims: p.in_chunk.clone(),
+            dropped: vec![false; p.in_chunk.len()],
+        };
+        let inner: Vec<ChunkProjection> = sub
+            .chunks(&sh.inner.chunk_shape)
+            .into_iter()
+            .map(|mut q| {
+                for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
+                    *o += base;
+                }
+                q
+            })
+            .collect();
+        // Byte ranges of the stored inner chunks, merged into requests.
+        let cps = index.chunks_per_shard().to_vec();
+        let ranges: Vec<Option<std::ops::Range<u64>>> = inner
+            .iter()
+            .map(|q| index.get_coords(&q.chunk_coords))
+            .collect();
+        let mut order: Vec<usize> = (0..inner.len()).filter(|&i| ranges[i].is_some()).collect();
+        order.sort_by_key(|&i| ranges[i].as_ref().map_or(0, |r| r.start));
+        let mut groups: Vec<std::ops::Range<u64>> = Vec::new();
+        let mut group_of = vec![usize::MAX; inner.len()];
+        for &i in &order {
+            let Some(r) = ranges[i].clone() else { continue };
+            match groups.last_mut() {
+                Some(g) if r.start <= g.end.saturating_add(self.config.shard_read_gap) => {
+                    g.end = g.end.max(r.end);
+                }
+                _ => groups.push(r),
+            }
+            group_of[i] = groups.len() - 1;
+        }
+        let requests: Vec<(String, Option<ByteRequest>)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    key.to_string(),
+                    Some(ByteRequest::Range {
+                        start: g.start,
+                        end: g.end,
+                    }),
+                )
+            })
+            .collect();
+        let fetched = if requests.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .get_partial_values(&self.config.prototype, &requests)?
+        };
+        for (g, f) in groups.iter().zip(&fetched) {
+            let got = f.as_ref().map_or(0, |b| b.len() as u64);
+            if got != g.end - g.start {
+                return Err(corrupt(format!(
+                    "shard bytes {}..{} requested, {got} bytes found: an index entry points past the end of the shard",
+                    g.start, g.end
+                )));
+            }
+        }
+        inner.par_iter().enumerate().try_for_each(|(i, q)| {
+            let enc = ranges[i].as_ref().and_then(|r| {
+                let gi = group_of[i];
+                let g = groups.get(gi)?;
+                let b = fetched.get(gi)?.as_ref()?;
+                Some(&b[(r.start - g.start) as usize..(r.end - g.start) as usize])
+            });
+            sh.inner
+                .decode_fixed_into(q, key, enc, out, out_shape)
+                .map_err(|e| match e {
+                    ArrayError::Codec { key, source } => ArrayError::Codec {
+                        key: format!("{key} (inner chunk {:?} of {cps:?})", q.chunk_coords),
+                        source,
+                    },
+                    e => e,
+                })
         })
     }
 
@@ -401,19 +552,30 @@ impl Array {
     ) -> Result<()> {
         chunks.par_iter().try_for_each(|p| {
             let key = self.engine.chunk_key(&p.chunk_coords);
-            // Read, merge and store as one step with respect to other writers
-            // of this chunk in this process.
-            let _guard = chunk_lock::lock_key(&key);
-            let existing = if self.engine.is_complete(p) {
-                None
-            } else {
-                self.store.get(&key, &self.config.prototype, None)?
-            };
-            match encode(p, &key, existing.as_deref())? {
-                ChunkWrite::Set(bytes) => self.store.set(&key, bytes.into())?,
-                ChunkWrite::Delete => self.store.delete(&key)?,
+            let complete = self.engine.is_complete(p);
+            // Optimistic read-modify-write: merge with the stored value
+            // outside the lock, then store only when the value is unchanged
+            // (otherwise merge again with the new one).
+            loop {
+                let existing = if complete {
+                    None
+                } else {
+                    self.store.get(&key, &self.config.prototype, None)?
+                };
+                let write = encode(p, &key, existing.as_deref())?;
+                let _guard = engine::lock_key(&key);
+                if !complete {
+                    let current = self.store.get(&key, &self.config.prototype, None)?;
+                    if current.as_deref() != existing.as_deref() {
+                        continue;
+                    }
+                }
+                match write {
+                    ChunkWrite::Set(bytes) => self.store.set(&key, bytes.into())?,
+                    ChunkWrite::Delete => self.store.delete(&key)?,
+                }
+                return Ok(());
             }
-            Ok(())
         })
     }
 
@@ -618,4 +780,14 @@ pub(crate) fn parse_array_metadata(bytes: &[u8], path: &str, key: &str) -> Resul
             path: path.to_string(),
         }),
     }
+}
+
+/// The `chunk_shape` of the array's `sharding_indexed` codec, if it has one.
+pub(crate) fn inner_chunk_shape(metadata: &ArrayMetadata) -> Option<Vec<u64>> {
+    metadata
+        .codecs
+        .iter()
+        .find(|c| c.name == "sharding_indexed")
+        .and_then(|c| c.get("chunk_shape"))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
 }

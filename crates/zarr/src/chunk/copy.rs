@@ -187,6 +187,66 @@ pub(crate) fn for_each_run_region(region: &StridedRegion<'_>, mut f: impl FnMut(
     for_each_run(&lens, (o, &s), (o, &s), |_, d, n| f(d, n));
 }
 
+/// True when every `pattern.len()`-byte element of `data` equals `pattern`.
+pub(crate) fn all_equal(data: &[u8], pattern: &[u8]) -> bool {
+    if pattern.iter().all(|&b| b == 0) {
+        return data.iter().all(|&b| b == 0);
+    }
+    if pattern.is_empty() {
+        return data.is_empty();
+    }
+    data.chunks_exact(pattern.len()).all(|e| e == pattern)
+}
+
+/// The element offset of a box inside a C-order buffer of `shape` when the
+/// box is one contiguous run, `None` otherwise.
+pub(crate) fn contiguous_offset(shape: &[u64], dims: &[DimSlice]) -> Option<usize> {
+    // Leading axes of length 1, then one partial axis, then full axes.
+    let first = dims.iter().position(|d| d.len != 1).unwrap_or(dims.len());
+    if dims
+        .iter()
+        .zip(shape)
+        .skip(first + 1)
+        .any(|(d, &s)| d.start != 0 || d.len != s)
+    {
+        return None;
+    }
+    let mut offset = 0u64;
+    let mut acc = 1u64;
+    for (d, &s) in dims.iter().zip(shape).rev() {
+        offset += d.start * acc;
+        acc *= s;
+    }
+    Some(offset as usize)
+}
+
+/// Write `fill` into every element of `region`.
+///
+/// # Safety
+/// `dst` must be valid for the buffer the region describes, and no other
+/// thread may write these elements concurrently.
+pub(crate) unsafe fn fill_strided_raw(dst: *mut u8, region: &StridedRegion<'_>, fill: &[u8]) {
+    let size = fill.len();
+    if size == 0 {
+        return;
+    }
+    let zeros = fill.iter().all(|&b| b == 0);
+    // Use a region-to-itself walk: source offsets are ignored.
+    for_each_run_region(region, |d, n| {
+        // SAFETY: offsets inside the region, which lies inside the buffer.
+        unsafe {
+            let p = dst.add(d * size);
+            if zeros {
+                std::ptr::write_bytes(p, 0, n * size);
+            } else {
+                for k in 0..n {
+                    std::ptr::copy_nonoverlapping(fill.as_ptr(), p.add(k * size), size);
+                }
+            }
+        }
+    });
+}
+
 /// Strides (in elements) of a C-order buffer.
 fn c_strides(shape: &[usize]) -> Vec<isize> {
     let mut s = vec![0isize; shape.len()];

@@ -5,8 +5,8 @@ mod copy;
 mod key_encoding;
 mod selection;
 
+pub(crate) use copy::{all_equal, contiguous_offset, fill_strided_raw, for_each_element};
 pub use copy::{copy_strided, copy_strided_raw, transpose_bytes, transpose_vec, StridedRegion};
-pub(crate) use copy::{for_each_element, for_each_run_region};
 pub use key_encoding::ChunkKeyEncoding;
 pub use selection::{
     ChunkProjection, DimSlice, ResolvedSelection, Selection, SelectionError, SliceArg,

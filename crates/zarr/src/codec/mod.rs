@@ -5,7 +5,8 @@
 //! Chunk data flows through the chain as [`ArrayBytes`]: array-to-array codecs
 //! (transpose) map arrays to arrays, exactly one array-to-bytes codec (bytes,
 //! vlen-utf8, vlen-bytes) serialises, and bytes-to-bytes codecs (gzip, zstd,
-//! blosc, crc32c) transform the serialised bytes. Codecs do no I/O.
+//! blosc, crc32c) transform the serialised bytes. `sharding_indexed` is an
+//! array-to-bytes codec holding whole inner codec chains. Codecs do no I/O.
 
 mod chain;
 mod config;
@@ -15,6 +16,7 @@ mod blosc;
 mod bytes;
 mod crc32c;
 mod gzip;
+mod sharding;
 mod transpose;
 mod vlen;
 mod zstd;
@@ -29,6 +31,7 @@ pub use self::blosc::{BloscCodec, BloscCompressor, BloscShuffle};
 pub use self::bytes::{BytesCodec, Endian};
 pub use self::crc32c::Crc32cCodec;
 pub use self::gzip::GzipCodec;
+pub use self::sharding::{morton_order, IndexLocation, ShardIndex, ShardingCodec, EMPTY_ENTRY};
 pub use self::transpose::TransposeCodec;
 pub use self::vlen::{VlenBytesCodec, VlenUtf8Codec};
 pub use self::zstd::ZstdCodec;
@@ -236,6 +239,11 @@ pub trait ArrayToBytesCodec: CodecTraits {
     }
     /// The encoded size when it is fixed by the spec.
     fn encoded_size(&self, spec: &ChunkSpec) -> Option<u64>;
+    /// This codec as the sharding codec, when it is one (the array engine
+    /// then reads parts of shards).
+    fn as_sharding(&self) -> Option<&ShardingCodec> {
+        None
+    }
 }
 
 /// A codec that transforms bytes (compressors and checksums).

@@ -24,6 +24,7 @@ fn registry() -> &'static RwLock<HashMap<String, CodecFactory>> {
         m.insert("crc32c".into(), super::crc32c::create);
         m.insert("vlen-utf8".into(), super::vlen::create_utf8);
         m.insert("vlen-bytes".into(), super::vlen::create_bytes);
+        m.insert("sharding_indexed".into(), super::sharding::create);
         RwLock::new(m)
     })
 }
