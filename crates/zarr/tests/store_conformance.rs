@@ -1,6 +1,6 @@
 //! One conformance suite for every store, ported from zarr-python's
 //! `zarr/testing/store.py` (the `Store` contract of seed 002), run against
-//! `MemoryStore`, `LocalStore` and read-only views of both; plus a model-based
+//! `MemoryStore`, `LocalStore`, `ZipStore` and read-only views; plus a model-based
 //! property test, concurrency (atomic overwrite, create-only races), the
 //! `LocalStore` symbolic-link and temporary-file policies, and the
 //! asynchronous path through `SyncToAsync`.
@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use zarr::buffer::{Buffer, BufferPrototype};
 use zarr::store::{
-    AsyncStore, ByteRequest, LocalStore, MemoryStore, ReadOnlyStore, Store, StoreError, SyncToAsync,
+    AsyncStore, ByteRequest, LocalStore, MemoryStore, ReadOnlyStore, Store, StoreError,
+    SyncToAsync, ZipMode, ZipStore,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -558,6 +559,81 @@ macro_rules! all_checks {
 all_checks!(memory_store, memory());
 all_checks!(local_store, local());
 
+// ------------------------------------------------------------- zip stores
+
+/// A zip archive, opened to write, in a temporary folder.
+struct ZipFixture {
+    store: Arc<ZipStore>,
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn zip() -> ZipFixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.zip");
+    ZipFixture {
+        store: Arc::new(ZipStore::open(&path, ZipMode::Write).unwrap()),
+        path,
+        _dir: dir,
+    }
+}
+
+/// Every key and value of a store.
+fn snapshot(s: &dyn Store) -> BTreeMap<String, Vec<u8>> {
+    s.list()
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let v = get(s, &k).unwrap();
+            (k, v)
+        })
+        .collect()
+}
+
+/// Close the archive, reopen it to read: the same keys and values.
+fn reopened_matches(f: &ZipFixture) -> ZipStore {
+    let before = snapshot(&*f.store);
+    f.store.close().unwrap();
+    let r = ZipStore::open(&f.path, ZipMode::Read).unwrap();
+    assert_eq!(snapshot(&r), before);
+    r
+}
+
+/// The writable checks on a zip archive, each followed by closing and
+/// reopening the archive. `set_if_not_exists`, `delete` and `delete_dir`
+/// are left out: they delete, and zip archives cannot (as zarr-python's
+/// store tests skip them for `ZipStore`); `zip_specifics` covers
+/// create-only writes and the refused deletes instead.
+macro_rules! zip_suite {
+    ([$($check:ident),* $(,)?]) => {
+        mod zip_store {
+            use super::*;
+            $(
+                #[test]
+                fn $check() {
+                    let f = zip();
+                    checks::$check(&*f.store);
+                    reopened_matches(&f);
+                }
+            )*
+        }
+    };
+}
+
+zip_suite!([
+    get_set_round_trip,
+    empty_values,
+    byte_requests,
+    partial_values,
+    list_prefix,
+    list_dir,
+    exists_getsize,
+    getsize_prefix,
+    is_empty,
+    invalid_keys,
+    errors_name_the_key,
+]);
+
 // ------------------------------------------------------- read-only stores
 
 /// Reads see the sample; every write is refused and changes nothing.
@@ -655,6 +731,15 @@ mod read_only {
         let f = local();
         fill(&*f.store);
         read_only_checks(&ReadOnlyStore::new(f.store.clone()));
+    }
+
+    #[test]
+    fn zip_opened_to_read() {
+        let f = zip();
+        fill(&*f.store);
+        let r = reopened_matches(&f);
+        read_only_checks(&r);
+        read_only_checks(&ReadOnlyStore::new(Arc::new(r)));
     }
 
     #[test]
@@ -1104,6 +1189,20 @@ mod concurrency {
     }
 
     #[test]
+    fn atomic_overwrites_zip() {
+        let f = zip();
+        atomic_overwrites(f.store.clone());
+        reopened_matches(&f);
+    }
+
+    #[test]
+    fn create_race_zip() {
+        let f = zip();
+        create_race(f.store.clone());
+        reopened_matches(&f);
+    }
+
+    #[test]
     fn write_delete_churn_memory() {
         write_delete_churn(memory().store);
     }
@@ -1273,6 +1372,20 @@ mod model {
             run(&MemoryStore::new(), &ops)?;
         }
 
+        /// Without deletes (zip archives cannot delete), then closed and
+        /// reopened to read.
+        #[test]
+        fn zip_store_matches_model(ops in prop::collection::vec(
+            op().prop_filter("zip archives cannot delete", |o| {
+                !matches!(o, Op::Delete(_) | Op::DeleteDir(_))
+            }),
+            1..60,
+        )) {
+            let f = zip();
+            run(&*f.store, &ops)?;
+            reopened_matches(&f);
+        }
+
         #[test]
         fn local_store_matches_model(ops in prop::collection::vec(op(), 1..60)) {
             let f = local();
@@ -1360,6 +1473,28 @@ mod asynchronous {
     }
 
     #[test]
+    fn zip_create_only_and_reads_on_tokio() {
+        let f = zip();
+        let s = SyncToAsync::new(f.store.clone());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            s.set("a/b", buf(b"hello")).await.unwrap();
+            assert!(s.set_if_not_exists("n", buf(b"1")).await.unwrap());
+            assert!(!s.set_if_not_exists("n", buf(b"2")).await.unwrap());
+            let got = s.get("a/b", &proto(), Some(ByteRequest::Suffix(3))).await;
+            assert_eq!(&got.unwrap().unwrap()[..], b"llo");
+            assert!(matches!(
+                s.delete("n").await,
+                Err(StoreError::Unsupported { .. })
+            ));
+        });
+        reopened_matches(&f);
+    }
+
+    #[test]
     fn local_without_runtime() {
         let f = local();
         futures::executor::block_on(exercise(&SyncToAsync::new(f.store.clone())));
@@ -1378,5 +1513,233 @@ mod asynchronous {
             assert_eq!(&got[..], b"b value");
             assert_eq!(s.list_prefix("").await.unwrap().len(), SAMPLE.len());
         });
+    }
+}
+
+// ------------------------------------------------------ ZipStore specifics
+
+mod zip_specifics {
+    use super::*;
+
+    #[test]
+    fn create_only_writes_without_deletes() {
+        let f = zip();
+        let s = &*f.store;
+        assert!(s.set_if_not_exists("k", buf(b"first")).unwrap());
+        assert!(!s.set_if_not_exists("k", buf(b"second")).unwrap());
+        assert_eq!(get(s, "k").unwrap(), b"first");
+        s.set("k", buf(b"third")).unwrap();
+        assert!(!s.set_if_not_exists("k", buf(b"fourth")).unwrap());
+        assert_eq!(get(s, "k").unwrap(), b"third");
+        assert!(s.set_if_not_exists("n/e/s/t", buf(b"")).unwrap());
+        assert_eq!(s.list().unwrap(), strings(&["k", "n/e/s/t"]));
+        let r = reopened_matches(&f);
+        assert_eq!(get(&r, "k").unwrap(), b"third");
+    }
+
+    #[test]
+    fn deletes_are_unsupported_with_a_clear_error() {
+        let f = zip();
+        let s = &*f.store;
+        assert!(!s.supports_deletes());
+        assert!(s.supports_writes());
+        s.set("a/b", buf(b"v")).unwrap();
+        for r in [
+            s.delete("a/b"),
+            s.delete("missing"),
+            s.delete_dir("a"),
+            s.delete_dir(""),
+        ] {
+            let e = r.unwrap_err();
+            assert!(matches!(e, StoreError::Unsupported { .. }), "{e:?}");
+            let msg = e.to_string();
+            assert!(msg.contains("delete") && msg.contains("store.zip"), "{msg}");
+        }
+        // Invalid keys are still invalid keys.
+        assert!(is_invalid_key(s.delete("../x")));
+        assert!(is_invalid_key(s.delete_dir("a//")));
+        assert_eq!(get(s, "a/b").unwrap(), b"v");
+        // Opened to read, deletes are read-only errors.
+        let r = reopened_matches(&f);
+        assert!(is_read_only(r.delete("a/b")));
+        assert!(is_read_only(r.delete_dir("a")));
+    }
+
+    #[test]
+    fn rewrites_append_and_the_last_entry_wins() {
+        let f = zip();
+        let s = &*f.store;
+        for i in 0..5u8 {
+            s.set("c/0", vec![i; 10 + i as usize].into()).unwrap();
+        }
+        assert_eq!(get(s, "c/0").unwrap(), vec![4u8; 14]);
+        assert_eq!(s.list().unwrap(), strings(&["c/0"]));
+        let r = reopened_matches(&f);
+        assert_eq!(get(&r, "c/0").unwrap(), vec![4u8; 14]);
+        assert_eq!(r.getsize("c/0").unwrap(), 14);
+        // All five entries are in the archive.
+        let bytes = std::fs::read(&f.path).unwrap();
+        let names = bytes.windows(3).filter(|w| w == b"c/0").count();
+        assert_eq!(names, 10, "5 local headers and 5 central records");
+    }
+
+    #[test]
+    fn append_mode_adds_to_an_archive_and_keeps_what_was_there() {
+        let f = zip();
+        fill(&*f.store);
+        f.store.close().unwrap();
+        let a = ZipStore::open(&f.path, ZipMode::Append).unwrap();
+        assert!(!a.read_only());
+        assert_eq!(snapshot(&a), sample_map());
+        a.set("new/key", buf(b"added")).unwrap();
+        a.set("b", buf(b"b replaced")).unwrap();
+        assert!(!a.set_if_not_exists("a/zarr.json", buf(b"no")).unwrap());
+        a.close().unwrap();
+        let r = ZipStore::open(&f.path, ZipMode::Read).unwrap();
+        let mut want = sample_map();
+        want.insert("new/key".into(), b"added".to_vec());
+        want.insert("b".into(), b"b replaced".to_vec());
+        assert_eq!(snapshot(&r), want);
+        // Append to a missing file creates an (empty, valid) archive.
+        let empty = f.path.with_file_name("empty.zip");
+        ZipStore::open(&empty, ZipMode::Append)
+            .unwrap()
+            .close()
+            .unwrap();
+        let r = ZipStore::open(&empty, ZipMode::Read).unwrap();
+        assert!(r.list().unwrap().is_empty());
+        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 22);
+    }
+
+    #[test]
+    fn flush_makes_a_complete_archive_and_writes_go_on() {
+        let f = zip();
+        f.store.set("a", buf(b"1")).unwrap();
+        f.store.flush().unwrap();
+        let r = ZipStore::open(&f.path, ZipMode::Read).unwrap();
+        assert_eq!(snapshot(&r), BTreeMap::from([("a".into(), b"1".to_vec())]));
+        f.store.set("b", buf(b"2")).unwrap();
+        f.store.flush().unwrap();
+        f.store.flush().unwrap();
+        let r = ZipStore::open(&f.path, ZipMode::Read).unwrap();
+        assert_eq!(r.list().unwrap(), strings(&["a", "b"]));
+        reopened_matches(&f);
+    }
+
+    #[test]
+    fn drop_writes_the_central_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dropped.zip");
+        {
+            let s = ZipStore::open(&path, ZipMode::Write).unwrap();
+            s.set("x/y", buf(b"z")).unwrap();
+        }
+        let r = ZipStore::open(&path, ZipMode::Read).unwrap();
+        assert_eq!(get(&r, "x/y").unwrap(), b"z");
+    }
+
+    #[test]
+    fn a_closed_store_refuses_calls() {
+        let f = zip();
+        f.store.set("a", buf(b"1")).unwrap();
+        f.store.close().unwrap();
+        f.store.close().unwrap();
+        let e = f.store.set("b", buf(b"2")).unwrap_err();
+        assert!(e.to_string().contains("closed"), "{e}");
+        assert!(f.store.get("a", &proto(), None).is_err());
+    }
+
+    #[test]
+    fn names_that_could_escape_are_skipped() {
+        let f = zip();
+        for k in ["aa/evil", "ok/key", "bb", "cc/x"] {
+            f.store.set(k, buf(k.as_bytes())).unwrap();
+        }
+        f.store.close().unwrap();
+        // Rename entries in place (same lengths): "../evil", "/b", "c\\x".
+        let mut bytes = std::fs::read(&f.path).unwrap();
+        for (from, to) in [
+            (&b"aa/evil"[..], &b"../evil"[..]),
+            (b"bb", b"/b"),
+            (b"cc/x", b"c\\\\x"),
+        ] {
+            let mut i = 0;
+            while let Some(p) = bytes[i..].windows(from.len()).position(|w| w == from) {
+                bytes[i + p..i + p + from.len()].copy_from_slice(to);
+                i += p + from.len();
+            }
+        }
+        std::fs::write(&f.path, &bytes).unwrap();
+        let r = ZipStore::open(&f.path, ZipMode::Read).unwrap();
+        assert_eq!(r.list().unwrap(), strings(&["ok/key"]));
+        let mut skipped = r.skipped_names().to_vec();
+        skipped.sort();
+        assert_eq!(skipped, strings(&["../evil", "/b", "c\\\\x"]));
+        assert_eq!(get(&r, "ok/key").unwrap(), b"ok/key");
+    }
+
+    #[test]
+    fn corrupt_archives_are_errors_not_panics() {
+        let f = zip();
+        fill(&*f.store);
+        f.store.close().unwrap();
+        let good = std::fs::read(&f.path).unwrap();
+        let bad = f.path.with_file_name("bad.zip");
+        // Every truncation.
+        for n in 0..good.len() {
+            std::fs::write(&bad, &good[..n]).unwrap();
+            if let Ok(s) = ZipStore::open(&bad, ZipMode::Read) {
+                for k in s.list().unwrap() {
+                    let _ = s.get(&k, &proto(), None);
+                }
+            }
+        }
+        // Single-byte corruptions: no panic, and no wrong data without an error.
+        let want = sample_map();
+        for i in 0..good.len() {
+            let mut b = good.clone();
+            b[i] ^= 0x5a;
+            std::fs::write(&bad, &b).unwrap();
+            if let Ok(s) = ZipStore::open(&bad, ZipMode::Read) {
+                for k in s.list().unwrap() {
+                    if let Ok(Some(v)) = s.get(&k, &proto(), None) {
+                        if let Some(w) = want.get(&k) {
+                            assert_eq!(&v[..], &w[..], "byte {i} key {k}");
+                        }
+                    }
+                }
+            }
+        }
+        // Not a zip at all.
+        std::fs::write(&bad, b"definitely not a zip archive, just some text").unwrap();
+        let e = ZipStore::open(&bad, ZipMode::Read).unwrap_err();
+        assert!(e.to_string().contains("not a valid zip archive"), "{e}");
+        assert!(ZipStore::open(f.path.with_file_name("missing.zip"), ZipMode::Read).is_err());
+    }
+
+    #[test]
+    fn zip64_for_more_than_65535_entries() {
+        let f = zip();
+        const N: usize = 70_000;
+        for i in 0..N {
+            f.store
+                .set(&format!("c/{i}"), vec![(i % 251) as u8; i % 3].into())
+                .unwrap();
+        }
+        let r = reopened_matches(&f);
+        assert_eq!(r.list().unwrap().len(), N);
+        assert_eq!(get(&r, "c/69999").unwrap(), vec![(69_999 % 251) as u8; 0]);
+        assert_eq!(get(&r, "c/68000").unwrap(), vec![(68_000 % 251) as u8; 2]);
+        // The zip64 end record and locator are there.
+        let bytes = std::fs::read(&f.path).unwrap();
+        let tail = &bytes[bytes.len() - 22 - 20 - 56..];
+        assert_eq!(&tail[..4], &0x0606_4b50u32.to_le_bytes());
+        assert_eq!(&tail[56..60], &0x0706_4b50u32.to_le_bytes());
+        // Append keeps them all.
+        let a = ZipStore::open(&f.path, ZipMode::Append).unwrap();
+        a.set("extra", buf(b"e")).unwrap();
+        a.close().unwrap();
+        let r = ZipStore::open(&f.path, ZipMode::Read).unwrap();
+        assert_eq!(r.list().unwrap().len(), N + 1);
     }
 }

@@ -21,11 +21,15 @@ mod asynchronous;
 mod local;
 mod memory;
 mod read_only;
+mod url;
+mod zip;
 
 pub use asynchronous::{AsyncStore, BoxFuture, SyncToAsync};
 pub use local::LocalStore;
 pub use memory::MemoryStore;
 pub use read_only::ReadOnlyStore;
+pub use url::open_store;
+pub use zip::{ZipMode, ZipStore};
 
 use crate::buffer::{Buffer, BufferPrototype};
 use std::sync::Arc;
@@ -341,6 +345,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn is_empty(&self, prefix: &str) -> Result<bool, StoreError> {
         let p = dir_prefix(prefix)?;
         Ok(self.list_prefix(&p)?.is_empty())
+    }
+
+    /// Finish with the store: write what is buffered (a [`ZipStore`]'s
+    /// central directory) and report any error. Most stores have nothing to
+    /// do. Call it after writing to a store that may be a zip archive.
+    fn close(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 
     /// True when the store accepts writes (when not read-only).

@@ -82,6 +82,9 @@ impl Store for ReadOnlyStore {
     fn read_only(&self) -> bool {
         true
     }
+    fn close(&self) -> Result<(), StoreError> {
+        self.inner.close()
+    }
     fn supports_writes(&self) -> bool {
         false
     }

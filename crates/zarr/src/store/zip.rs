@@ -1,0 +1,930 @@
+//! [`ZipStore`]: a zip archive as a store, read, written and appended to
+//! without a zip library (the format is small: local headers, a central
+//! directory, an end record, and zip64 records for big archives).
+
+use super::{
+    dir_prefix, validate_key, validate_prefix, validate_value_key, ByteRequest, Store, StoreError,
+};
+use crate::buffer::{Buffer, BufferPrototype};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions};
+use std::io::{self, ErrorKind, Read};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const LOCAL_SIG: u32 = 0x0403_4b50;
+const CENTRAL_SIG: u32 = 0x0201_4b50;
+const EOCD_SIG: u32 = 0x0605_4b50;
+const ZIP64_EOCD_SIG: u32 = 0x0606_4b50;
+const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
+const ZIP64_EXTRA_ID: u16 = 0x0001;
+const LOCAL_LEN: u64 = 30;
+const CENTRAL_LEN: usize = 46;
+const EOCD_LEN: u64 = 22;
+const ZIP64_EOCD_LEN: u64 = 56;
+const ZIP64_LOCATOR_LEN: u64 = 20;
+/// Flag bit 11: names are UTF-8.
+const FLAG_UTF8: u16 = 0x0800;
+/// Flag bit 0: the entry is encrypted.
+const FLAG_ENCRYPTED: u16 = 0x0001;
+const METHOD_STORED: u16 = 0;
+const METHOD_DEFLATE: u16 = 8;
+/// 4.5: zip64; 2.0: plain stored entries.
+const VERSION_ZIP64: u16 = 45;
+const VERSION_PLAIN: u16 = 20;
+/// "Made by" Unix (3), spec version 4.5.
+const VERSION_MADE_BY: u16 = (3 << 8) | 45;
+
+/// How a [`ZipStore`] opens its archive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZipMode {
+    /// Read an existing archive; every write is refused.
+    Read,
+    /// Create a new, empty archive (replacing any file at the path).
+    Write,
+    /// Open an existing archive (or create one when missing) and add to it.
+    Append,
+}
+
+/// One readable entry, from the central directory.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// Where its local header starts.
+    header_offset: u64,
+    /// Where its data starts, once known (read from the local header).
+    data_offset: Option<u64>,
+    compressed_size: u64,
+    size: u64,
+    method: u16,
+    flags: u16,
+    crc: u32,
+}
+
+/// A central directory record to write back on close.
+#[derive(Clone, Debug)]
+struct Record {
+    name: Vec<u8>,
+    version_made_by: u16,
+    flags: u16,
+    method: u16,
+    time: u16,
+    date: u16,
+    crc: u32,
+    compressed_size: u64,
+    size: u64,
+    header_offset: u64,
+    external_attr: u32,
+}
+
+#[derive(Debug)]
+struct State {
+    /// `None` once closed.
+    file: Option<Arc<File>>,
+    /// The entries to read, by key: the last written entry of each name.
+    entries: BTreeMap<String, Entry>,
+    /// Every central directory record, in archive order (duplicates and
+    /// skipped names included, so that appending keeps them).
+    records: Vec<Record>,
+    /// Where the next local entry goes (the start of the central directory
+    /// as last written).
+    write_pos: u64,
+    /// The central directory on disk is out of date.
+    dirty: bool,
+}
+
+/// A store in a zip archive, as zarr-python's `ZipStore`.
+///
+/// * **Entries** are written uncompressed (STORED) with their CRC-32, as
+///   zarr-python does; entries other tools compressed with deflate are read
+///   (range reads then decompress the whole entry). Full reads of stored
+///   entries check the CRC-32.
+/// * **Big archives** use zip64 records when an entry, an offset or the
+///   central directory passes 4 GiB, or there are more than 65535 entries.
+/// * **Names** from the archive are checked with [`validate_key`]: names
+///   that could escape a folder if extracted (`..`, absolute paths,
+///   backslashes, drive letters) or that are not UTF-8 are skipped (see
+///   [`ZipStore::skipped_names`]); folder entries (`name/`) are skipped too.
+///   When a name occurs more than once, the last entry wins, as in
+///   zarr-python.
+/// * **Writes** append a new entry; setting an existing key adds another
+///   entry of the same name, which then wins (the old bytes stay in the
+///   archive: zip cannot rewrite in place). **Deletes are unsupported**
+///   ([`StoreError::Unsupported`]).
+/// * **The central directory** is written by [`ZipStore::flush`],
+///   [`ZipStore::close`] and, as a last resort, on drop. Only `flush` and
+///   `close` report errors: call `close()` after writing. Until then the
+///   file on disk is not a complete archive (writes made after a flush go
+///   over the central directory, and the next flush writes it again).
+/// * **Thread-safe**: one mutex guards the archive's state; data is read
+///   with positional reads outside the lock.
+///
+/// ```
+/// use zarr::store::{Store, ZipStore, ZipMode};
+/// use zarr::buffer::BufferPrototype;
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("data.zip");
+/// let store = ZipStore::open(&path, ZipMode::Write).unwrap();
+/// store.set("zarr.json", b"{}".to_vec().into()).unwrap();
+/// store.close().unwrap();
+/// let store = ZipStore::open(&path, ZipMode::Read).unwrap();
+/// let v = store.get("zarr.json", &BufferPrototype::default(), None).unwrap().unwrap();
+/// assert_eq!(&v[..], b"{}");
+/// ```
+#[derive(Debug)]
+pub struct ZipStore {
+    path: PathBuf,
+    mode: ZipMode,
+    skipped: Vec<String>,
+    state: Mutex<State>,
+}
+
+fn io_err(key: &str, source: io::Error) -> StoreError {
+    StoreError::Io {
+        key: key.to_string(),
+        source,
+    }
+}
+
+fn corrupt(path: &Path, what: impl std::fmt::Display) -> StoreError {
+    io_err(
+        "",
+        io::Error::new(
+            ErrorKind::InvalidData,
+            format!("{} is not a valid zip archive: {what}", path.display()),
+        ),
+    )
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset) {
+            Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_write(buf, offset) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                buf = &buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn u16_at(b: &[u8], i: usize) -> u16 {
+    u16::from_le_bytes([b[i], b[i + 1]])
+}
+fn u32_at(b: &[u8], i: usize) -> u32 {
+    u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
+}
+fn u64_at(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// The current time as an MS-DOS (time, date) pair, in UTC.
+fn dos_now() -> (u16, u16) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(1980..=2107).contains(&year) {
+        return (0, (1 << 5) | 1);
+    }
+    let time = ((rem / 3600) << 11) | (((rem % 3600) / 60) << 5) | ((rem % 60) / 2);
+    let date = ((year - 1980) << 9) | (month << 5) | day;
+    (time as u16, date as u16)
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = flate2::Crc::new();
+    c.update(data);
+    c.sum()
+}
+
+impl ZipStore {
+    /// Open the archive at `path` in `mode`.
+    pub fn open(path: impl Into<PathBuf>, mode: ZipMode) -> Result<Self, StoreError> {
+        let path = path.into();
+        let (file, parsed) = match mode {
+            ZipMode::Read => {
+                let file = File::open(&path).map_err(|e| io_err("", with_path(&path, e)))?;
+                let parsed = parse(&file, &path)?;
+                (file, parsed)
+            }
+            ZipMode::Write => {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(&path)
+                    .map_err(|e| io_err("", with_path(&path, e)))?;
+                (file, Parsed::default())
+            }
+            ZipMode::Append => {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(&path)
+                    .map_err(|e| io_err("", with_path(&path, e)))?;
+                let len = file.metadata().map_err(|e| io_err("", e))?.len();
+                let parsed = if len == 0 {
+                    // A new archive: written on close even when empty.
+                    Parsed {
+                        new: true,
+                        ..Parsed::default()
+                    }
+                } else {
+                    parse(&file, &path)?
+                };
+                (file, parsed)
+            }
+        };
+        let dirty = mode == ZipMode::Write || parsed.new;
+        Ok(ZipStore {
+            path,
+            mode,
+            skipped: parsed.skipped,
+            state: Mutex::new(State {
+                file: Some(Arc::new(file)),
+                entries: parsed.entries,
+                records: parsed.records,
+                write_pos: parsed.cd_start,
+                dirty,
+            }),
+        })
+    }
+
+    /// The archive's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The mode the archive was opened in.
+    pub fn mode(&self) -> ZipMode {
+        self.mode
+    }
+
+    /// Names in the archive that are not valid keys (and so were skipped
+    /// when reading), lossily decoded.
+    pub fn skipped_names(&self) -> &[String] {
+        &self.skipped
+    }
+
+    fn lock(&self, key: &str) -> Result<MutexGuard<'_, State>, StoreError> {
+        self.state.lock().map_err(|_| StoreError::Other {
+            key: key.to_string(),
+            message: "zip store lock poisoned".into(),
+        })
+    }
+
+    fn closed(&self, key: &str) -> StoreError {
+        StoreError::Other {
+            key: key.to_string(),
+            message: format!("the zip store {} is closed", self.path.display()),
+        }
+    }
+
+    fn check_writable(&self, operation: &'static str, key: &str) -> Result<(), StoreError> {
+        if self.mode == ZipMode::Read {
+            return Err(StoreError::ReadOnly {
+                operation,
+                key: key.to_string(),
+            });
+        }
+        validate_value_key(key)
+    }
+
+    fn unsupported_delete(&self) -> StoreError {
+        StoreError::Unsupported {
+            store: format!("ZipStore({})", self.path.display()),
+            operation:
+                "delete (entries cannot be removed from a zip archive; write a new archive instead)",
+        }
+    }
+
+    /// Write the central directory so that the file is a complete archive.
+    /// The store stays writable: later writes go over the central directory
+    /// and the next flush (or close) writes it again.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let mut st = self.lock("")?;
+        self.flush_locked(&mut st)
+    }
+
+    fn flush_locked(&self, st: &mut State) -> Result<(), StoreError> {
+        if !st.dirty || self.mode == ZipMode::Read {
+            return Ok(());
+        }
+        let Some(file) = st.file.clone() else {
+            return Ok(());
+        };
+        let tail = central_directory(&st.records, st.write_pos);
+        write_all_at(&file, &tail, st.write_pos).map_err(|e| io_err("", e))?;
+        file.set_len(st.write_pos + tail.len() as u64)
+            .map_err(|e| io_err("", e))?;
+        file.sync_data().map_err(|e| io_err("", e))?;
+        st.dirty = false;
+        Ok(())
+    }
+
+    /// Write the central directory (when anything changed) and close the
+    /// file. Every later call on the store fails. Closing twice is fine.
+    /// This is the way to learn whether the archive was completed: drop
+    /// also writes the central directory, but cannot report an error.
+    pub fn close(&self) -> Result<(), StoreError> {
+        let mut st = self.lock("")?;
+        let r = self.flush_locked(&mut st);
+        if r.is_ok() {
+            st.file = None;
+        }
+        r
+    }
+
+    /// Look a key up: the entry (with its data offset) and the file.
+    fn locate(&self, key: &str) -> Result<Option<(Entry, Arc<File>)>, StoreError> {
+        let mut st = self.lock(key)?;
+        let Some(file) = st.file.clone() else {
+            return Err(self.closed(key));
+        };
+        let limit = st.write_pos;
+        let Some(entry) = st.entries.get_mut(key) else {
+            return Ok(None);
+        };
+        if entry.data_offset.is_none() {
+            let mut h = [0u8; LOCAL_LEN as usize];
+            read_exact_at(&file, &mut h, entry.header_offset).map_err(|e| io_err(key, e))?;
+            if u32_at(&h, 0) != LOCAL_SIG {
+                return Err(self.bad_entry(key, "no local header at its offset"));
+            }
+            let data = entry.header_offset
+                + LOCAL_LEN
+                + u64::from(u16_at(&h, 26))
+                + u64::from(u16_at(&h, 28));
+            if data
+                .checked_add(entry.compressed_size)
+                .is_none_or(|end| end > limit)
+            {
+                return Err(self.bad_entry(key, "its data runs past the entries"));
+            }
+            entry.data_offset = Some(data);
+        }
+        Ok(Some((*entry, file)))
+    }
+
+    fn bad_entry(&self, key: &str, why: &str) -> StoreError {
+        io_err(
+            key,
+            io::Error::new(
+                ErrorKind::InvalidData,
+                format!("corrupt entry in {}: {why}", self.path.display()),
+            ),
+        )
+    }
+
+    fn read_entry(
+        &self,
+        key: &str,
+        entry: &Entry,
+        file: &File,
+        range: Option<ByteRequest>,
+    ) -> Result<Vec<u8>, StoreError> {
+        if entry.flags & FLAG_ENCRYPTED != 0 {
+            return Err(self.bad_entry(key, "encrypted entries are not supported"));
+        }
+        let data = entry.data_offset.unwrap_or(0);
+        match entry.method {
+            METHOD_STORED => {
+                if entry.compressed_size != entry.size {
+                    return Err(self.bad_entry(key, "stored entry with differing sizes"));
+                }
+                let r = range.map_or(0..entry.size, |r| r.resolve(entry.size));
+                let mut out = vec![0u8; (r.end - r.start) as usize];
+                read_exact_at(file, &mut out, data + r.start).map_err(|e| io_err(key, e))?;
+                if range.is_none() && crc32(&out) != entry.crc {
+                    return Err(self.bad_entry(key, "CRC-32 mismatch"));
+                }
+                Ok(out)
+            }
+            METHOD_DEFLATE => {
+                let mut raw = vec![0u8; entry.compressed_size as usize];
+                read_exact_at(file, &mut raw, data).map_err(|e| io_err(key, e))?;
+                let mut out = Vec::with_capacity(entry.size.min(1 << 30) as usize);
+                flate2::read::DeflateDecoder::new(&raw[..])
+                    .take(entry.size.saturating_add(1))
+                    .read_to_end(&mut out)
+                    .map_err(|e| io_err(key, e))?;
+                if out.len() as u64 != entry.size || crc32(&out) != entry.crc {
+                    return Err(
+                        self.bad_entry(key, "deflated data does not match its size or CRC-32")
+                    );
+                }
+                Ok(match range {
+                    None => out,
+                    Some(r) => {
+                        let r = r.resolve(entry.size);
+                        out[r.start as usize..r.end as usize].to_vec()
+                    }
+                })
+            }
+            m => Err(self.bad_entry(
+                key,
+                &format!("compression method {m} is not supported (only stored and deflate)"),
+            )),
+        }
+    }
+
+    /// Append one entry (under the lock).
+    fn write_entry(&self, st: &mut State, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let Some(file) = st.file.clone() else {
+            return Err(self.closed(key));
+        };
+        let name = key.as_bytes();
+        if name.len() > usize::from(u16::MAX) {
+            return Err(StoreError::InvalidKey {
+                key: key.to_string(),
+                reason: "zip entry names are at most 65535 bytes".into(),
+            });
+        }
+        let size = value.len() as u64;
+        let crc = crc32(value);
+        let (time, date) = dos_now();
+        let offset = st.write_pos;
+        let zip64 = size >= u64::from(u32::MAX);
+        let mut h = Vec::with_capacity(LOCAL_LEN as usize + name.len() + 20);
+        h.extend_from_slice(&LOCAL_SIG.to_le_bytes());
+        h.extend_from_slice(&(if zip64 { VERSION_ZIP64 } else { VERSION_PLAIN }).to_le_bytes());
+        h.extend_from_slice(&FLAG_UTF8.to_le_bytes());
+        h.extend_from_slice(&METHOD_STORED.to_le_bytes());
+        h.extend_from_slice(&time.to_le_bytes());
+        h.extend_from_slice(&date.to_le_bytes());
+        h.extend_from_slice(&crc.to_le_bytes());
+        let small = if zip64 { u32::MAX } else { size as u32 };
+        h.extend_from_slice(&small.to_le_bytes());
+        h.extend_from_slice(&small.to_le_bytes());
+        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&(if zip64 { 20u16 } else { 0 }).to_le_bytes());
+        h.extend_from_slice(name);
+        if zip64 {
+            h.extend_from_slice(&ZIP64_EXTRA_ID.to_le_bytes());
+            h.extend_from_slice(&16u16.to_le_bytes());
+            h.extend_from_slice(&size.to_le_bytes());
+            h.extend_from_slice(&size.to_le_bytes());
+        }
+        let data_offset = offset + h.len() as u64;
+        // The central directory is about to be overwritten.
+        st.dirty = true;
+        write_all_at(&file, &h, offset).map_err(|e| io_err(key, e))?;
+        write_all_at(&file, value, data_offset).map_err(|e| io_err(key, e))?;
+        st.write_pos = data_offset + size;
+        st.records.push(Record {
+            name: name.to_vec(),
+            version_made_by: VERSION_MADE_BY,
+            flags: FLAG_UTF8,
+            method: METHOD_STORED,
+            time,
+            date,
+            crc,
+            compressed_size: size,
+            size,
+            header_offset: offset,
+            external_attr: 0o100644 << 16,
+        });
+        st.entries.insert(
+            key.to_string(),
+            Entry {
+                header_offset: offset,
+                data_offset: Some(data_offset),
+                compressed_size: size,
+                size,
+                method: METHOD_STORED,
+                flags: FLAG_UTF8,
+                crc,
+            },
+        );
+        Ok(())
+    }
+}
+
+fn with_path(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+impl Drop for ZipStore {
+    fn drop(&mut self) {
+        if let Ok(mut st) = self.state.lock() {
+            // Errors cannot be reported here; `close` reports them.
+            let _ = self.flush_locked(&mut st);
+        }
+    }
+}
+
+/// The central directory and end records for `records`, placed at `start`.
+fn central_directory(records: &[Record], start: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() * 80 + 100);
+    for r in records {
+        let mut extra = Vec::new();
+        let mut field = |v: u64| -> u32 {
+            if v >= u64::from(u32::MAX) {
+                extra.extend_from_slice(&v.to_le_bytes());
+                u32::MAX
+            } else {
+                v as u32
+            }
+        };
+        let size = field(r.size);
+        let csize = field(r.compressed_size);
+        let offset = field(r.header_offset);
+        let zip64 = !extra.is_empty();
+        out.extend_from_slice(&CENTRAL_SIG.to_le_bytes());
+        out.extend_from_slice(&r.version_made_by.to_le_bytes());
+        out.extend_from_slice(&(if zip64 { VERSION_ZIP64 } else { VERSION_PLAIN }).to_le_bytes());
+        out.extend_from_slice(&r.flags.to_le_bytes());
+        out.extend_from_slice(&r.method.to_le_bytes());
+        out.extend_from_slice(&r.time.to_le_bytes());
+        out.extend_from_slice(&r.date.to_le_bytes());
+        out.extend_from_slice(&r.crc.to_le_bytes());
+        out.extend_from_slice(&csize.to_le_bytes());
+        out.extend_from_slice(&size.to_le_bytes());
+        out.extend_from_slice(&(r.name.len() as u16).to_le_bytes());
+        let extra_len = if zip64 { extra.len() + 4 } else { 0 };
+        out.extend_from_slice(&(extra_len as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // comment
+        out.extend_from_slice(&0u16.to_le_bytes()); // disk
+        out.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
+        out.extend_from_slice(&r.external_attr.to_le_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&r.name);
+        if zip64 {
+            out.extend_from_slice(&ZIP64_EXTRA_ID.to_le_bytes());
+            out.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+            out.extend_from_slice(&extra);
+        }
+    }
+    let count = records.len() as u64;
+    let cd_size = out.len() as u64;
+    let max32 = u64::from(u32::MAX);
+    if count >= 0xFFFF || cd_size >= max32 || start >= max32 {
+        let zip64_eocd = start + cd_size;
+        out.extend_from_slice(&ZIP64_EOCD_SIG.to_le_bytes());
+        out.extend_from_slice(&(ZIP64_EOCD_LEN - 12).to_le_bytes());
+        out.extend_from_slice(&VERSION_MADE_BY.to_le_bytes());
+        out.extend_from_slice(&VERSION_ZIP64.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&count.to_le_bytes());
+        out.extend_from_slice(&cd_size.to_le_bytes());
+        out.extend_from_slice(&start.to_le_bytes());
+        out.extend_from_slice(&ZIP64_LOCATOR_SIG.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&zip64_eocd.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+    }
+    let count16 = count.min(0xFFFF) as u16;
+    out.extend_from_slice(&EOCD_SIG.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&count16.to_le_bytes());
+    out.extend_from_slice(&count16.to_le_bytes());
+    out.extend_from_slice(&(cd_size.min(max32) as u32).to_le_bytes());
+    out.extend_from_slice(&(start.min(max32) as u32).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[derive(Default)]
+struct Parsed {
+    entries: BTreeMap<String, Entry>,
+    records: Vec<Record>,
+    skipped: Vec<String>,
+    /// Where the central directory starts (new entries go here).
+    cd_start: u64,
+    /// The file was empty (a new archive).
+    new: bool,
+}
+
+/// Read the central directory of the archive in `file`.
+fn parse(file: &File, path: &Path) -> Result<Parsed, StoreError> {
+    let len = file.metadata().map_err(|e| io_err("", e))?.len();
+    if len < EOCD_LEN {
+        return Err(corrupt(
+            path,
+            "too short for an end of central directory record",
+        ));
+    }
+    // The end record is in the last 22 + 65535 (comment) bytes.
+    let tail_len = len.min(EOCD_LEN + 0xFFFF);
+    let mut tail = vec![0u8; tail_len as usize];
+    read_exact_at(file, &mut tail, len - tail_len).map_err(|e| io_err("", e))?;
+    let eocd_in_tail = (0..=tail.len() - EOCD_LEN as usize)
+        .rev()
+        .find(|&i| u32_at(&tail, i) == EOCD_SIG)
+        .ok_or_else(|| corrupt(path, "no end of central directory record"))?;
+    let eocd_pos = len - tail_len + eocd_in_tail as u64;
+    let e = &tail[eocd_in_tail..];
+    if u16_at(e, 4) != 0 || u16_at(e, 6) != 0 {
+        return Err(corrupt(path, "multi-disk archives are not supported"));
+    }
+    let mut count = u64::from(u16_at(e, 10));
+    let mut cd_size = u64::from(u32_at(e, 12));
+    let mut cd_offset = u64::from(u32_at(e, 16));
+    // Where the (zip64) end record starts: the central directory ends there.
+    let mut cd_end = eocd_pos;
+    let needs64 =
+        count == 0xFFFF || cd_size == u64::from(u32::MAX) || cd_offset == u64::from(u32::MAX);
+    if eocd_pos >= ZIP64_LOCATOR_LEN {
+        let mut loc = [0u8; ZIP64_LOCATOR_LEN as usize];
+        read_exact_at(file, &mut loc, eocd_pos - ZIP64_LOCATOR_LEN).map_err(|e| io_err("", e))?;
+        if u32_at(&loc, 0) == ZIP64_LOCATOR_SIG {
+            let pos = u64_at(&loc, 8);
+            if pos
+                .checked_add(ZIP64_EOCD_LEN)
+                .is_none_or(|end| end > eocd_pos - ZIP64_LOCATOR_LEN)
+            {
+                return Err(corrupt(path, "zip64 end record out of bounds"));
+            }
+            let mut z = [0u8; ZIP64_EOCD_LEN as usize];
+            read_exact_at(file, &mut z, pos).map_err(|e| io_err("", e))?;
+            if u32_at(&z, 0) != ZIP64_EOCD_SIG {
+                return Err(corrupt(path, "bad zip64 end record signature"));
+            }
+            count = u64_at(&z, 32);
+            cd_size = u64_at(&z, 40);
+            cd_offset = u64_at(&z, 48);
+            cd_end = pos;
+        } else if needs64 {
+            return Err(corrupt(path, "zip64 end record locator missing"));
+        }
+    }
+    // Data prepended to the archive (e.g. a self-extractor) shifts offsets.
+    let cd_start = cd_end
+        .checked_sub(cd_size)
+        .ok_or_else(|| corrupt(path, "central directory larger than the file"))?;
+    let base = cd_start
+        .checked_sub(cd_offset)
+        .ok_or_else(|| corrupt(path, "central directory offset past its position"))?;
+    if count > cd_size / CENTRAL_LEN as u64 {
+        return Err(corrupt(
+            path,
+            "more entries than the central directory can hold",
+        ));
+    }
+    let mut cd = vec![0u8; cd_size as usize];
+    read_exact_at(file, &mut cd, cd_start).map_err(|e| io_err("", e))?;
+    let mut parsed = Parsed {
+        cd_start,
+        ..Parsed::default()
+    };
+    let mut i = 0usize;
+    for n in 0..count {
+        let bad = |what: &str| corrupt(path, format!("central directory entry {n}: {what}"));
+        if i + CENTRAL_LEN > cd.len() || u32_at(&cd, i) != CENTRAL_SIG {
+            return Err(bad("bad signature or truncated"));
+        }
+        let r = &cd[i..];
+        let name_len = usize::from(u16_at(r, 28));
+        let extra_len = usize::from(u16_at(r, 30));
+        let comment_len = usize::from(u16_at(r, 32));
+        let total = CENTRAL_LEN + name_len + extra_len + comment_len;
+        if i + total > cd.len() {
+            return Err(bad("runs past the central directory"));
+        }
+        let name = &r[CENTRAL_LEN..CENTRAL_LEN + name_len];
+        let extra = &r[CENTRAL_LEN + name_len..CENTRAL_LEN + name_len + extra_len];
+        let mut size = u64::from(u32_at(r, 24));
+        let mut csize = u64::from(u32_at(r, 20));
+        let mut offset = u64::from(u32_at(r, 42));
+        // zip64 extra field: the 0xFFFFFFFF fields, in this order.
+        let mut j = 0;
+        while j + 4 <= extra.len() {
+            let id = u16_at(extra, j);
+            let flen = usize::from(u16_at(extra, j + 2));
+            let body = &extra[j + 4..(j + 4 + flen).min(extra.len())];
+            if id == ZIP64_EXTRA_ID {
+                let mut k = 0;
+                for v in [&mut size, &mut csize, &mut offset] {
+                    if *v == u64::from(u32::MAX) {
+                        if k + 8 > body.len() {
+                            return Err(bad("truncated zip64 extra field"));
+                        }
+                        *v = u64_at(body, k);
+                        k += 8;
+                    }
+                }
+            }
+            j += 4 + flen;
+        }
+        let header_offset = offset
+            .checked_add(base)
+            .filter(|&o| o.checked_add(LOCAL_LEN).is_some_and(|e| e <= cd_start))
+            .ok_or_else(|| bad("local header offset out of bounds"))?;
+        if csize > cd_start {
+            return Err(bad("compressed size larger than the archive"));
+        }
+        let flags = u16_at(r, 8);
+        let record = Record {
+            name: name.to_vec(),
+            version_made_by: u16_at(r, 4),
+            flags,
+            method: u16_at(r, 10),
+            time: u16_at(r, 12),
+            date: u16_at(r, 14),
+            crc: u32_at(r, 16),
+            compressed_size: csize,
+            size,
+            header_offset,
+            external_attr: u32_at(r, 38),
+        };
+        match std::str::from_utf8(name) {
+            Ok(s) if s.ends_with('/') => {} // a folder entry
+            Ok(s) if !s.is_empty() && validate_key(s).is_ok() => {
+                parsed.entries.insert(
+                    s.to_string(),
+                    Entry {
+                        header_offset,
+                        data_offset: None,
+                        compressed_size: csize,
+                        size,
+                        method: record.method,
+                        flags,
+                        crc: record.crc,
+                    },
+                );
+            }
+            _ => parsed
+                .skipped
+                .push(String::from_utf8_lossy(name).into_owned()),
+        }
+        parsed.records.push(record);
+        i += total;
+    }
+    Ok(parsed)
+}
+
+impl Store for ZipStore {
+    fn get(
+        &self,
+        key: &str,
+        prototype: &BufferPrototype,
+        range: Option<ByteRequest>,
+    ) -> Result<Option<Buffer>, StoreError> {
+        validate_key(key)?;
+        let Some((entry, file)) = self.locate(key)? else {
+            return Ok(None);
+        };
+        let data = self.read_entry(key, &entry, &file, range)?;
+        Ok(Some(prototype.buffer_from_bytes(data.into())))
+    }
+
+    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
+        self.check_writable("set", key)?;
+        let mut st = self.lock(key)?;
+        self.write_entry(&mut st, key, &value)
+    }
+
+    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError> {
+        self.check_writable("set", key)?;
+        let mut st = self.lock(key)?;
+        if st.entries.contains_key(key) {
+            return Ok(false);
+        }
+        self.write_entry(&mut st, key, &value)?;
+        Ok(true)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.check_writable("delete", key)?;
+        Err(self.unsupported_delete())
+    }
+
+    fn delete_dir(&self, prefix: &str) -> Result<(), StoreError> {
+        if self.mode == ZipMode::Read {
+            return Err(StoreError::ReadOnly {
+                operation: "delete",
+                key: prefix.to_string(),
+            });
+        }
+        dir_prefix(prefix)?;
+        Err(self.unsupported_delete())
+    }
+
+    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        validate_prefix(prefix)?;
+        let st = self.lock(prefix)?;
+        Ok(st
+            .entries
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect())
+    }
+
+    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let p = dir_prefix(prefix)?;
+        let st = self.lock(prefix)?;
+        let children: BTreeSet<&str> = st
+            .entries
+            .range(p.clone()..)
+            .take_while(|(k, _)| k.starts_with(&p))
+            .filter_map(|(k, _)| k[p.len()..].split('/').next())
+            .filter(|c| !c.is_empty())
+            .collect();
+        Ok(children.into_iter().map(str::to_string).collect())
+    }
+
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        validate_key(key)?;
+        Ok(self.lock(key)?.entries.contains_key(key))
+    }
+
+    fn getsize(&self, key: &str) -> Result<u64, StoreError> {
+        validate_key(key)?;
+        match self.lock(key)?.entries.get(key) {
+            Some(e) => Ok(e.size),
+            None => Err(StoreError::NotFound {
+                key: key.to_string(),
+            }),
+        }
+    }
+
+    fn getsize_prefix(&self, prefix: &str) -> Result<u64, StoreError> {
+        validate_prefix(prefix)?;
+        let st = self.lock(prefix)?;
+        Ok(st
+            .entries
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(_, e)| e.size)
+            .sum())
+    }
+
+    fn is_empty(&self, prefix: &str) -> Result<bool, StoreError> {
+        let p = dir_prefix(prefix)?;
+        let st = self.lock(prefix)?;
+        Ok(!st
+            .entries
+            .range(p.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&p)))
+    }
+
+    fn read_only(&self) -> bool {
+        self.mode == ZipMode::Read
+    }
+
+    fn close(&self) -> Result<(), StoreError> {
+        ZipStore::close(self)
+    }
+
+    fn supports_writes(&self) -> bool {
+        self.mode != ZipMode::Read
+    }
+
+    fn supports_deletes(&self) -> bool {
+        false
+    }
+}
