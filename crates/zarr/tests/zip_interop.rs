@@ -1,0 +1,242 @@
+//! `ZipStore` against zarr-python 3.4.2 and Python's `zipfile`, both
+//! directions: arrays zarr-python writes into a `zarr.storage.ZipStore` we
+//! read exactly; arrays we write zarr-python reads exactly; archives other
+//! tools write (deflated entries, duplicate names, names that would escape a
+//! folder) read as zarr-python reads them; a zip64 archive (more than 65535
+//! entries) we write passes `zipfile.testzip()`.
+//!
+//! The interpreter comes from `ZARR_TEST_PYTHON` (set by `scripts/test.sh`)
+//! or `<repo>/.venv/bin/python`; without one these tests fail and say how to
+//! make one, as `tests/interop.rs` does.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use zarr::array::{Array, ArrayBuilder};
+use zarr::buffer::BufferPrototype;
+use zarr::chunk::Selection;
+use zarr::dtype::DataType;
+use zarr::store::{open_store, Store, StoreError, ZipMode, ZipStore};
+
+fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("ZARR_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(venv.exists(), "no Python with zarr-python 3.4.2: run `bash scripts/test.sh` (it makes .venv) or set ZARR_TEST_PYTHON");
+    venv
+}
+
+/// Run a Python script with arguments; its stdout.
+fn py(script: &str, args: &[&Path]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "python failed:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+#[test]
+fn zarr_python_writes_we_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("py.zip");
+    py(
+        r#"
+import sys, numpy as np, zarr
+store = zarr.storage.ZipStore(sys.argv[1], mode="w")
+root = zarr.group(store=store, attributes={"made_by": "zarr-python"})
+a = root.create_array("ints", shape=(13, 7), chunks=(5, 3), dtype="int32")
+a[:] = np.arange(13 * 7, dtype="int32").reshape(13, 7) - 40
+f = root.create_array("floats", shape=(100,), chunks=(30,), dtype="float64",
+                      compressors=zarr.codecs.GzipCodec(level=3))
+f[:] = np.linspace(0, 1, 100)
+s = root.create_array("sharded", shape=(16, 16), chunks=(4, 4), shards=(8, 8), dtype="uint16")
+s[:] = np.arange(256, dtype="uint16").reshape(16, 16)
+p = root.create_array("partial", shape=(10,), chunks=(4,), dtype="uint8", fill_value=7)
+p[0:3] = [1, 2, 3]
+store.close()
+"#,
+        &[&path],
+    );
+    for url in [
+        path.display().to_string(),
+        format!("zip://{}", path.display()),
+    ] {
+        let store = open_store(&url, true).unwrap();
+        assert!(store.read_only());
+        let root: serde_json::Value = serde_json::from_slice(
+            &store
+                .get("zarr.json", &BufferPrototype::default(), None)
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(root["attributes"]["made_by"], "zarr-python");
+
+        let a = Array::open(store.clone(), "ints").unwrap();
+        let want: Vec<i32> = (0..13 * 7).map(|i| i - 40).collect();
+        assert_eq!(a.read_vec::<i32>(&Selection::all()).unwrap(), want);
+
+        let f = Array::open(store.clone(), "floats").unwrap();
+        let got = f.read_vec::<f64>(&Selection::all()).unwrap();
+        let want: Vec<f64> = (0..100).map(|i| i as f64 / 99.0).collect();
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-15, "{g} {w}");
+        }
+
+        let s = Array::open(store.clone(), "sharded").unwrap();
+        let want: Vec<u16> = (0..256).collect();
+        assert_eq!(s.read_vec::<u16>(&Selection::all()).unwrap(), want);
+
+        let p = Array::open(store.clone(), "partial").unwrap();
+        assert_eq!(
+            p.read_vec::<u8>(&Selection::all()).unwrap(),
+            vec![1, 2, 3, 7, 7, 7, 7, 7, 7, 7]
+        );
+        store.close().unwrap();
+    }
+}
+
+#[test]
+fn we_write_zarr_python_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rs.zip");
+    let store = open_store(path.to_str().unwrap(), false).unwrap();
+    let a = ArrayBuilder::new(vec![13, 7], DataType::Int32)
+        .chunks(vec![5, 3])
+        .create(store.clone(), "ints")
+        .unwrap();
+    let data: Vec<i32> = (0..13 * 7).map(|i| i * 3 - 100).collect();
+    a.write_slice(&Selection::all(), &data).unwrap();
+    // A rewrite: the chunk entries are written again, the last ones win.
+    a.write_slice(&Selection::all(), &data).unwrap();
+    let f = ArrayBuilder::new(vec![50], DataType::Float32)
+        .chunks(vec![16])
+        .create(store.clone(), "group/floats")
+        .unwrap();
+    let fdata: Vec<f32> = (0..50).map(|i| i as f32 * 0.5).collect();
+    f.write_slice(&Selection::all(), &fdata).unwrap();
+    store.close().unwrap();
+
+    let out = py(
+        r#"
+import sys, zipfile, numpy as np, zarr
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+store = zarr.storage.ZipStore(sys.argv[1], mode="r")
+a = zarr.open_array(store=store, path="ints", mode="r")
+assert a.shape == (13, 7) and a.chunks == (5, 3) and a.dtype == np.int32
+assert (a[:] == (np.arange(13 * 7, dtype="int32") * 3 - 100).reshape(13, 7)).all()
+f = zarr.open_array(store=store, path="group/floats", mode="r")
+assert (f[:] == np.arange(50, dtype="float32") * 0.5).all()
+print("ok")
+"#,
+        &[&path],
+    );
+    assert_eq!(out.trim(), "ok");
+}
+
+#[test]
+fn archives_from_other_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.zip");
+    py(
+        r#"
+import sys, zipfile, warnings
+warnings.simplefilter("ignore")
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("folder/", b"")
+    z.writestr("stored", b"plain bytes")
+    z.writestr("deflated", b"abc" * 1000, compress_type=zipfile.ZIP_DEFLATED)
+    z.writestr("dup", b"first")
+    z.writestr("dup", b"second, the last")
+    z.writestr("../escape", b"evil")
+    z.writestr("/absolute", b"evil")
+    z.writestr("a/./b", b"evil")
+    z.writestr("ok/nested/key", b"fine")
+"#,
+        &[&path],
+    );
+    let s = ZipStore::open(&path, ZipMode::Read).unwrap();
+    let p = BufferPrototype::default();
+    assert_eq!(
+        s.list().unwrap(),
+        ["deflated", "dup", "ok/nested/key", "stored"]
+    );
+    let mut skipped = s.skipped_names().to_vec();
+    skipped.sort();
+    assert_eq!(skipped, ["../escape", "/absolute", "a/./b"]);
+    assert_eq!(
+        &s.get("stored", &p, None).unwrap().unwrap()[..],
+        b"plain bytes"
+    );
+    assert_eq!(
+        &s.get("deflated", &p, None).unwrap().unwrap()[..],
+        "abc".repeat(1000).as_bytes()
+    );
+    assert_eq!(
+        &s.get(
+            "deflated",
+            &p,
+            Some(zarr::store::ByteRequest::Range { start: 1, end: 5 })
+        )
+        .unwrap()
+        .unwrap()[..],
+        b"bcab"
+    );
+    assert_eq!(s.getsize("deflated").unwrap(), 3000);
+    assert_eq!(
+        &s.get("dup", &p, None).unwrap().unwrap()[..],
+        b"second, the last"
+    );
+    // Appending keeps every entry (the skipped ones too) for other tools.
+    let a = ZipStore::open(&path, ZipMode::Append).unwrap();
+    a.set("added", b"new".to_vec().into()).unwrap();
+    assert!(matches!(
+        a.delete("stored"),
+        Err(StoreError::Unsupported { .. })
+    ));
+    a.close().unwrap();
+    let out = py(
+        r#"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+    print(len(z.namelist()), z.read("added").decode(), z.read("dup").decode())
+"#,
+        &[&path],
+    );
+    assert_eq!(out.trim(), "10 new second, the last");
+}
+
+#[test]
+fn zip64_archives_python_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.zip");
+    let s = ZipStore::open(&path, ZipMode::Write).unwrap();
+    for i in 0..66_000u32 {
+        s.set(&format!("c/{i}"), i.to_le_bytes().to_vec().into())
+            .unwrap();
+    }
+    s.close().unwrap();
+    let out = py(
+        r#"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+    names = z.namelist()
+    print(len(names), int.from_bytes(z.read("c/65999"), "little"))
+"#,
+        &[&path],
+    );
+    assert_eq!(out.trim(), "66000 65999");
+}
