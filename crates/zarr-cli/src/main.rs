@@ -9,6 +9,10 @@
 //! zarr quickstart [DIR]
 //! ```
 //!
+//! STORE is a folder, `file://PATH`, `zip://PATH`, a path ending in `.zip`
+//! or `memory://`; object storage URLs (`s3://`, `gs://`, `az://`,
+//! `http(s)://`) are refused with a clear error for now.
+//!
 //! Any failure exits with status 1 and one line on stderr, `error: ...`,
 //! that names the file or key and the problem.
 
@@ -47,7 +51,8 @@ enum Command {
 /// Arguments of `zarr info`.
 #[derive(clap::Args, Debug)]
 pub struct InfoArgs {
-    /// The store: a local folder.
+    /// The store: a folder, `file://PATH`, `zip://PATH`, a `.zip` file or
+    /// `memory://`.
     pub store: PathBuf,
     /// The path of the node inside the store (default: the root).
     #[arg(long, default_value = "")]
@@ -60,7 +65,8 @@ pub struct InfoArgs {
 /// Arguments of `zarr export`.
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
-    /// The store: a local folder.
+    /// The store: a folder, `file://PATH`, `zip://PATH`, a `.zip` file or
+    /// `memory://`.
     pub store: PathBuf,
     /// The path of the array inside the store (default: the root).
     #[arg(long, default_value = "")]
@@ -78,7 +84,8 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The .npy file to read.
     pub input: PathBuf,
-    /// The store: a local folder (created when missing).
+    /// The store: a folder, `file://PATH`, `zip://PATH`, a `.zip` file or
+    /// `memory://` (created when missing; a zip archive is appended to).
     pub store: PathBuf,
     /// The path of the array inside the store (default: the root).
     #[arg(long, default_value = "")]

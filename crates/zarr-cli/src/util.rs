@@ -19,8 +19,48 @@ pub fn in_store<E: std::fmt::Display>(store: &Path) -> impl Fn(E) -> String + '_
     move |e| format!("{}: {e}", store.display())
 }
 
-/// Open a folder store. Read-only stores must exist; writable ones are created.
+/// True when a STORE argument is a URL (`scheme://...`) or names a zip
+/// archive (`.zip`), rather than a plain folder.
+fn is_url_or_zip(s: &str) -> bool {
+    let scheme_like = s.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    scheme_like
+        || Path::new(s)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// Open the store a STORE argument names: a folder, `file://PATH`,
+/// `memory://`, `zip://PATH` or `PATH.zip` (see [`zarr::store::open_store`]).
+/// Read-only stores must exist; writable ones are created. Call
+/// `close()` on a store after writing to it (a zip archive is completed
+/// then).
 pub fn open_store(path: &Path, read_only: bool) -> Result<StoreRef> {
+    if let Some(url) = path.to_str().filter(|s| is_url_or_zip(s)) {
+        let local = url.strip_prefix("zip://").unwrap_or(url);
+        let local = local.strip_prefix("file://").unwrap_or(local);
+        let is_zip = url.starts_with("zip://")
+            || Path::new(local)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        if is_zip {
+            let p = Path::new(local);
+            if read_only && !p.exists() {
+                return Err(format!("{url}: no such store (zip archive not found)"));
+            }
+            if p.is_dir() {
+                return Err(format!("{url}: not a zip archive (a folder)"));
+            }
+        }
+        if url.starts_with("file://") && !is_zip {
+            return open_store(Path::new(local), read_only);
+        }
+        return zarr::store::open_store(url, read_only).map_err(|e| format!("{url}: {e}"));
+    }
     if read_only {
         if !path.exists() {
             return Err(format!(

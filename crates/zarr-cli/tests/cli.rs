@@ -783,3 +783,109 @@ fn slabbed_writes_with_progress_match() {
         assert_eq!(read_npy(&out).unwrap(), input.to_order(Order::C), "{dt}");
     }
 }
+
+/// `import` into `out.zip` (and `zip://`), then `info` and `export` from it;
+/// a second import appends; the archive is complete and zarr-python reads
+/// it (with ZARR_TEST_PYTHON).
+#[test]
+fn zip_archives_as_stores() {
+    let d = tmp();
+    let input = sample(DataType::Int32, &[9, 4]);
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &input).unwrap();
+    let zip = d.root.join("out.zip");
+    ok(&["import", s(&npy), s(&zip), "--path", "a", "--chunks", "4,3"]);
+    let url = format!("zip://{}", s(&zip));
+    ok(&["import", s(&npy), &url, "--path", "g/b", "--chunks", "5,5"]);
+    // A complete archive: the end of central directory record is last.
+    let bytes = std::fs::read(&zip).unwrap();
+    assert_eq!(
+        &bytes[bytes.len() - 22..][..4],
+        &0x0605_4b50u32.to_le_bytes()
+    );
+    for store in [s(&zip), url.as_str()] {
+        let info = info_json(Path::new(store), "a");
+        assert_eq!(info["shape"], json!([9, 4]));
+        assert_eq!(info["chunk_shape"], json!([4, 3]));
+        assert!(info["stored_size_bytes"].as_u64().unwrap() > 0);
+        let text = ok(&["info", store, "--path", "g/b"]);
+        assert!(text.contains("int32"), "{text}");
+        let out = d.root.join("out.npy");
+        ok(&["export", store, "--path", "g/b", "-o", s(&out)]);
+        assert_eq!(read_npy(&out).unwrap(), input);
+        ok(&["export", store, "--path", "a", "-o", s(&out)]);
+        assert_eq!(read_npy(&out).unwrap(), input);
+    }
+    // Existing arrays are refused; --overwrite cannot delete inside a zip.
+    let e = fails(&["import", s(&npy), s(&zip), "--path", "a"]);
+    assert!(e.contains("already exists"), "{e}");
+    let e = fails(&["import", s(&npy), s(&zip), "--path", "a", "--overwrite"]);
+    assert!(e.contains("delete") && e.contains("zip"), "{e}");
+    // The failed run left a readable archive behind.
+    let out = d.root.join("again.npy");
+    ok(&["export", s(&zip), "--path", "a", "-o", s(&out)]);
+    assert_eq!(read_npy(&out).unwrap(), input);
+
+    if let Ok(python) = std::env::var("ZARR_TEST_PYTHON") {
+        let script = r#"
+import sys, zipfile, numpy as np, zarr
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+store = zarr.storage.ZipStore(sys.argv[1], mode="r")
+want = np.load(sys.argv[2])
+for p in ["a", "g/b"]:
+    assert np.array_equal(zarr.open_array(store=store, path=p, mode="r")[...], want), p
+print("OK")
+"#;
+        let o = Command::new(python)
+            .args(["-c", script, s(&zip), s(&npy)])
+            .output()
+            .expect("run python");
+        assert!(
+            text(&o.stdout).starts_with("OK"),
+            "{}{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+    }
+}
+
+/// Store URLs: `file://`, `memory://`, and clear errors for object storage
+/// and unknown schemes.
+#[test]
+fn store_urls() {
+    let d = tmp();
+    let input = sample(DataType::Float32, &[6]);
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &input).unwrap();
+    let folder = d.root.join("f.zarr");
+    let url = format!("file://{}", s(&folder));
+    ok(&["import", s(&npy), &url]);
+    assert!(folder.join("zarr.json").is_file());
+    let out = d.root.join("out.npy");
+    ok(&["export", &url, "-o", s(&out)]);
+    assert_eq!(read_npy(&out).unwrap(), input);
+    assert_eq!(info_json(&folder, "")["shape"], json!([6]));
+    // memory:// is fresh each time: an import works, an info finds nothing.
+    ok(&["import", s(&npy), "memory://"]);
+    let e = fails(&["info", "memory://"]);
+    assert!(e.contains("memory://"), "{e}");
+    for u in [
+        "s3://bucket/a.zarr",
+        "gs://b/a",
+        "az://c/a",
+        "https://example.com/a.zarr",
+    ] {
+        let e = fails(&["info", u]);
+        assert!(e.contains(u) && e.contains("not implemented"), "{e}");
+        let e = fails(&["import", s(&npy), u]);
+        assert!(e.contains("not implemented"), "{e}");
+    }
+    let e = fails(&["info", "ftp://x/y"]);
+    assert!(e.contains("unknown store URL scheme"), "{e}");
+    let e = fails(&["info", s(&d.root.join("missing.zip"))]);
+    assert!(
+        e.contains("missing.zip") && e.contains("no such store"),
+        "{e}"
+    );
+}

@@ -1743,3 +1743,82 @@ mod zip_specifics {
         assert_eq!(r.list().unwrap().len(), N + 1);
     }
 }
+
+// ------------------------------------------------------------- store URLs
+
+mod urls {
+    use super::*;
+    use zarr::store::open_store;
+
+    #[test]
+    fn every_supported_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let folder = d.join("f.zarr");
+        let zip = d.join("z.zip");
+        let upper = d.join("Z.ZIP");
+        let forms = [
+            folder.display().to_string(),
+            format!("file://{}", d.join("g.zarr").display()),
+            zip.display().to_string(),
+            format!("zip://{}", d.join("y.zip").display()),
+            format!("zip://{}", d.join("not-dot-zip.bin").display()),
+            upper.display().to_string(),
+            "memory://".to_string(),
+        ];
+        for url in &forms {
+            let s = open_store(url, false).unwrap();
+            assert!(!s.read_only(), "{url}");
+            fill(&*s);
+            assert_eq!(snapshot(&*s), sample_map(), "{url}");
+            s.close().unwrap();
+            if url.starts_with("memory") {
+                // A fresh store each time.
+                assert!(open_store(url, true).unwrap().list().unwrap().is_empty());
+                continue;
+            }
+            let r = open_store(url, true).unwrap();
+            read_only_checks(&*r);
+        }
+        assert!(folder.join("a/c/0/0").is_file());
+        assert!(d.join("g.zarr/zarr.json").is_file());
+        assert!(zip.is_file() && upper.is_file() && d.join("not-dot-zip.bin").is_file());
+        assert!(ZipStore::open(&zip, ZipMode::Read).is_ok());
+        // Writable zip URLs append.
+        let s = open_store(zip.to_str().unwrap(), false).unwrap();
+        s.set("more", buf(b"m")).unwrap();
+        s.close().unwrap();
+        let r = open_store(zip.to_str().unwrap(), true).unwrap();
+        assert_eq!(r.list().unwrap().len(), SAMPLE.len() + 1);
+    }
+
+    #[test]
+    fn object_storage_and_unknown_schemes_are_clear_errors() {
+        for url in [
+            "s3://bucket/a.zarr",
+            "gs://bucket/a",
+            "az://container/a",
+            "http://127.0.0.1/a.zarr",
+            "https://example.com/a.zarr",
+        ] {
+            let e = open_store(url, true).unwrap_err();
+            assert!(matches!(e, StoreError::Unsupported { .. }), "{url}: {e:?}");
+            let scheme = url.split("://").next().unwrap();
+            assert!(e.to_string().contains("not implemented"), "{e}");
+            assert!(
+                e.to_string().contains(scheme) || scheme == "az",
+                "{url}: {e}"
+            );
+        }
+        let e = open_store("ftp://x/y", true).unwrap_err();
+        assert!(
+            e.to_string().contains("unknown store URL scheme ftp://"),
+            "{e}"
+        );
+        assert!(open_store("", true).is_err());
+        assert!(open_store("zip://", false).is_err());
+        // A read-only zip must exist.
+        let dir = tempfile::tempdir().unwrap();
+        assert!(open_store(dir.path().join("no.zip").to_str().unwrap(), true).is_err());
+    }
+}

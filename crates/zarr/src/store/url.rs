@@ -40,7 +40,7 @@ pub fn open_store(url: &str, read_only: bool) -> Result<StoreRef, StoreError> {
         _ => (None, url),
     };
     let unsupported = |operation: &'static str| StoreError::Unsupported {
-        store: format!("this build (opening {url})"),
+        store: "this version of zarr".into(),
         operation,
     };
     match scheme.as_deref() {
@@ -71,16 +71,19 @@ pub fn open_store(url: &str, read_only: bool) -> Result<StoreRef, StoreError> {
             read_only,
         ))),
         Some("s3" | "s3a") => Err(unsupported(
-            "s3:// store URLs yet (object storage is not implemented)",
+            "s3:// store URLs (object storage is not implemented yet)",
         )),
         Some("gs" | "gcs") => Err(unsupported(
-            "gs:// store URLs yet (object storage is not implemented)",
+            "gs:// store URLs (object storage is not implemented yet)",
         )),
         Some("az" | "abfs" | "abfss" | "azure") => Err(unsupported(
-            "Azure (az://) store URLs yet (object storage is not implemented)",
+            "Azure (az://) store URLs (object storage is not implemented yet)",
         )),
-        Some("http" | "https") => Err(unsupported(
-            "http(s):// store URLs yet (HTTP stores are not implemented)",
+        Some("http") => Err(unsupported(
+            "http:// store URLs (HTTP stores are not implemented yet)",
+        )),
+        Some("https") => Err(unsupported(
+            "https:// store URLs (HTTP stores are not implemented yet)",
         )),
         Some(other) => Err(StoreError::Other {
             key: url.to_string(),
