@@ -601,9 +601,9 @@ fn reopened_matches(f: &ZipFixture) -> ZipStore {
 
 /// The writable checks on a zip archive, each followed by closing and
 /// reopening the archive. `set_if_not_exists`, `delete` and `delete_dir`
-/// are left out: they delete, and zip archives cannot (as zarr-python's
-/// store tests skip them for `ZipStore`); `zip_specifics` covers
-/// create-only writes and the refused deletes instead.
+/// are left out: they delete existing keys, and zip archives cannot (as
+/// zarr-python's store tests skip them for `ZipStore`); `zip_specifics`
+/// covers create-only writes and the refused deletes instead.
 macro_rules! zip_suite {
     ([$($check:ident),* $(,)?]) => {
         mod zip_store {
@@ -1544,12 +1544,12 @@ mod zip_specifics {
         assert!(!s.supports_deletes());
         assert!(s.supports_writes());
         s.set("a/b", buf(b"v")).unwrap();
-        for r in [
-            s.delete("a/b"),
-            s.delete("missing"),
-            s.delete_dir("a"),
-            s.delete_dir(""),
-        ] {
+        // Deleting what does not exist is fine (as zarr-python).
+        s.delete("missing").unwrap();
+        s.delete("a").unwrap();
+        s.delete_dir("missing").unwrap();
+        s.delete_dir("a/b").unwrap();
+        for r in [s.delete("a/b"), s.delete_dir("a"), s.delete_dir("")] {
             let e = r.unwrap_err();
             assert!(matches!(e, StoreError::Unsupported { .. }), "{e:?}");
             let msg = e.to_string();
@@ -1715,6 +1715,33 @@ mod zip_specifics {
         let e = ZipStore::open(&bad, ZipMode::Read).unwrap_err();
         assert!(e.to_string().contains("not a valid zip archive"), "{e}");
         assert!(ZipStore::open(f.path.with_file_name("missing.zip"), ZipMode::Read).is_err());
+    }
+
+    #[test]
+    fn arrays_skip_fill_value_chunks_and_refuse_to_delete_stored_ones() {
+        use zarr::array::ArrayBuilder;
+        use zarr::chunk::Selection;
+        use zarr::dtype::DataType;
+        let f = zip();
+        let a = ArrayBuilder::new(vec![8], DataType::Int32)
+            .chunks(vec![4])
+            .create(f.store.clone(), "a")
+            .unwrap();
+        a.write_slice(&Selection::all(), &[0, 0, 0, 0, 1, 2, 3, 4])
+            .unwrap();
+        assert_eq!(
+            f.store.list_prefix("a/").unwrap(),
+            strings(&["a/c/1", "a/zarr.json"])
+        );
+        // Writing zeros over a stored chunk would delete it: refused clearly.
+        let e = a.write_slice(&Selection::all(), &[0; 8]).unwrap_err();
+        assert!(e.to_string().contains("delete"), "{e}");
+        let r = reopened_matches(&f);
+        let a = zarr::array::Array::open(Arc::new(r), "a").unwrap();
+        assert_eq!(
+            a.read_vec::<i32>(&Selection::all()).unwrap(),
+            [0, 0, 0, 0, 1, 2, 3, 4]
+        );
     }
 
     #[test]

@@ -108,8 +108,11 @@ struct State {
 ///   zarr-python.
 /// * **Writes** append a new entry; setting an existing key adds another
 ///   entry of the same name, which then wins (the old bytes stay in the
-///   archive: zip cannot rewrite in place). **Deletes are unsupported**
-///   ([`StoreError::Unsupported`]).
+///   archive: zip cannot rewrite in place). **Deleting** an existing key
+///   (or a folder holding keys) is unsupported ([`StoreError::Unsupported`]);
+///   deleting what does not exist succeeds, as in zarr-python. So an array
+///   can write chunks that equal the fill value everywhere (they are simply
+///   not stored) unless such a chunk was stored before.
 /// * **The central directory** is written by [`ZipStore::flush`],
 ///   [`ZipStore::close`] and, as a last resort, on drop. Only `flush` and
 ///   `close` report errors: call `close()` after writing. Until then the
@@ -836,11 +839,20 @@ impl Store for ZipStore {
         Ok(true)
     }
 
+    /// Deleting a missing key does nothing (as the contract says, and so
+    /// that writing a chunk that equals the fill value everywhere works);
+    /// deleting an existing one is [`StoreError::Unsupported`], as in
+    /// zarr-python.
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.check_writable("delete", key)?;
-        Err(self.unsupported_delete())
+        if self.lock(key)?.entries.contains_key(key) {
+            return Err(self.unsupported_delete());
+        }
+        Ok(())
     }
 
+    /// Nothing to delete is fine; keys under `prefix` are
+    /// [`StoreError::Unsupported`], as in zarr-python.
     fn delete_dir(&self, prefix: &str) -> Result<(), StoreError> {
         if self.mode == ZipMode::Read {
             return Err(StoreError::ReadOnly {
@@ -848,7 +860,9 @@ impl Store for ZipStore {
                 key: prefix.to_string(),
             });
         }
-        dir_prefix(prefix)?;
+        if self.is_empty(prefix)? {
+            return Ok(());
+        }
         Err(self.unsupported_delete())
     }
 
