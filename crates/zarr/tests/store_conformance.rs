@@ -1744,6 +1744,38 @@ mod zip_specifics {
         );
     }
 
+    /// Every size and offset in zip64 fields (as past 4 GiB), checked
+    /// without writing gigabytes.
+    #[test]
+    fn zip64_sizes_and_offsets() {
+        for threshold in [0, 1, 40, 300] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("z64.zip");
+            let s = ZipStore::open(&path, ZipMode::Write)
+                .unwrap()
+                .with_zip64_threshold(threshold);
+            fill(&s);
+            s.close().unwrap();
+            let r = ZipStore::open(&path, ZipMode::Read).unwrap();
+            assert_eq!(snapshot(&r), sample_map(), "{threshold}");
+            read_only_checks(&r);
+            let a = ZipStore::open(&path, ZipMode::Append)
+                .unwrap()
+                .with_zip64_threshold(threshold);
+            a.set("later", buf(b"appended")).unwrap();
+            a.close().unwrap();
+            let r = ZipStore::open(&path, ZipMode::Read).unwrap();
+            let mut want = sample_map();
+            want.insert("later".into(), b"appended".to_vec());
+            assert_eq!(snapshot(&r), want, "{threshold}");
+            if threshold == 0 {
+                let bytes = std::fs::read(&path).unwrap();
+                let tail = &bytes[bytes.len() - 22 - 20 - 56..];
+                assert_eq!(&tail[..4], &0x0606_4b50u32.to_le_bytes());
+            }
+        }
+    }
+
     #[test]
     fn zip64_for_more_than_65535_entries() {
         let f = zip();

@@ -163,6 +163,8 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr("/absolute", b"evil")
     z.writestr("a/./b", b"evil")
     z.writestr("ok/nested/key", b"fine")
+    with z.open("forced64", "w", force_zip64=True) as f:
+        f.write(b"zip64 local header")
 "#,
         &[&path],
     );
@@ -170,7 +172,11 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     let p = BufferPrototype::default();
     assert_eq!(
         s.list().unwrap(),
-        ["deflated", "dup", "ok/nested/key", "stored"]
+        ["deflated", "dup", "forced64", "ok/nested/key", "stored"]
+    );
+    assert_eq!(
+        &s.get("forced64", &p, None).unwrap().unwrap()[..],
+        b"zip64 local header"
     );
     let mut skipped = s.skipped_names().to_vec();
     skipped.sort();
@@ -215,7 +221,39 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 "#,
         &[&path],
     );
-    assert_eq!(out.trim(), "10 new second, the last");
+    assert_eq!(out.trim(), "11 new second, the last");
+}
+
+/// Every size and offset in zip64 fields (as in archives over 4 GiB):
+/// zipfile and zarr-python read it.
+#[test]
+fn zip64_fields_python_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z64.zip");
+    let store: zarr::store::StoreRef = std::sync::Arc::new(
+        ZipStore::open(&path, ZipMode::Write)
+            .unwrap()
+            .with_zip64_threshold(0),
+    );
+    let a = ArrayBuilder::new(vec![20], DataType::Int64)
+        .chunks(vec![6])
+        .create(store.clone(), "")
+        .unwrap();
+    let data: Vec<i64> = (0..20).map(|i| i * i - 7).collect();
+    a.write_slice(&Selection::all(), &data).unwrap();
+    store.close().unwrap();
+    let out = py(
+        r#"
+import sys, zipfile, numpy as np, zarr
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+a = zarr.open_array(store=zarr.storage.ZipStore(sys.argv[1], mode="r"), mode="r")
+assert (a[:] == np.arange(20, dtype="int64") ** 2 - 7).all()
+print("ok")
+"#,
+        &[&path],
+    );
+    assert_eq!(out.trim(), "ok");
 }
 
 #[test]

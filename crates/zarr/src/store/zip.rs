@@ -90,6 +90,9 @@ struct State {
     write_pos: u64,
     /// The central directory on disk is out of date.
     dirty: bool,
+    /// Sizes and offsets from this value up are written in zip64 fields
+    /// (`u32::MAX`; lower only in tests).
+    zip64_threshold: u64,
 }
 
 /// A store in a zip archive, as zarr-python's `ZipStore`.
@@ -298,8 +301,20 @@ impl ZipStore {
                 records: parsed.records,
                 write_pos: parsed.cd_start,
                 dirty,
+                zip64_threshold: u64::from(u32::MAX),
             }),
         })
+    }
+
+    /// For tests: write every size and offset from `threshold` up in zip64
+    /// fields (normally from 4 GiB), so the zip64 paths can be checked
+    /// without writing gigabytes.
+    #[doc(hidden)]
+    pub fn with_zip64_threshold(self, threshold: u64) -> Self {
+        if let Ok(mut st) = self.state.lock() {
+            st.zip64_threshold = threshold.min(u64::from(u32::MAX));
+        }
+        self
     }
 
     /// The archive's path.
@@ -365,7 +380,7 @@ impl ZipStore {
         let Some(file) = st.file.clone() else {
             return Ok(());
         };
-        let tail = central_directory(&st.records, st.write_pos);
+        let tail = central_directory(&st.records, st.write_pos, st.zip64_threshold);
         write_all_at(&file, &tail, st.write_pos).map_err(|e| io_err("", e))?;
         file.set_len(st.write_pos + tail.len() as u64)
             .map_err(|e| io_err("", e))?;
@@ -496,7 +511,7 @@ impl ZipStore {
         let crc = crc32(value);
         let (time, date) = dos_now();
         let offset = st.write_pos;
-        let zip64 = size >= u64::from(u32::MAX);
+        let zip64 = size >= st.zip64_threshold;
         let mut h = Vec::with_capacity(LOCAL_LEN as usize + name.len() + 20);
         h.extend_from_slice(&LOCAL_SIG.to_le_bytes());
         h.extend_from_slice(&(if zip64 { VERSION_ZIP64 } else { VERSION_PLAIN }).to_le_bytes());
@@ -566,12 +581,12 @@ impl Drop for ZipStore {
 }
 
 /// The central directory and end records for `records`, placed at `start`.
-fn central_directory(records: &[Record], start: u64) -> Vec<u8> {
+fn central_directory(records: &[Record], start: u64, threshold: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(records.len() * 80 + 100);
     for r in records {
         let mut extra = Vec::new();
         let mut field = |v: u64| -> u32 {
-            if v >= u64::from(u32::MAX) {
+            if v >= threshold {
                 extra.extend_from_slice(&v.to_le_bytes());
                 u32::MAX
             } else {
@@ -609,8 +624,8 @@ fn central_directory(records: &[Record], start: u64) -> Vec<u8> {
     }
     let count = records.len() as u64;
     let cd_size = out.len() as u64;
-    let max32 = u64::from(u32::MAX);
-    if count >= 0xFFFF || cd_size >= max32 || start >= max32 {
+    let small = |v: u64| if v >= threshold { u32::MAX } else { v as u32 };
+    if count >= 0xFFFF || cd_size >= threshold || start >= threshold {
         let zip64_eocd = start + cd_size;
         out.extend_from_slice(&ZIP64_EOCD_SIG.to_le_bytes());
         out.extend_from_slice(&(ZIP64_EOCD_LEN - 12).to_le_bytes());
@@ -633,8 +648,8 @@ fn central_directory(records: &[Record], start: u64) -> Vec<u8> {
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&count16.to_le_bytes());
     out.extend_from_slice(&count16.to_le_bytes());
-    out.extend_from_slice(&(cd_size.min(max32) as u32).to_le_bytes());
-    out.extend_from_slice(&(start.min(max32) as u32).to_le_bytes());
+    out.extend_from_slice(&small(cd_size).to_le_bytes());
+    out.extend_from_slice(&small(start).to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
     out
 }
