@@ -1490,8 +1490,11 @@ mod asynchronous {
                 s.delete("n").await,
                 Err(StoreError::Unsupported { .. })
             ));
+            s.close().await.unwrap();
+            assert!(s.set("late", buf(b"x")).await.is_err());
         });
-        reopened_matches(&f);
+        let r = ZipStore::open(&f.path, ZipMode::Read).unwrap();
+        assert_eq!(r.list().unwrap(), strings(&["a/b", "n"]));
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub trait AsyncStore: Send + Sync + std::fmt::Debug {
     fn is_empty<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// See [`Store::read_only`].
     fn read_only(&self) -> bool;
+    /// See [`Store::close`].
+    fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Runs a synchronous [`Store`] as an [`AsyncStore`]: each call runs on
@@ -157,5 +161,8 @@ impl AsyncStore for SyncToAsync {
     }
     fn read_only(&self) -> bool {
         self.inner.read_only()
+    }
+    fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.run(|s| s.close())
     }
 }

@@ -470,9 +470,17 @@ impl ZipStore {
             METHOD_DEFLATE => {
                 let mut raw = vec![0u8; entry.compressed_size as usize];
                 read_exact_at(file, &mut raw, data).map_err(|e| io_err(key, e))?;
-                let mut out = Vec::with_capacity(entry.size.min(1 << 30) as usize);
+                // Deflate expands at most 1032:1: a size beyond that is a
+                // lie, and the output is capped by it.
+                let cap = entry.size.min(
+                    entry
+                        .compressed_size
+                        .saturating_mul(1032)
+                        .saturating_add(64),
+                );
+                let mut out = Vec::with_capacity(cap.min(1 << 30) as usize);
                 flate2::read::DeflateDecoder::new(&raw[..])
-                    .take(entry.size.saturating_add(1))
+                    .take(cap.saturating_add(1))
                     .read_to_end(&mut out)
                     .map_err(|e| io_err(key, e))?;
                 if out.len() as u64 != entry.size || crc32(&out) != entry.crc {
