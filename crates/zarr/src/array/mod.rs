@@ -35,8 +35,8 @@ use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
 use crate::codec::{ChunkSpec, CodecChain, IndexLocation};
 use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, NodeMetadata};
-use crate::store::ByteRequest;
 use crate::store::StoreRef;
+use crate::store::{ByteRequest, Expected};
 use engine::{ChunkWrite, Engine, OutPtr};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
@@ -96,15 +96,28 @@ pub(crate) fn node_key(path: &str) -> String {
 /// # Concurrent writes
 ///
 /// A write that covers only part of a chunk (or of a shard, for sharded
-/// arrays) reads the stored object, merges, and stores the result. Within
-/// one process, writers of the same chunk or shard key are serialized: the
-/// merged value is stored only if the stored object is still the one that
-/// was merged with (checked under a per-key lock), and the merge is redone
-/// otherwise. So threads writing disjoint regions of one chunk or shard, in
-/// any number of `Array` handles over any stores, never lose each other's
-/// writes. Writers in other processes are not coordinated: give them
-/// disjoint chunks (shards), or serialize them yourself. [`AsyncArray`]
-/// writes do not take part in this serialization.
+/// arrays) reads the stored object, merges, and stores the result only if
+/// the stored object is still the one that was merged with; otherwise it
+/// merges again with the new one (optimistic read-modify-write).
+///
+/// * On stores with conditional writes
+///   ([`Store::supports_conditional_writes`](crate::store::Store::supports_conditional_writes):
+///   [`LocalStore`](crate::store::LocalStore), [`MemoryStore`](crate::store::MemoryStore)),
+///   the check and the store are one atomic
+///   [`Store::set_if_unchanged`](crate::store::Store::set_if_unchanged), which on
+///   a `LocalStore` holds an OS file lock on the key: writers of disjoint
+///   regions of one chunk or shard never lose each other's writes, whether
+///   they are threads of one process or separate processes (each using
+///   `Array` over its own `LocalStore` on the same folder). Writes that cover
+///   whole chunks go through the same lock, so they are ordered with partial
+///   writes too.
+/// * On other stores, the check happens under an in-process per-key lock:
+///   threads of one process, in any number of `Array` handles, never lose
+///   each other's writes; writers in other processes are not coordinated
+///   (give them disjoint chunks or shards, or serialize them yourself).
+///
+/// Writes to overlapping regions end with one writer's data (no mix within
+/// an element). [`AsyncArray`] writes do not take part in this protocol.
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
@@ -554,8 +567,11 @@ impl Array {
             let key = self.engine.chunk_key(&p.chunk_coords);
             let complete = self.engine.is_complete(p);
             // Optimistic read-modify-write: merge with the stored value
-            // outside the lock, then store only when the value is unchanged
-            // (otherwise merge again with the new one).
+            // outside any lock, then store only when the value is unchanged
+            // (otherwise merge again with the new one). Stores with
+            // conditional writes check and store atomically across
+            // processes; others are checked under an in-process key lock.
+            let conditional = self.store.supports_conditional_writes();
             loop {
                 let existing = if complete {
                     None
@@ -563,6 +579,21 @@ impl Array {
                     self.store.get(&key, &self.config.prototype, None)?
                 };
                 let write = encode(p, &key, existing.as_deref())?;
+                if conditional {
+                    let expected = if complete {
+                        Expected::Any
+                    } else {
+                        Expected::from_value(existing.as_deref())
+                    };
+                    let value = match write {
+                        ChunkWrite::Set(bytes) => Some(bytes.into()),
+                        ChunkWrite::Delete => None,
+                    };
+                    if self.store.set_if_unchanged(&key, expected, value)? {
+                        return Ok(());
+                    }
+                    continue;
+                }
                 let _guard = engine::lock_key(&key);
                 if !complete {
                     let current = self.store.get(&key, &self.config.prototype, None)?;
