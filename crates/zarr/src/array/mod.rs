@@ -32,11 +32,11 @@ pub use error::{ArrayError, Result};
 
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
-use crate::codec::{ChunkSpec, CodecChain, IndexLocation};
+use crate::codec::{ChunkSpec, CodecChain};
 use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, NodeMetadata};
+use crate::store::Expected;
 use crate::store::StoreRef;
-use crate::store::{ByteRequest, Expected};
 use engine::{ChunkWrite, Engine, OutPtr};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
@@ -339,9 +339,7 @@ impl Array {
         chunks.par_iter().try_for_each(|p| {
             let key = self.engine.chunk_key(&p.chunk_coords);
             if let Some(sh) = &self.engine.sharded {
-                if !self.engine.is_complete(p) {
-                    return self.read_shard_part(sh, p, &key, ptr, &out_shape);
-                }
+                return self.read_shard(sh, p, &key, ptr, &out_shape);
             }
             let enc = self.store.get(&key, &self.config.prototype, None)?;
             self.engine
@@ -349,11 +347,12 @@ impl Array {
         })
     }
 
-    /// Read the part `p` of one shard: fetch the index with one range
-    /// request, then the inner chunks `p` touches (ranges closer than
-    /// [`ArrayConfig::shard_read_gap`] merged into one request), and decode
-    /// them in parallel straight into the output.
-    fn read_shard_part(
+    /// Read the part `p` of one shard. A part: fetch the index with one
+    /// range request, then the inner chunks `p` touches (ranges closer than
+    /// [`ArrayConfig::shard_read_gap`] merged into one request). A whole
+    /// shard: fetch it in one request. Either way, decode the inner chunks
+    /// in parallel straight into the output (no shard-sized scratch).
+    fn read_shard(
         &self,
         sh: &engine::Sharded,
         p: &ChunkProjection,
@@ -361,119 +360,35 @@ impl Array {
         out: OutPtr,
         out_shape: &[u64],
     ) -> Result<()> {
-        let codec_err = |source: crate::codec::CodecError| ArrayError::Codec {
-            key: key.to_string(),
-            source,
-        };
-        let corrupt = |message: String| {
-            codec_err(crate::codec::CodecError::Decode {
-                codec: "sharding_indexed".into(),
-                message,
-            })
-        };
-        let size = sh.index_size;
-        let (request, data) = match sh.codec.index_location() {
-            IndexLocation::End => (ByteRequest::Suffix(size), 0..u64::MAX),
-            IndexLocation::Start => (
-                ByteRequest::Range {
-                    start: 0,
-                    end: size,
-                },
-                size..u64::MAX,
-            ),
-        };
-        let Some(index_bytes) = self.store.get(key, &self.config.prototype, Some(request))? else {
+        let prototype = &self.config.prototype;
+        if self.engine.is_complete(p) {
+            let Some(shard) = self.store.get(key, prototype, None)? else {
+                return self.engine.decode_fixed_into(p, key, None, out, out_shape);
+            };
+            let len = shard.len() as u64;
+            let r = sh.index_request().resolve(len);
+            let index = sh.decode_index(
+                &self.engine,
+                key,
+                &shard[r.start as usize..r.end as usize],
+                Some(len),
+            )?;
+            let plan = sh.plan(p, &index, 0).whole(len);
+            return sh.decode_planned(&plan, &[Some(shard)], key, out, out_shape);
+        }
+        let Some(index_bytes) = self.store.get(key, prototype, Some(sh.index_request()))? else {
             // A missing shard reads as the fill value.
             return self.engine.decode_fixed_into(p, key, None, out, out_shape);
         };
-        if index_bytes.len() as u64 != size {
-            return Err(corrupt(format!(
-                "truncated shard: {} bytes cannot hold its {size}-byte index",
-                index_bytes.len()
-            )));
-        }
-        let index = sh
-            .codec
-            .decode_index(&index_bytes, &self.engine.spec, data)
-            .map_err(codec_err)?;
-        let sub = ResolvedSelection {
-            dims: p.in_chunk.clone(),
-            dropped: vec![false; p.in_chunk.len()],
-        };
-        let inner: Vec<ChunkProjection> = sub
-            .chunks(&sh.inner.chunk_shape)
-            .into_iter()
-            .map(|mut q| {
-                for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
-                    *o += base;
-                }
-                q
-            })
-            .collect();
-        // Byte ranges of the stored inner chunks, merged into requests.
-        let cps = index.chunks_per_shard().to_vec();
-        let ranges: Vec<Option<std::ops::Range<u64>>> = inner
-            .iter()
-            .map(|q| index.get_coords(&q.chunk_coords))
-            .collect();
-        let mut order: Vec<usize> = (0..inner.len()).filter(|&i| ranges[i].is_some()).collect();
-        order.sort_by_key(|&i| ranges[i].as_ref().map_or(0, |r| r.start));
-        let mut groups: Vec<std::ops::Range<u64>> = Vec::new();
-        let mut group_of = vec![usize::MAX; inner.len()];
-        for &i in &order {
-            let Some(r) = ranges[i].clone() else { continue };
-            match groups.last_mut() {
-                Some(g) if r.start <= g.end.saturating_add(self.config.shard_read_gap) => {
-                    g.end = g.end.max(r.end);
-                }
-                _ => groups.push(r),
-            }
-            group_of[i] = groups.len() - 1;
-        }
-        let requests: Vec<(String, Option<ByteRequest>)> = groups
-            .iter()
-            .map(|g| {
-                (
-                    key.to_string(),
-                    Some(ByteRequest::Range {
-                        start: g.start,
-                        end: g.end,
-                    }),
-                )
-            })
-            .collect();
+        let index = sh.decode_index(&self.engine, key, &index_bytes, None)?;
+        let plan = sh.plan(p, &index, self.config.shard_read_gap);
+        let requests = plan.requests(key);
         let fetched = if requests.is_empty() {
             Vec::new()
         } else {
-            self.store
-                .get_partial_values(&self.config.prototype, &requests)?
+            self.store.get_partial_values(prototype, &requests)?
         };
-        for (g, f) in groups.iter().zip(&fetched) {
-            let got = f.as_ref().map_or(0, |b| b.len() as u64);
-            if got != g.end - g.start {
-                return Err(corrupt(format!(
-                    "shard bytes {}..{} requested, {got} bytes found: an index entry points past the end of the shard",
-                    g.start, g.end
-                )));
-            }
-        }
-        inner.par_iter().enumerate().try_for_each(|(i, q)| {
-            let enc = ranges[i].as_ref().and_then(|r| {
-                let gi = group_of[i];
-                let g = groups.get(gi)?;
-                let b = fetched.get(gi)?.as_ref()?;
-                Some(&b[(r.start - g.start) as usize..(r.end - g.start) as usize])
-            });
-            sh.inner
-                .decode_fixed_into(q, key, enc, out, out_shape)
-                .map_err(|e| match e {
-                    ArrayError::Codec { key, source } => ArrayError::Codec {
-                        key: format!("{key} (inner chunk {:?} of {cps:?})", q.chunk_coords),
-                        source,
-                    },
-                    e => e,
-                })
-        })
+        sh.decode_planned(&plan, &fetched, key, out, out_shape)
     }
 
     fn read_var(&self, r: &ResolvedSelection, chunks: &[ChunkProjection]) -> Result<Vec<Vec<u8>>> {
