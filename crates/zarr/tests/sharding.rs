@@ -679,3 +679,65 @@ fn reading_one_inner_chunk_fetches_index_and_chunk_only() {
         assert_eq!(store.gets.load(SeqCst), 1);
     }
 }
+
+#[test]
+fn async_partial_shard_reads_fetch_index_and_chunks_only() {
+    use std::sync::atomic::Ordering::SeqCst;
+    use zarr::store::SyncToAsync;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for loc in [IndexLocation::End, IndexLocation::Start] {
+        let store = Arc::new(CountingStore::default());
+        let a = ArrayBuilder::new(vec![300, 256], DataType::UInt16)
+            .chunks(vec![32, 32])
+            .shards(vec![256, 256])
+            .shard_index_location(loc)
+            .compressors(vec![])
+            .create(store.clone(), "big")
+            .unwrap();
+        // Rows 256.. form a partial edge shard; leave inner chunks of the
+        // first shard missing (the fill value) where the data is zero.
+        let data: Vec<u16> = (0..300 * 256)
+            .map(|i| {
+                if i % 256 < 64 && i / 256 < 64 {
+                    0
+                } else {
+                    (i % 65521) as u16 + 1
+                }
+            })
+            .collect();
+        a.write_slice(&Selection::all(), &data).unwrap();
+        let b = a
+            .to_async(Arc::new(SyncToAsync::new(store.clone())))
+            .unwrap();
+        rt.block_on(async {
+            store.gets.store(0, SeqCst);
+            store.bytes.store(0, SeqCst);
+            let got = b
+                .read_vec::<u16>(&"40:50, 70:80".parse().unwrap())
+                .await
+                .unwrap();
+            let d = &data;
+            let want: Vec<u16> = (40..50)
+                .flat_map(|r| (70..80).map(move |c| d[r * 256 + c]))
+                .collect();
+            assert_eq!(got, want);
+            assert_eq!(store.gets.load(SeqCst), 2, "{loc:?}");
+            assert_eq!(
+                store.bytes.load(SeqCst),
+                64 * 16 + 4 + 32 * 32 * 2,
+                "{loc:?}"
+            );
+            let mut sels = selections(2);
+            sels.extend(
+                ["0:40, 0:40", "250:300, 3:250:7", "299, :", "10:290:3, 200"]
+                    .iter()
+                    .map(|s| s.parse::<Selection>().unwrap()),
+            );
+            for sel in sels {
+                let want = a.read_vec::<u16>(&sel).unwrap();
+                let got = b.read_vec::<u16>(&sel).await.unwrap();
+                assert_eq!(got, want, "{loc:?} {sel:?}");
+            }
+        });
+    }
+}

@@ -587,6 +587,33 @@ impl Sharded {
         }
     }
 
+    /// Decode a whole fetched shard (`None`: missing, the fill value) into
+    /// the output region of the complete projection `p`, inner chunk by
+    /// inner chunk (no shard-sized scratch buffer).
+    pub(crate) fn decode_whole(
+        &self,
+        outer: &Engine,
+        p: &ChunkProjection,
+        key: &str,
+        shard: Option<crate::buffer::Buffer>,
+        out: OutPtr,
+        out_shape: &[u64],
+    ) -> Result<()> {
+        let Some(shard) = shard else {
+            return outer.decode_fixed_into(p, key, None, out, out_shape);
+        };
+        let len = shard.len() as u64;
+        let r = self.index_request().resolve(len);
+        let index = self.decode_index(
+            outer,
+            key,
+            &shard[r.start as usize..r.end as usize],
+            Some(len),
+        )?;
+        let plan = self.plan(p, &index, 0).whole(len);
+        self.decode_planned(&plan, &[Some(shard)], key, out, out_shape)
+    }
+
     /// Decode the planned inner chunks, in parallel, straight into the
     /// output; `fetched` holds one buffer per group of the plan.
     pub(crate) fn decode_planned(

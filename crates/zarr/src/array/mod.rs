@@ -362,19 +362,8 @@ impl Array {
     ) -> Result<()> {
         let prototype = &self.config.prototype;
         if self.engine.is_complete(p) {
-            let Some(shard) = self.store.get(key, prototype, None)? else {
-                return self.engine.decode_fixed_into(p, key, None, out, out_shape);
-            };
-            let len = shard.len() as u64;
-            let r = sh.index_request().resolve(len);
-            let index = sh.decode_index(
-                &self.engine,
-                key,
-                &shard[r.start as usize..r.end as usize],
-                Some(len),
-            )?;
-            let plan = sh.plan(p, &index, 0).whole(len);
-            return sh.decode_planned(&plan, &[Some(shard)], key, out, out_shape);
+            let shard = self.store.get(key, prototype, None)?;
+            return sh.decode_whole(&self.engine, p, key, shard, out, out_shape);
         }
         let Some(index_bytes) = self.store.get(key, prototype, Some(sh.index_request()))? else {
             // A missing shard reads as the fill value.
