@@ -173,6 +173,8 @@ impl AsyncArray {
                 source,
             }
         })?;
+        // Inside shards too, as zarr-python does.
+        let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
         let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
         Ok(AsyncArray {
             store,

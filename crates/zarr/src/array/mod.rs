@@ -49,7 +49,10 @@ pub struct ArrayConfig {
     /// Memory order of [`NDBuffer`]s returned by reads.
     pub order: Order,
     /// Store chunks whose elements all equal the fill value (default false:
-    /// such chunks are deleted instead).
+    /// such chunks are deleted instead). In sharded arrays this applies to
+    /// inner chunks too, as in zarr-python: with false, empty inner chunks
+    /// are left out of their shard and an all-empty shard is deleted; with
+    /// true, every inner chunk is stored.
     pub write_empty_chunks: bool,
     /// Which memory reads allocate (passed down to every store read).
     pub prototype: BufferPrototype,
@@ -167,6 +170,8 @@ impl Array {
                 source,
             }
         })?;
+        // Inside shards too, as zarr-python does.
+        let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
         let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
         Ok(Array {
             store,
