@@ -184,6 +184,16 @@ fn attributes_text(a: &Map<String, Value>) -> String {
     }
 }
 
+/// The inner chunk shape of a sharded array (its `sharding_indexed` codec's
+/// `chunk_shape`); `None` when it is not sharded.
+fn inner_chunk_shape(m: &ArrayMetadata) -> Option<Vec<u64>> {
+    m.codecs
+        .iter()
+        .find(|c| c.name == "sharding_indexed")
+        .and_then(|c| c.get("chunk_shape"))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
 /// One member of a group, described.
 fn member(store: &StoreRef, path: &str, name: &str) -> (String, Value) {
     let child = util::join(path, name);
@@ -194,16 +204,28 @@ fn member(store: &StoreRef, path: &str, name: &str) -> (String, Value) {
         Err(e) => Some(Err(e.to_string())),
     };
     match parsed {
-        Some(Ok(NodeMetadata::Array(m))) => (
-            format!(
-                "{name}  array  {}  {}  chunks {}",
-                m.data_type,
-                shape_text(&m.shape),
-                shape_text(m.chunk_shape())
-            ),
-            json!({"name": name, "node_type": "array", "shape": m.shape,
-                   "data_type": m.data_type.name(), "chunk_shape": m.chunk_shape()}),
-        ),
+        Some(Ok(NodeMetadata::Array(m))) => {
+            let inner = inner_chunk_shape(&m);
+            let chunks = match &inner {
+                Some(i) => format!(
+                    "shards {}  inner chunks {}",
+                    shape_text(m.chunk_shape()),
+                    shape_text(i)
+                ),
+                None => format!("chunks {}", shape_text(m.chunk_shape())),
+            };
+            (
+                format!(
+                    "{name}  array  {}  {}  {chunks}",
+                    m.data_type,
+                    shape_text(&m.shape)
+                ),
+                json!({"name": name, "node_type": "array", "shape": m.shape,
+                       "data_type": m.data_type.name(), "chunk_shape": m.chunk_shape(),
+                       "shard_shape": inner.as_ref().map(|_| m.chunk_shape()),
+                       "inner_chunk_shape": inner}),
+            )
+        }
         Some(Ok(NodeMetadata::Group(_))) => (
             format!("{name}  group"),
             json!({"name": name, "node_type": "group"}),

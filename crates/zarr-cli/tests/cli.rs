@@ -846,6 +846,17 @@ fn sharded_import_info_and_export() {
     let j = info_json(&store, "b");
     assert_eq!(j["shard_shape"], Value::Null);
     assert_eq!(j["inner_chunk_shape"], Value::Null);
+    // The group listing shows both shapes for sharded members.
+    let root = ok(&["info", s(&store)]);
+    assert!(
+        root.contains("shards 16 x 10  inner chunks 4 x 5"),
+        "{root}"
+    );
+    let j = info_json(&store, "");
+    let members = j["members"].as_array().unwrap();
+    assert_eq!(members[0]["shard_shape"], json!([16, 10]));
+    assert_eq!(members[0]["inner_chunk_shape"], json!([4, 5]));
+    assert_eq!(members[1]["shard_shape"], Value::Null);
     // Slabbed (progress) writes of whole shard rows give the same array.
     let o = Command::new(env!("CARGO_BIN_EXE_zarr"))
         .args([
