@@ -2,13 +2,16 @@
 # Runs every test of the project from a fresh clone:
 #   Python venv (.venv, exact pins of scripts/requirements.txt) for the zarr-python interop tests,
 #   a round trip of tests/interop/generate.py -> verify.py,
-#   cargo fmt --check, cargo clippy -D warnings, cargo test --workspace (doc tests included).
+#   cargo fmt --check, cargo clippy -D warnings, cargo test --workspace (doc tests included),
+#   and the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
+#   sharded read must peak below 1.25x its size).
 #
 # Environment:
 #   ZARR_PYTHON      interpreter (>= 3.12) used to build .venv (default: found automatically)
 #   exported to the Rust tests:
 #   ZARR_TEST_PYTHON      <repo>/.venv/bin/python, with zarr-python 3.4.2 installed
 #   ZARR_TEST_FIXTURES    <repo>/target/interop/python-fixtures, written by generate.py
+#   ZARR_CONCURRENT_REPEAT   rounds of the 4-process shard write test (default here: 10)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +50,10 @@ phase "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 phase "cargo test --workspace"
+export ZARR_CONCURRENT_REPEAT="${ZARR_CONCURRENT_REPEAT:-10}"
 cargo test --workspace
+
+phase "shard memory test (release: 1 GiB sharded uint16 read, peak RSS < 1.25x)"
+cargo test --release -p zarr --test shard_memory -- --nocapture
 
 phase "all tests passed in $((SECONDS - START))s"

@@ -32,8 +32,27 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let shape: Vec<u64> = input.shape().iter().map(|&d| d as u64).collect();
     let dt = input.data_type();
     let mut builder = ArrayBuilder::new(shape.clone(), dt).overwrite(args.overwrite);
-    if let Some(c) = util::parse_chunks(&args.chunks, shape.len())? {
-        builder = builder.chunks(c);
+    let chunks = util::parse_chunks(args.chunks.as_deref().unwrap_or("auto"), shape.len())?;
+    if let Some(c) = &chunks {
+        builder = builder.chunks(c.clone());
+    }
+    if let Some(sh) = &args.shards {
+        let shards = util::parse_shape("--shards", sh, shape.len())?;
+        let Some(inner) = &chunks else {
+            return Err(format!(
+                "--shards {sh:?} needs --chunks a,b,c: the inner chunk shape, which must divide the shard shape"
+            ));
+        };
+        if let Some(d) = (0..shards.len()).find(|&d| shards[d] % inner[d] != 0) {
+            return Err(format!(
+                "invalid --shards {sh:?}: the shard shape {} is not divisible by the inner chunk shape --chunks {} (dimension {d}: {} is not a multiple of {})",
+                shape_text(&shards),
+                shape_text(inner),
+                shards[d],
+                inner[d]
+            ));
+        }
+        builder = builder.shards(shards);
     }
     if let Some(c) = &args.compressor {
         builder = builder.compressors(util::parse_compressor(c)?);
@@ -70,7 +89,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     // Completes a zip archive (its central directory) and reports failures.
     array.store().close().map_err(in_store(&args.store))?;
     println!(
-        "imported {} ({dt}, {}, {}) into {}{}: chunks {}, codecs {}",
+        "imported {} ({dt}, {}, {}) into {}{}: {}, codecs {}",
         args.input.display(),
         shape_text(&shape),
         human_bytes(n),
@@ -80,7 +99,14 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         } else {
             format!(" --path {path}")
         },
-        shape_text(array.chunk_shape()),
+        match array.inner_chunk_shape() {
+            Some(inner) => format!(
+                "shards {}, inner chunks {}",
+                shape_text(array.chunk_shape()),
+                shape_text(&inner)
+            ),
+            None => format!("chunks {}", shape_text(array.chunk_shape())),
+        },
         array
             .metadata()
             .codecs

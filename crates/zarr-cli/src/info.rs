@@ -82,6 +82,9 @@ fn array_info(
         .size()
         .map(|s| n_elements.saturating_mul(s as u128));
     let fill = m.data_type.fill_value_to_json(&m.fill_value);
+    // Sharded: the grid's chunks are shards holding inner chunks.
+    let inner = a.inner_chunk_shape();
+    let shard_shape = inner.as_ref().map(|_| m.chunk_shape().to_vec());
     if args.json {
         let out = json!({
             "store": args.store.display().to_string(),
@@ -91,6 +94,8 @@ fn array_info(
             "shape": m.shape,
             "data_type": m.data_type.name(),
             "chunk_shape": m.chunk_shape(),
+            "shard_shape": shard_shape,
+            "inner_chunk_shape": inner,
             "chunk_grid_shape": grid,
             "chunks_total": n_chunks as u64,
             "chunks_stored": stored_chunks,
@@ -111,13 +116,34 @@ fn array_info(
     println!("  format:           Zarr V3");
     println!("  shape:            {}", shape_text(&m.shape));
     println!("  data type:        {}", m.data_type);
-    println!(
-        "  chunks:           {} ({} chunks in a {} grid, {} stored)",
-        shape_text(m.chunk_shape()),
-        n_chunks,
-        shape_text(&grid),
-        stored_chunks
-    );
+    match &inner {
+        Some(inner) => {
+            let per_shard: u128 = m
+                .chunk_shape()
+                .iter()
+                .zip(inner)
+                .map(|(&s, &c)| (s / c.max(1)) as u128)
+                .product();
+            println!(
+                "  shards:           {} ({} shards in a {} grid, {} stored)",
+                shape_text(m.chunk_shape()),
+                n_chunks,
+                shape_text(&grid),
+                stored_chunks
+            );
+            println!(
+                "  inner chunks:     {} ({per_shard} per shard)",
+                shape_text(inner)
+            );
+        }
+        None => println!(
+            "  chunks:           {} ({} chunks in a {} grid, {} stored)",
+            shape_text(m.chunk_shape()),
+            n_chunks,
+            shape_text(&grid),
+            stored_chunks
+        ),
+    }
     println!(
         "  codecs:           {}",
         m.codecs
@@ -158,6 +184,16 @@ fn attributes_text(a: &Map<String, Value>) -> String {
     }
 }
 
+/// The inner chunk shape of a sharded array (its `sharding_indexed` codec's
+/// `chunk_shape`); `None` when it is not sharded.
+fn inner_chunk_shape(m: &ArrayMetadata) -> Option<Vec<u64>> {
+    m.codecs
+        .iter()
+        .find(|c| c.name == "sharding_indexed")
+        .and_then(|c| c.get("chunk_shape"))
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
 /// One member of a group, described.
 fn member(store: &StoreRef, path: &str, name: &str) -> (String, Value) {
     let child = util::join(path, name);
@@ -168,16 +204,28 @@ fn member(store: &StoreRef, path: &str, name: &str) -> (String, Value) {
         Err(e) => Some(Err(e.to_string())),
     };
     match parsed {
-        Some(Ok(NodeMetadata::Array(m))) => (
-            format!(
-                "{name}  array  {}  {}  chunks {}",
-                m.data_type,
-                shape_text(&m.shape),
-                shape_text(m.chunk_shape())
-            ),
-            json!({"name": name, "node_type": "array", "shape": m.shape,
-                   "data_type": m.data_type.name(), "chunk_shape": m.chunk_shape()}),
-        ),
+        Some(Ok(NodeMetadata::Array(m))) => {
+            let inner = inner_chunk_shape(&m);
+            let chunks = match &inner {
+                Some(i) => format!(
+                    "shards {}  inner chunks {}",
+                    shape_text(m.chunk_shape()),
+                    shape_text(i)
+                ),
+                None => format!("chunks {}", shape_text(m.chunk_shape())),
+            };
+            (
+                format!(
+                    "{name}  array  {}  {}  {chunks}",
+                    m.data_type,
+                    shape_text(&m.shape)
+                ),
+                json!({"name": name, "node_type": "array", "shape": m.shape,
+                       "data_type": m.data_type.name(), "chunk_shape": m.chunk_shape(),
+                       "shard_shape": inner.as_ref().map(|_| m.chunk_shape()),
+                       "inner_chunk_shape": inner}),
+            )
+        }
         Some(Ok(NodeMetadata::Group(_))) => (
             format!("{name}  group"),
             json!({"name": name, "node_type": "group"}),

@@ -4,6 +4,7 @@
 //! zarr info STORE [--path P] [--json]
 //! zarr export STORE [--path P] [--select SEL] -o OUT.npy
 //! zarr import IN.npy STORE [--path P] [--dtype DT] [--chunks a,b,c|auto]
+//!             [--shards a,b,c]
 //!             [--compressor zstd[:L]|gzip[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]
 //!             [--fill-value V] [--attrs JSON] [--overwrite]
 //! zarr quickstart [DIR]
@@ -94,9 +95,16 @@ pub struct ImportArgs {
     /// is converted when it differs. Default: the .npy's type.
     #[arg(long)]
     pub dtype: Option<String>,
-    /// The chunk shape, `a,b,c`, or `auto` (zarr-python's heuristic).
-    #[arg(long, default_value = "auto")]
-    pub chunks: String,
+    /// The chunk shape, `a,b,c`, or `auto` (zarr-python's heuristic; the
+    /// default). With `--shards`, the inner chunk shape: required, explicit,
+    /// and dividing the shard shape.
+    #[arg(long)]
+    pub chunks: Option<String>,
+    /// Store the array in shards of this shape, `a,b,c` (the
+    /// `sharding_indexed` codec; `--chunks` is then the inner chunk shape and
+    /// `--compressor` applies to each inner chunk).
+    #[arg(long)]
+    pub shards: Option<String>,
     /// `zstd[:LEVEL]`, `gzip[:LEVEL]`, `blosc[:CNAME[:CLEVEL[:SHUFFLE]]]` or `none`.
     /// Default: zstd level 0, as zarr-python.
     #[arg(long)]

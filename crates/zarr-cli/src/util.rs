@@ -238,10 +238,15 @@ pub fn parse_compressor(s: &str) -> Result<Vec<CodecMetadata>> {
 
 /// Parse `--chunks`: `None` for `auto`.
 pub fn parse_chunks(s: &str, ndim: usize) -> Result<Option<Vec<u64>>> {
-    let t = s.trim();
-    if t == "auto" {
+    if s.trim() == "auto" {
         return Ok(None);
     }
+    parse_shape("--chunks", s, ndim).map(Some)
+}
+
+/// Parse a shape option (`a,b,c` of positive integers, one per dimension).
+pub fn parse_shape(option: &str, s: &str, ndim: usize) -> Result<Vec<u64>> {
+    let t = s.trim();
     let chunks: Vec<u64> = if t.is_empty() {
         Vec::new()
     } else {
@@ -252,18 +257,18 @@ pub fn parse_chunks(s: &str, ndim: usize) -> Result<Option<Vec<u64>>> {
                     .ok()
                     .filter(|&n| n > 0)
                     .ok_or_else(|| {
-                        format!("invalid --chunks {s:?}: {p:?} is not a positive integer")
+                        format!("invalid {option} {s:?}: {p:?} is not a positive integer")
                     })
             })
             .collect::<Result<_>>()?
     };
     if chunks.len() != ndim {
         return Err(format!(
-            "invalid --chunks {s:?}: {} sizes given but the array has {ndim} dimensions",
+            "invalid {option} {s:?}: {} sizes given but the array has {ndim} dimensions",
             chunks.len()
         ));
     }
-    Ok(Some(chunks))
+    Ok(chunks)
 }
 
 /// Parse `--fill-value`: JSON as in zarr.json; text that is not JSON is a string.

@@ -889,3 +889,196 @@ fn store_urls() {
         "{e}"
     );
 }
+
+#[test]
+fn sharded_import_info_and_export() {
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let input = sample(DataType::UInt16, &[37, 20]);
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &input).unwrap();
+    let out = ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "a",
+        "--chunks",
+        "4,5",
+        "--shards",
+        "16,10",
+    ]);
+    assert!(out.contains("shards 16 x 10, inner chunks 4 x 5"), "{out}");
+    let j = info_json(&store, "a");
+    assert_eq!(j["shard_shape"], json!([16, 10]));
+    assert_eq!(j["inner_chunk_shape"], json!([4, 5]));
+    assert_eq!(j["chunk_shape"], json!([16, 10]));
+    assert_eq!(j["chunk_grid_shape"], json!([3, 2]));
+    assert_eq!(j["chunks_stored"], json!(6));
+    assert_eq!(j["codecs"][0]["name"], json!("sharding_indexed"));
+    let text_out = ok(&["info", s(&store), "--path", "a"]);
+    assert!(
+        text_out.contains("shards:           16 x 10 (6 shards in a 3 x 2 grid, 6 stored)"),
+        "{text_out}"
+    );
+    assert!(
+        text_out.contains("inner chunks:     4 x 5 (8 per shard)"),
+        "{text_out}"
+    );
+    let exported = d.root.join("out.npy");
+    ok(&["export", s(&store), "--path", "a", "-o", s(&exported)]);
+    assert_eq!(read_npy(&exported).unwrap(), input);
+    ok(&[
+        "export",
+        s(&store),
+        "--path",
+        "a",
+        "--select",
+        "3:20,7",
+        "-o",
+        s(&exported),
+    ]);
+    assert_eq!(read_npy(&exported).unwrap().shape(), &[17]);
+    // Unsharded arrays report null shard shapes.
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "b",
+        "--chunks",
+        "4,5",
+    ]);
+    let j = info_json(&store, "b");
+    assert_eq!(j["shard_shape"], Value::Null);
+    assert_eq!(j["inner_chunk_shape"], Value::Null);
+    // The group listing shows both shapes for sharded members.
+    let root = ok(&["info", s(&store)]);
+    assert!(
+        root.contains("shards 16 x 10  inner chunks 4 x 5"),
+        "{root}"
+    );
+    let j = info_json(&store, "");
+    let members = j["members"].as_array().unwrap();
+    assert_eq!(members[0]["shard_shape"], json!([16, 10]));
+    assert_eq!(members[0]["inner_chunk_shape"], json!([4, 5]));
+    assert_eq!(members[1]["shard_shape"], Value::Null);
+    // Slabbed (progress) writes of whole shard rows give the same array.
+    let o = Command::new(env!("CARGO_BIN_EXE_zarr"))
+        .args([
+            "import",
+            s(&npy),
+            s(&store),
+            "--path",
+            "c",
+            "--chunks",
+            "2,5",
+            "--shards",
+            "4,20",
+        ])
+        .env("ZARR_CLI_SLAB_BYTES", "64")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    ok(&["export", s(&store), "--path", "c", "-o", s(&exported)]);
+    assert_eq!(read_npy(&exported).unwrap(), input);
+}
+
+#[test]
+fn shards_need_dividing_explicit_chunks() {
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &sample(DataType::Int32, &[10, 10])).unwrap();
+    let base = ["import", s(&npy), s(&store)];
+    let e = fails(&[&base[..], &["--shards", "10,10"]].concat());
+    assert!(
+        e.contains("--shards") && e.contains("needs --chunks"),
+        "{e}"
+    );
+    let e = fails(&[&base[..], &["--shards", "10,10", "--chunks", "auto"]].concat());
+    assert!(e.contains("needs --chunks"), "{e}");
+    let e = fails(&[&base[..], &["--shards", "10,10", "--chunks", "4,5"]].concat());
+    assert!(
+        e.contains("not divisible") && e.contains("dimension 0"),
+        "{e}"
+    );
+    let e = fails(&[&base[..], &["--shards", "10", "--chunks", "5,5"]].concat());
+    assert!(
+        e.contains("invalid --shards") && e.contains("2 dimensions"),
+        "{e}"
+    );
+    let e = fails(&[&base[..], &["--shards", "10,x", "--chunks", "5,5"]].concat());
+    assert!(e.contains("invalid --shards"), "{e}");
+    assert!(!store.exists(), "nothing is written on a usage error");
+}
+
+/// zarr-python reads sharded arrays that `zarr import` wrote (only with ZARR_TEST_PYTHON).
+#[test]
+fn zarr_python_reads_sharded_import() {
+    let Ok(python) = std::env::var("ZARR_TEST_PYTHON") else {
+        eprintln!("skipping zarr_python_reads_sharded_import: ZARR_TEST_PYTHON is not set");
+        return;
+    };
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let mut cases = Vec::new();
+    for (i, (dt, shape, chunks, shards, form)) in [
+        (DataType::UInt16, vec![37, 20], "4,5", "16,10", "zstd"),
+        (DataType::Float64, vec![9, 7, 5], "3,2,5", "6,4,5", "gzip:3"),
+        (DataType::Int8, vec![30], "4", "12", "blosc:lz4:5:shuffle"),
+        (DataType::String, vec![11, 6], "2,3", "4,6", "none"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let npy = d.root.join(format!("in{i}.npy"));
+        write_npy(&npy, &sample(dt, &shape)).unwrap();
+        let path = format!("a{i}");
+        ok(&[
+            "import",
+            s(&npy),
+            s(&store),
+            "--path",
+            &path,
+            "--chunks",
+            chunks,
+            "--shards",
+            shards,
+            "--compressor",
+            form,
+        ]);
+        let csv = |t: &str| -> Vec<u64> { t.split(',').map(|x| x.parse().unwrap()).collect() };
+        cases.push(json!({"path": path, "npy": s(&npy), "dtype": dt.name(),
+                          "chunks": csv(chunks), "shards": csv(shards)}));
+    }
+    let script = r#"
+import json, sys
+import numpy as np
+import zarr
+store, cases = sys.argv[1], json.loads(sys.argv[2])
+bad = []
+for c in cases:
+    a = zarr.open_array(store, path=c["path"], mode="r")
+    got = a[...]
+    want = np.load(c["npy"], allow_pickle=True)
+    if c["dtype"] == "string":
+        ok = [str(x) for x in got.ravel()] == [str(x) for x in want.ravel()]
+    else:
+        ok = got.shape == want.shape and np.array_equal(got, want)
+    ok = ok and list(a.shards) == c["shards"] and list(a.chunks) == c["chunks"]
+    if not ok:
+        bad.append(c["path"] + " " + c["dtype"])
+print("BAD" if bad else "OK", bad)
+"#;
+    let o = Command::new(python)
+        .args(["-c", script, s(&store), &json!(cases).to_string()])
+        .output()
+        .expect("run python");
+    let out = text(&o.stdout);
+    assert!(
+        o.status.success() && out.starts_with("OK"),
+        "zarr-python check failed:\n{out}\n{}",
+        text(&o.stderr)
+    );
+}

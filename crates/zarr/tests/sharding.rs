@@ -679,3 +679,157 @@ fn reading_one_inner_chunk_fetches_index_and_chunk_only() {
         assert_eq!(store.gets.load(SeqCst), 1);
     }
 }
+
+#[test]
+fn async_partial_shard_reads_fetch_index_and_chunks_only() {
+    use std::sync::atomic::Ordering::SeqCst;
+    use zarr::store::SyncToAsync;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for loc in [IndexLocation::End, IndexLocation::Start] {
+        let store = Arc::new(CountingStore::default());
+        let a = ArrayBuilder::new(vec![300, 256], DataType::UInt16)
+            .chunks(vec![32, 32])
+            .shards(vec![256, 256])
+            .shard_index_location(loc)
+            .compressors(vec![])
+            .create(store.clone(), "big")
+            .unwrap();
+        // Rows 256.. form a partial edge shard; leave inner chunks of the
+        // first shard missing (the fill value) where the data is zero.
+        let data: Vec<u16> = (0..300 * 256)
+            .map(|i| {
+                if i % 256 < 64 && i / 256 < 64 {
+                    0
+                } else {
+                    (i % 65521) as u16 + 1
+                }
+            })
+            .collect();
+        a.write_slice(&Selection::all(), &data).unwrap();
+        let b = a
+            .to_async(Arc::new(SyncToAsync::new(store.clone())))
+            .unwrap();
+        rt.block_on(async {
+            store.gets.store(0, SeqCst);
+            store.bytes.store(0, SeqCst);
+            let got = b
+                .read_vec::<u16>(&"40:50, 70:80".parse().unwrap())
+                .await
+                .unwrap();
+            let d = &data;
+            let want: Vec<u16> = (40..50)
+                .flat_map(|r| (70..80).map(move |c| d[r * 256 + c]))
+                .collect();
+            assert_eq!(got, want);
+            assert_eq!(store.gets.load(SeqCst), 2, "{loc:?}");
+            assert_eq!(
+                store.bytes.load(SeqCst),
+                64 * 16 + 4 + 32 * 32 * 2,
+                "{loc:?}"
+            );
+            let mut sels = selections(2);
+            sels.extend(
+                ["0:40, 0:40", "250:300, 3:250:7", "299, :", "10:290:3, 200"]
+                    .iter()
+                    .map(|s| s.parse::<Selection>().unwrap()),
+            );
+            for sel in sels {
+                let want = a.read_vec::<u16>(&sel).unwrap();
+                let got = b.read_vec::<u16>(&sel).await.unwrap();
+                assert_eq!(got, want, "{loc:?} {sel:?}");
+            }
+        });
+    }
+}
+
+/// `write_empty_chunks` applies inside shards as in zarr-python: with false,
+/// empty inner chunks are left out and an empty shard is deleted; with true,
+/// every inner chunk is stored. Shard bytes match zarr-python's (with
+/// ZARR_TEST_PYTHON).
+#[test]
+fn write_empty_chunks_inside_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ours = Vec::new();
+    for wec in [false, true] {
+        let store: StoreRef = Arc::new(
+            zarr::store::LocalStore::new(dir.path().join(format!("rs{wec}")), false).unwrap(),
+        );
+        let a = ArrayBuilder::new(vec![8, 8], DataType::UInt16)
+            .chunks(vec![4, 4])
+            .shards(vec![8, 8])
+            .compressors(vec![])
+            .write_empty_chunks(wec)
+            .create(store.clone(), "a")
+            .unwrap();
+        let mut d = vec![0u16; 64];
+        d[0] = 1;
+        a.write_slice(&Selection::all(), &d).unwrap();
+        let one = get(&*store, "a/c/0/0").unwrap();
+        // 4 inner chunks of 32 bytes, or 1; plus the index (64 + 4 bytes).
+        assert_eq!(one.len(), if wec { 4 * 32 + 68 } else { 32 + 68 }, "{wec}");
+        a.write_slice(&"0:2, 0:2".parse().unwrap(), &[0u16; 4])
+            .unwrap();
+        let zero = get(&*store, "a/c/0/0");
+        assert_eq!(
+            zero.as_ref().map(Vec::len),
+            wec.then_some(4 * 32 + 68),
+            "{wec}"
+        );
+        assert!(a
+            .read_vec::<u16>(&Selection::all())
+            .unwrap()
+            .iter()
+            .all(|&x| x == 0));
+        // Reopened with the other setting, reads are the same.
+        let b = Array::open_with_config(
+            store.clone(),
+            "a",
+            ArrayConfig {
+                write_empty_chunks: !wec,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert!(b
+            .read_vec::<u16>(&Selection::all())
+            .unwrap()
+            .iter()
+            .all(|&x| x == 0));
+        ours.push((wec, one, zero));
+    }
+    let Some(py) = python() else {
+        return;
+    };
+    let script = r#"
+import sys, os
+import numpy as np
+import zarr
+root = sys.argv[1]
+for wec in [False, True]:
+    p = os.path.join(root, f"py{str(wec).lower()}")
+    a = zarr.create_array(p, shape=(8, 8), chunks=(4, 4), shards=(8, 8), dtype="uint16",
+                          compressors=None, config={"write_empty_chunks": wec})
+    d = np.zeros((8, 8), dtype="uint16"); d[0, 0] = 1
+    a[...] = d
+    with open(os.path.join(p, "c", "0", "0"), "rb") as f:
+        one = f.read()
+    with open(os.path.join(root, f"py{str(wec).lower()}.one"), "wb") as f:
+        f.write(one)
+    a[0:2, 0:2] = 0
+print("OK")
+"#;
+    let out = run_python(&py, script, &[dir.path()]);
+    assert!(out.contains("OK"), "{out}");
+    for (wec, one, zero) in ours {
+        let theirs = std::fs::read(dir.path().join(format!("py{wec}.one"))).unwrap();
+        assert_eq!(
+            one, theirs,
+            "write_empty_chunks={wec}: shard bytes differ from zarr-python's"
+        );
+        let theirs_zero = std::fs::read(dir.path().join(format!("py{wec}/c/0/0"))).ok();
+        assert_eq!(
+            zero, theirs_zero,
+            "write_empty_chunks={wec}: after writing zeros"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! parallel on rayon inside tokio's blocking pool, so the reactor never stalls.
 
 use super::builder::ArrayBuilder;
-use super::engine::{ChunkWrite, Engine, OutPtr};
+use super::engine::{ChunkWrite, Engine, OutPtr, ShardReadPlan};
 use super::error::{ArrayError, Result};
 use super::{node_key, normalize_path, parse_array_metadata, Array, ArrayConfig};
 use crate::buffer::Buffer;
@@ -17,6 +17,14 @@ use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::Arc;
+
+/// What [`AsyncArray::fetch_fixed`] fetched for one projection.
+enum Fetched {
+    /// The whole chunk or shard (`None`: missing).
+    Whole(Option<Buffer>),
+    /// Part of a shard: the plan and one buffer per planned request.
+    Part(ShardReadPlan, Vec<Option<Buffer>>),
+}
 
 /// How many chunk requests are in flight at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 64;
@@ -34,6 +42,11 @@ async fn run_cpu<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'stat
 }
 
 /// A Zarr V3 array over an [`AsyncStore`].
+///
+/// Reads plan exactly as [`Array`]'s do: part of a shard fetches its index
+/// with one range request and then only the inner chunks it needs (merged
+/// ranges, fetched concurrently); whole shards decode inner chunk by inner
+/// chunk straight into the output.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -160,6 +173,8 @@ impl AsyncArray {
                 source,
             }
         })?;
+        // Inside shards too, as zarr-python does.
+        let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
         let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
         Ok(AsyncArray {
             store,
@@ -232,6 +247,41 @@ impl AsyncArray {
         .await
     }
 
+    /// Fetch what reading `p` of a fixed-size array needs: the chunk or
+    /// whole shard, or, for part of a shard, its index (one range request)
+    /// and then only the inner chunks `p` touches (merged ranges, fetched
+    /// concurrently), planned as the blocking [`Array`] plans them.
+    async fn fetch_fixed(&self, p: &ChunkProjection) -> Result<(String, Fetched)> {
+        let key = self.engine.chunk_key(&p.chunk_coords);
+        let prototype = &self.config.prototype;
+        let sh = match &self.engine.sharded {
+            Some(sh) if !self.engine.is_complete(p) => sh,
+            _ => {
+                let v = self.store.get(&key, prototype, None).await?;
+                return Ok((key, Fetched::Whole(v)));
+            }
+        };
+        let Some(index_bytes) = self
+            .store
+            .get(&key, prototype, Some(sh.index_request()))
+            .await?
+        else {
+            return Ok((key, Fetched::Whole(None)));
+        };
+        let index = sh.decode_index(&self.engine, &key, &index_bytes, None)?;
+        let plan = sh.plan(p, &index, self.config.shard_read_gap);
+        let requests = plan.requests(&key);
+        let fetched = stream::iter(
+            requests
+                .iter()
+                .map(|(k, r)| async move { self.store.get(k, prototype, *r).await }),
+        )
+        .buffered(self.concurrency)
+        .try_collect()
+        .await?;
+        Ok((key, Fetched::Part(plan, fetched)))
+    }
+
     /// Read a selection as a flat `Vec` in C order.
     pub async fn read_vec<T: Element + Default>(&self, selection: &Selection) -> Result<Vec<T>> {
         self.check_type::<T>()?;
@@ -242,7 +292,11 @@ impl AsyncArray {
         if self.data_type().size().is_some() {
             let mut out: Vec<T> = vec![T::default(); n];
             for batch in chunks.chunks(self.concurrency) {
-                let fetched = self.fetch(batch, false).await?;
+                let fetched: Vec<(String, Fetched)> =
+                    stream::iter(batch.iter().map(|p| self.fetch_fixed(p)))
+                        .buffered(self.concurrency)
+                        .try_collect()
+                        .await?;
                 let engine = self.engine.clone();
                 let batch = batch.to_vec();
                 let shape = out_shape.clone();
@@ -257,12 +311,22 @@ impl AsyncArray {
                         )
                     };
                     let ptr = OutPtr::new(bytes);
-                    batch
-                        .par_iter()
-                        .zip(fetched.par_iter())
-                        .try_for_each(|(p, (key, enc))| {
-                            engine.decode_fixed_into(p, key, enc.as_deref(), ptr, &shape)
-                        })?;
+                    batch.par_iter().zip(fetched.par_iter()).try_for_each(
+                        |(p, (key, f))| match (f, &engine.sharded) {
+                            (Fetched::Whole(enc), Some(sh)) => {
+                                sh.decode_whole(&engine, p, key, enc.clone(), ptr, &shape)
+                            }
+                            (Fetched::Whole(enc), None) => {
+                                engine.decode_fixed_into(p, key, enc.as_deref(), ptr, &shape)
+                            }
+                            (Fetched::Part(plan, got), Some(sh)) => {
+                                sh.decode_planned(plan, got, key, ptr, &shape)
+                            }
+                            (Fetched::Part(..), None) => Err(ArrayError::Task(
+                                "internal: a partial shard fetch without sharding".into(),
+                            )),
+                        },
+                    )?;
                     Ok(out)
                 })
                 .await?;

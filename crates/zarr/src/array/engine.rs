@@ -6,12 +6,17 @@
 use super::error::{ArrayError, Result};
 use crate::chunk::{
     all_equal, contiguous_offset, copy_strided_raw, fill_strided_raw, ChunkKeyEncoding,
-    ChunkProjection, DimSlice, StridedRegion,
+    ChunkProjection, DimSlice, ResolvedSelection, StridedRegion,
 };
-use crate::codec::{ArrayBytes, ChunkSpec, CodecChain, ShardingCodec, VarBytes};
+use crate::codec::{
+    ArrayBytes, ChunkSpec, CodecChain, IndexLocation, ShardIndex, ShardingCodec, VarBytes,
+};
 use crate::dtype::FillValue;
 use crate::metadata::ArrayMetadata;
+use crate::store::ByteRequest;
+use rayon::prelude::*;
 use std::cell::RefCell;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// A raw output buffer that many threads write disjoint regions of.
@@ -434,4 +439,229 @@ pub(crate) fn lock_key(key: &str) -> MutexGuard<'static, ()> {
     stripe
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Reading part (or all) of one shard, planned from its decoded index: the
+/// inner chunks the projection touches, the byte ranges of the stored ones,
+/// and those ranges merged into requests. I/O-free, shared by the blocking
+/// and async front ends: they fetch the index ([`Sharded::index_request`]),
+/// call [`Sharded::plan`], fetch [`ShardReadPlan::requests`] (or the whole
+/// shard), then call [`Sharded::decode_planned`].
+pub(crate) struct ShardReadPlan {
+    /// The inner chunk projections, offset into the output.
+    inner: Vec<ChunkProjection>,
+    /// Byte range of each stored inner chunk within the shard.
+    ranges: Vec<Option<Range<u64>>>,
+    /// The merged byte ranges to fetch.
+    groups: Vec<Range<u64>>,
+    /// The group of each inner chunk (`usize::MAX`: not stored).
+    group_of: Vec<usize>,
+    /// Inner chunks per shard (for error messages).
+    chunks_per_shard: Vec<u64>,
+}
+
+impl ShardReadPlan {
+    /// One range request per merged group.
+    pub(crate) fn requests(&self, key: &str) -> Vec<(String, Option<ByteRequest>)> {
+        self.groups
+            .iter()
+            .map(|g| {
+                (
+                    key.to_string(),
+                    Some(ByteRequest::Range {
+                        start: g.start,
+                        end: g.end,
+                    }),
+                )
+            })
+            .collect()
+    }
+
+    /// Replace the groups by one covering the whole shard of `len` bytes
+    /// (when the whole shard was fetched in one request).
+    pub(crate) fn whole(mut self, len: u64) -> Self {
+        self.groups = std::iter::once(0..len).collect();
+        for (g, r) in self.group_of.iter_mut().zip(&self.ranges) {
+            *g = if r.is_some() { 0 } else { usize::MAX };
+        }
+        self
+    }
+}
+
+impl Sharded {
+    fn codec_err(key: &str) -> impl Fn(crate::codec::CodecError) -> ArrayError + '_ {
+        move |source| ArrayError::Codec {
+            key: key.to_string(),
+            source,
+        }
+    }
+
+    fn corrupt(key: &str, message: String) -> ArrayError {
+        Self::codec_err(key)(crate::codec::CodecError::Decode {
+            codec: "sharding_indexed".into(),
+            message,
+        })
+    }
+
+    /// The request that fetches a shard's index.
+    pub(crate) fn index_request(&self) -> ByteRequest {
+        match self.codec.index_location() {
+            IndexLocation::End => ByteRequest::Suffix(self.index_size),
+            IndexLocation::Start => ByteRequest::Range {
+                start: 0,
+                end: self.index_size,
+            },
+        }
+    }
+
+    /// Decode the index of shard `key` from `index_bytes` (fetched with
+    /// [`Sharded::index_request`]); `shard_len`, when known, bounds the
+    /// entries.
+    pub(crate) fn decode_index(
+        &self,
+        outer: &Engine,
+        key: &str,
+        index_bytes: &[u8],
+        shard_len: Option<u64>,
+    ) -> Result<ShardIndex> {
+        let size = self.index_size;
+        if index_bytes.len() as u64 != size {
+            return Err(Self::corrupt(
+                key,
+                format!(
+                    "truncated shard: {} bytes cannot hold its {size}-byte index",
+                    index_bytes.len()
+                ),
+            ));
+        }
+        let data = match (self.codec.index_location(), shard_len) {
+            (IndexLocation::End, Some(len)) => 0..len - size,
+            (IndexLocation::End, None) => 0..u64::MAX,
+            (IndexLocation::Start, Some(len)) => size..len,
+            (IndexLocation::Start, None) => size..u64::MAX,
+        };
+        self.codec
+            .decode_index(index_bytes, &outer.spec, data)
+            .map_err(Self::codec_err(key))
+    }
+
+    /// Plan reading the part `p` (a projection of the outer chunk grid) of
+    /// a shard with this index; byte ranges at most `gap` apart are merged.
+    pub(crate) fn plan(&self, p: &ChunkProjection, index: &ShardIndex, gap: u64) -> ShardReadPlan {
+        let sub = ResolvedSelection {
+            dims: p.in_chunk.clone(),
+            dropped: vec![false; p.in_chunk.len()],
+        };
+        let inner: Vec<ChunkProjection> = sub
+            .chunks(&self.inner.chunk_shape)
+            .into_iter()
+            .map(|mut q| {
+                for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
+                    *o += base;
+                }
+                q
+            })
+            .collect();
+        let ranges: Vec<Option<Range<u64>>> = inner
+            .iter()
+            .map(|q| index.get_coords(&q.chunk_coords))
+            .collect();
+        let mut order: Vec<usize> = (0..inner.len()).filter(|&i| ranges[i].is_some()).collect();
+        order.sort_by_key(|&i| ranges[i].as_ref().map_or(0, |r| r.start));
+        let mut groups: Vec<Range<u64>> = Vec::new();
+        let mut group_of = vec![usize::MAX; inner.len()];
+        for &i in &order {
+            let Some(r) = ranges[i].clone() else { continue };
+            match groups.last_mut() {
+                Some(g) if r.start <= g.end.saturating_add(gap) => g.end = g.end.max(r.end),
+                _ => groups.push(r),
+            }
+            group_of[i] = groups.len() - 1;
+        }
+        ShardReadPlan {
+            inner,
+            ranges,
+            groups,
+            group_of,
+            chunks_per_shard: index.chunks_per_shard().to_vec(),
+        }
+    }
+
+    /// Decode a whole fetched shard (`None`: missing, the fill value) into
+    /// the output region of the complete projection `p`, inner chunk by
+    /// inner chunk (no shard-sized scratch buffer).
+    pub(crate) fn decode_whole(
+        &self,
+        outer: &Engine,
+        p: &ChunkProjection,
+        key: &str,
+        shard: Option<crate::buffer::Buffer>,
+        out: OutPtr,
+        out_shape: &[u64],
+    ) -> Result<()> {
+        let Some(shard) = shard else {
+            return outer.decode_fixed_into(p, key, None, out, out_shape);
+        };
+        let len = shard.len() as u64;
+        let r = self.index_request().resolve(len);
+        let index = self.decode_index(
+            outer,
+            key,
+            &shard[r.start as usize..r.end as usize],
+            Some(len),
+        )?;
+        let plan = self.plan(p, &index, 0).whole(len);
+        self.decode_planned(&plan, &[Some(shard)], key, out, out_shape)
+    }
+
+    /// Decode the planned inner chunks, in parallel, straight into the
+    /// output; `fetched` holds one buffer per group of the plan.
+    pub(crate) fn decode_planned(
+        &self,
+        plan: &ShardReadPlan,
+        fetched: &[Option<crate::buffer::Buffer>],
+        key: &str,
+        out: OutPtr,
+        out_shape: &[u64],
+    ) -> Result<()> {
+        // Every stored inner chunk must lie inside what was fetched.
+        for (r, &gi) in plan.ranges.iter().zip(&plan.group_of) {
+            let (Some(r), Some(g)) = (r, plan.groups.get(gi)) else {
+                continue;
+            };
+            let got = fetched
+                .get(gi)
+                .and_then(|f| f.as_ref())
+                .map_or(0, |b| b.len() as u64);
+            if r.end - g.start > got {
+                return Err(Self::corrupt(
+                    key,
+                    format!(
+                        "shard bytes {}..{} requested, {} bytes found: an index entry points past the end of the shard",
+                        r.start,
+                        r.end,
+                        g.start + got
+                    ),
+                ));
+            }
+        }
+        let cps = &plan.chunks_per_shard;
+        plan.inner.par_iter().enumerate().try_for_each(|(i, q)| {
+            let enc = plan.ranges[i].as_ref().and_then(|r| {
+                let gi = plan.group_of[i];
+                let g = plan.groups.get(gi)?;
+                let b = fetched.get(gi)?.as_ref()?;
+                Some(&b[(r.start - g.start) as usize..(r.end - g.start) as usize])
+            });
+            self.inner
+                .decode_fixed_into(q, key, enc, out, out_shape)
+                .map_err(|e| match e {
+                    ArrayError::Codec { key, source } => ArrayError::Codec {
+                        key: format!("{key} (inner chunk {:?} of {cps:?})", q.chunk_coords),
+                        source,
+                    },
+                    e => e,
+                })
+        })
+    }
 }

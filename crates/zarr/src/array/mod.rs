@@ -32,10 +32,10 @@ pub use error::{ArrayError, Result};
 
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
-use crate::codec::{ChunkSpec, CodecChain, IndexLocation};
+use crate::codec::{ChunkSpec, CodecChain};
 use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, NodeMetadata};
-use crate::store::ByteRequest;
+use crate::store::Expected;
 use crate::store::StoreRef;
 use engine::{ChunkWrite, Engine, OutPtr};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
@@ -49,7 +49,10 @@ pub struct ArrayConfig {
     /// Memory order of [`NDBuffer`]s returned by reads.
     pub order: Order,
     /// Store chunks whose elements all equal the fill value (default false:
-    /// such chunks are deleted instead).
+    /// such chunks are deleted instead). In sharded arrays this applies to
+    /// inner chunks too, as in zarr-python: with false, empty inner chunks
+    /// are left out of their shard and an all-empty shard is deleted; with
+    /// true, every inner chunk is stored.
     pub write_empty_chunks: bool,
     /// Which memory reads allocate (passed down to every store read).
     pub prototype: BufferPrototype,
@@ -96,15 +99,28 @@ pub(crate) fn node_key(path: &str) -> String {
 /// # Concurrent writes
 ///
 /// A write that covers only part of a chunk (or of a shard, for sharded
-/// arrays) reads the stored object, merges, and stores the result. Within
-/// one process, writers of the same chunk or shard key are serialized: the
-/// merged value is stored only if the stored object is still the one that
-/// was merged with (checked under a per-key lock), and the merge is redone
-/// otherwise. So threads writing disjoint regions of one chunk or shard, in
-/// any number of `Array` handles over any stores, never lose each other's
-/// writes. Writers in other processes are not coordinated: give them
-/// disjoint chunks (shards), or serialize them yourself. [`AsyncArray`]
-/// writes do not take part in this serialization.
+/// arrays) reads the stored object, merges, and stores the result only if
+/// the stored object is still the one that was merged with; otherwise it
+/// merges again with the new one (optimistic read-modify-write).
+///
+/// * On stores with conditional writes
+///   ([`Store::supports_conditional_writes`](crate::store::Store::supports_conditional_writes):
+///   [`LocalStore`](crate::store::LocalStore), [`MemoryStore`](crate::store::MemoryStore)),
+///   the check and the store are one atomic
+///   [`Store::set_if_unchanged`](crate::store::Store::set_if_unchanged), which on
+///   a `LocalStore` holds an OS file lock on the key: writers of disjoint
+///   regions of one chunk or shard never lose each other's writes, whether
+///   they are threads of one process or separate processes (each using
+///   `Array` over its own `LocalStore` on the same folder). Writes that cover
+///   whole chunks go through the same lock, so they are ordered with partial
+///   writes too.
+/// * On other stores, the check happens under an in-process per-key lock:
+///   threads of one process, in any number of `Array` handles, never lose
+///   each other's writes; writers in other processes are not coordinated
+///   (give them disjoint chunks or shards, or serialize them yourself).
+///
+/// Writes to overlapping regions end with one writer's data (no mix within
+/// an element). [`AsyncArray`] writes do not take part in this protocol.
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
@@ -154,6 +170,8 @@ impl Array {
                 source,
             }
         })?;
+        // Inside shards too, as zarr-python does.
+        let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
         let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
         Ok(Array {
             store,
@@ -326,9 +344,7 @@ impl Array {
         chunks.par_iter().try_for_each(|p| {
             let key = self.engine.chunk_key(&p.chunk_coords);
             if let Some(sh) = &self.engine.sharded {
-                if !self.engine.is_complete(p) {
-                    return self.read_shard_part(sh, p, &key, ptr, &out_shape);
-                }
+                return self.read_shard(sh, p, &key, ptr, &out_shape);
             }
             let enc = self.store.get(&key, &self.config.prototype, None)?;
             self.engine
@@ -336,11 +352,12 @@ impl Array {
         })
     }
 
-    /// Read the part `p` of one shard: fetch the index with one range
-    /// request, then the inner chunks `p` touches (ranges closer than
-    /// [`ArrayConfig::shard_read_gap`] merged into one request), and decode
-    /// them in parallel straight into the output.
-    fn read_shard_part(
+    /// Read the part `p` of one shard. A part: fetch the index with one
+    /// range request, then the inner chunks `p` touches (ranges closer than
+    /// [`ArrayConfig::shard_read_gap`] merged into one request). A whole
+    /// shard: fetch it in one request. Either way, decode the inner chunks
+    /// in parallel straight into the output (no shard-sized scratch).
+    fn read_shard(
         &self,
         sh: &engine::Sharded,
         p: &ChunkProjection,
@@ -348,119 +365,24 @@ impl Array {
         out: OutPtr,
         out_shape: &[u64],
     ) -> Result<()> {
-        let codec_err = |source: crate::codec::CodecError| ArrayError::Codec {
-            key: key.to_string(),
-            source,
-        };
-        let corrupt = |message: String| {
-            codec_err(crate::codec::CodecError::Decode {
-                codec: "sharding_indexed".into(),
-                message,
-            })
-        };
-        let size = sh.index_size;
-        let (request, data) = match sh.codec.index_location() {
-            IndexLocation::End => (ByteRequest::Suffix(size), 0..u64::MAX),
-            IndexLocation::Start => (
-                ByteRequest::Range {
-                    start: 0,
-                    end: size,
-                },
-                size..u64::MAX,
-            ),
-        };
-        let Some(index_bytes) = self.store.get(key, &self.config.prototype, Some(request))? else {
+        let prototype = &self.config.prototype;
+        if self.engine.is_complete(p) {
+            let shard = self.store.get(key, prototype, None)?;
+            return sh.decode_whole(&self.engine, p, key, shard, out, out_shape);
+        }
+        let Some(index_bytes) = self.store.get(key, prototype, Some(sh.index_request()))? else {
             // A missing shard reads as the fill value.
             return self.engine.decode_fixed_into(p, key, None, out, out_shape);
         };
-        if index_bytes.len() as u64 != size {
-            return Err(corrupt(format!(
-                "truncated shard: {} bytes cannot hold its {size}-byte index",
-                index_bytes.len()
-            )));
-        }
-        let index = sh
-            .codec
-            .decode_index(&index_bytes, &self.engine.spec, data)
-            .map_err(codec_err)?;
-        let sub = ResolvedSelection {
-            dims: p.in_chunk.clone(),
-            dropped: vec![false; p.in_chunk.len()],
-        };
-        let inner: Vec<ChunkProjection> = sub
-            .chunks(&sh.inner.chunk_shape)
-            .into_iter()
-            .map(|mut q| {
-                for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
-                    *o += base;
-                }
-                q
-            })
-            .collect();
-        // Byte ranges of the stored inner chunks, merged into requests.
-        let cps = index.chunks_per_shard().to_vec();
-        let ranges: Vec<Option<std::ops::Range<u64>>> = inner
-            .iter()
-            .map(|q| index.get_coords(&q.chunk_coords))
-            .collect();
-        let mut order: Vec<usize> = (0..inner.len()).filter(|&i| ranges[i].is_some()).collect();
-        order.sort_by_key(|&i| ranges[i].as_ref().map_or(0, |r| r.start));
-        let mut groups: Vec<std::ops::Range<u64>> = Vec::new();
-        let mut group_of = vec![usize::MAX; inner.len()];
-        for &i in &order {
-            let Some(r) = ranges[i].clone() else { continue };
-            match groups.last_mut() {
-                Some(g) if r.start <= g.end.saturating_add(self.config.shard_read_gap) => {
-                    g.end = g.end.max(r.end);
-                }
-                _ => groups.push(r),
-            }
-            group_of[i] = groups.len() - 1;
-        }
-        let requests: Vec<(String, Option<ByteRequest>)> = groups
-            .iter()
-            .map(|g| {
-                (
-                    key.to_string(),
-                    Some(ByteRequest::Range {
-                        start: g.start,
-                        end: g.end,
-                    }),
-                )
-            })
-            .collect();
+        let index = sh.decode_index(&self.engine, key, &index_bytes, None)?;
+        let plan = sh.plan(p, &index, self.config.shard_read_gap);
+        let requests = plan.requests(key);
         let fetched = if requests.is_empty() {
             Vec::new()
         } else {
-            self.store
-                .get_partial_values(&self.config.prototype, &requests)?
+            self.store.get_partial_values(prototype, &requests)?
         };
-        for (g, f) in groups.iter().zip(&fetched) {
-            let got = f.as_ref().map_or(0, |b| b.len() as u64);
-            if got != g.end - g.start {
-                return Err(corrupt(format!(
-                    "shard bytes {}..{} requested, {got} bytes found: an index entry points past the end of the shard",
-                    g.start, g.end
-                )));
-            }
-        }
-        inner.par_iter().enumerate().try_for_each(|(i, q)| {
-            let enc = ranges[i].as_ref().and_then(|r| {
-                let gi = group_of[i];
-                let g = groups.get(gi)?;
-                let b = fetched.get(gi)?.as_ref()?;
-                Some(&b[(r.start - g.start) as usize..(r.end - g.start) as usize])
-            });
-            sh.inner
-                .decode_fixed_into(q, key, enc, out, out_shape)
-                .map_err(|e| match e {
-                    ArrayError::Codec { key, source } => ArrayError::Codec {
-                        key: format!("{key} (inner chunk {:?} of {cps:?})", q.chunk_coords),
-                        source,
-                    },
-                    e => e,
-                })
-        })
+        sh.decode_planned(&plan, &fetched, key, out, out_shape)
     }
 
     fn read_var(&self, r: &ResolvedSelection, chunks: &[ChunkProjection]) -> Result<Vec<Vec<u8>>> {
@@ -554,8 +476,11 @@ impl Array {
             let key = self.engine.chunk_key(&p.chunk_coords);
             let complete = self.engine.is_complete(p);
             // Optimistic read-modify-write: merge with the stored value
-            // outside the lock, then store only when the value is unchanged
-            // (otherwise merge again with the new one).
+            // outside any lock, then store only when the value is unchanged
+            // (otherwise merge again with the new one). Stores with
+            // conditional writes check and store atomically across
+            // processes; others are checked under an in-process key lock.
+            let conditional = self.store.supports_conditional_writes();
             loop {
                 let existing = if complete {
                     None
@@ -563,6 +488,21 @@ impl Array {
                     self.store.get(&key, &self.config.prototype, None)?
                 };
                 let write = encode(p, &key, existing.as_deref())?;
+                if conditional {
+                    let expected = if complete {
+                        Expected::Any
+                    } else {
+                        Expected::from_value(existing.as_deref())
+                    };
+                    let value = match write {
+                        ChunkWrite::Set(bytes) => Some(bytes.into()),
+                        ChunkWrite::Delete => None,
+                    };
+                    if self.store.set_if_unchanged(&key, expected, value)? {
+                        return Ok(());
+                    }
+                    continue;
+                }
                 let _guard = engine::lock_key(&key);
                 if !complete {
                     let current = self.store.get(&key, &self.config.prototype, None)?;

@@ -117,6 +117,15 @@ impl CodecChain {
             .collect()
     }
 
+    /// The same chain with [`ShardingCodec::with_write_empty_chunks`](super::ShardingCodec::with_write_empty_chunks)
+    /// applied to its sharding codec, if it has one.
+    pub fn with_write_empty_chunks(mut self, write: bool) -> Self {
+        if let Some(sharding) = self.array_to_bytes.as_sharding() {
+            self.array_to_bytes = Arc::new(sharding.clone().with_write_empty_chunks(write));
+        }
+        self
+    }
+
     /// The array-to-bytes codec.
     pub fn array_to_bytes(&self) -> &Arc<dyn ArrayToBytesCodec> {
         &self.array_to_bytes

@@ -9,7 +9,8 @@
 //! has the pair `(2^64 - 1, 2^64 - 1)`.
 //!
 //! As zarr-python 3.4.2 does, inner chunks whose elements all equal the fill
-//! value are left out, and the stored inner chunks are laid out in Morton
+//! value are left out (unless [`ShardingCodec::with_write_empty_chunks`]:
+//! the array's `write_empty_chunks` setting), and the stored inner chunks are laid out in Morton
 //! (Z) order of their grid coordinates, so shards we write are byte for byte
 //! the shards zarr-python writes. Reading follows the index, so any layout
 //! reads.
@@ -127,6 +128,9 @@ pub struct ShardingCodec {
     inner: CodecChain,
     index: CodecChain,
     index_location: IndexLocation,
+    /// Store inner chunks that equal the fill value everywhere (a runtime
+    /// setting, not metadata: zarr-python's `write_empty_chunks`).
+    write_empty_chunks: bool,
 }
 
 thread_local! {
@@ -237,6 +241,7 @@ impl ShardingCodec {
                 &index_spec(&[1]),
             )?,
             index_location,
+            write_empty_chunks: false,
         };
         let cps = codec.chunks_per_shard(shard_spec)?;
         let ispec = index_spec(&cps);
@@ -249,6 +254,16 @@ impl ShardingCodec {
             ));
         }
         Ok(ShardingCodec { index, ..codec })
+    }
+
+    /// Store inner chunks whose elements all equal the fill value, as
+    /// zarr-python does with `config={"write_empty_chunks": True}` (default
+    /// false: they are left out of the shard). Applies to nested sharding
+    /// codecs too.
+    pub fn with_write_empty_chunks(mut self, write: bool) -> Self {
+        self.write_empty_chunks = write;
+        self.inner = self.inner.with_write_empty_chunks(write);
+        self
     }
 
     /// The default `index_codecs`: `bytes` little-endian, then `crc32c`.
@@ -708,7 +723,7 @@ impl ArrayToBytesCodec for ShardingCodec {
                             &inner_full,
                             size,
                         );
-                        if all_equal(&chunk, fill) {
+                        if !self.write_empty_chunks && all_equal(&chunk, fill) {
                             return Ok(None);
                         }
                         self.inner
@@ -741,7 +756,7 @@ impl ArrayToBytesCodec for ShardingCodec {
                             &inner_full,
                             |s, d| elems[d] = v.get(s),
                         );
-                        if elems.iter().all(|e| *e == fill) {
+                        if !self.write_empty_chunks && elems.iter().all(|e| *e == fill) {
                             return Ok(None);
                         }
                         self.inner

@@ -1,8 +1,8 @@
 //! [`LocalStore`]: a folder on the local file system.
 
 use super::{
-    dir_prefix, validate_key, validate_prefix, validate_value_key, ByteRequest, Store, StoreError,
-    TEMP_SUFFIX,
+    dir_prefix, validate_key, validate_prefix, validate_value_key, ByteRequest, Expected, Store,
+    StoreError, LOCK_SUFFIX, TEMP_SUFFIX,
 };
 use crate::buffer::{Buffer, BufferPrototype};
 use std::fs::{self, File, OpenOptions};
@@ -39,6 +39,16 @@ const TEMP_ATTEMPTS: u32 = 16;
 /// `create_new` (exclusive, but a concurrent reader may then see a partly
 /// written value). Temporary files are removed on failure and never listed;
 /// key segments of their form are reserved ([`is_temp_name`](super::is_temp_name)).
+///
+/// [`Store::set_if_unchanged`] (conditional writes) is safe across threads
+/// and processes: it holds an operating-system lock ([`File::lock`], `flock`
+/// on Unix) on a lock file `.{name}.zarr-lock` next to the value while it
+/// compares the stored bytes with the expected ones and renames its
+/// temporary file into place. The OS releases the lock when its holder dies,
+/// so a crashed writer never blocks others; a leftover lock file is harmless
+/// (and, on Unix, removed by the next conditional write). Lock files are never
+/// listed. This relies on the file system honouring `flock` between all
+/// writers (local file systems do; some network file systems do not).
 /// Missing folders are created on demand; [`Store::delete`] and
 /// [`Store::delete_dir`] remove folders left empty, up to (not including) the
 /// root.
@@ -259,6 +269,47 @@ impl LocalStore {
         }
     }
 
+    /// Take the lock of `key` (whose file is `path`) for a conditional write.
+    fn lock_key(&self, key: &str, path: &Path) -> Result<KeyLock, StoreError> {
+        let dir = path.parent().unwrap_or(&self.root);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let lock_path = dir.join(lock_name(&name));
+        let mut attempts = 0;
+        loop {
+            let file = match OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&lock_path)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == ErrorKind::NotFound && attempts < TEMP_ATTEMPTS => {
+                    attempts += 1;
+                    match fs::create_dir_all(dir) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == ErrorKind::NotFound => {}
+                        Err(e) => return Err(io_err(key, e)),
+                    }
+                    continue;
+                }
+                Err(e) => return Err(io_err(key, e)),
+            };
+            file.lock().map_err(|e| io_err(key, e))?;
+            // The previous holder may have removed the lock file while we
+            // waited on it: then this lock guards nothing; start again.
+            if lock_file_current(&file, &lock_path) {
+                return Ok(KeyLock {
+                    _file: file,
+                    path: lock_path,
+                });
+            }
+        }
+    }
+
     /// Remove the folders holding `path` while they are empty, up to (not
     /// including) the root. Failures just stop the climb.
     fn remove_empty_parents(&self, path: &Path) {
@@ -410,6 +461,48 @@ fn temp_name(name: &str) -> String {
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
         TEMP_SUFFIX
     )
+}
+
+/// `.{name}.zarr-lock`, with `name` cut short as in [`temp_name`] (two keys
+/// sharing a lock file only serializes them more).
+fn lock_name(name: &str) -> String {
+    let mut cut = name.len().min(64);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(".{}{}", &name[..cut], LOCK_SUFFIX)
+}
+
+/// A held key lock: the OS lock is released when the file is closed (or
+/// its process dies).
+struct KeyLock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl Drop for KeyLock {
+    fn drop(&mut self) {
+        // Remove the lock file while still holding the lock (waiters then
+        // find it replaced and retry: see `lock_file_current`); the lock
+        // itself goes with the file handle, right after.
+        #[cfg(unix)]
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// True when the locked `file` is still the one at `path`.
+#[cfg(unix)]
+fn lock_file_current(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+/// Lock files are never removed off Unix, so the locked file is current.
+#[cfg(not(unix))]
+fn lock_file_current(_file: &File, _path: &Path) -> bool {
+    true
 }
 
 /// OS error numbers meaning "this file system has no hard links".
@@ -630,6 +723,75 @@ impl Store for LocalStore {
             }
             Err(e) => Err(io_err(key, e)),
         }
+    }
+
+    fn set_if_unchanged(
+        &self,
+        key: &str,
+        expected: Expected<'_>,
+        value: Option<Buffer>,
+    ) -> Result<bool, StoreError> {
+        self.check_writable("set", key)?;
+        let path = self.key_path(key);
+        self.check_no_escape(key, parent_segments(key))?;
+        // Write the new value before taking the lock: it holds the lock less.
+        let tmp = match &value {
+            Some(v) => Some(self.write_temp(key, &path, v)?),
+            None => None,
+        };
+        let remove_tmp = |tmp: &Option<PathBuf>| {
+            if let Some(t) = tmp {
+                let _ = fs::remove_file(t);
+            }
+        };
+        let lock = match self.lock_key(key, &path) {
+            Ok(l) => l,
+            Err(e) => {
+                remove_tmp(&tmp);
+                return Err(e);
+            }
+        };
+        let unchanged = match expected {
+            Expected::Any => Ok(true),
+            _ => match open_value(key, &path) {
+                Ok(None) => Ok(expected.matches(None)),
+                Ok(Some((mut file, len))) => match expected {
+                    Expected::Bytes(b) if b.len() as u64 == len => {
+                        read_range(key, &mut file, len, None, true).map(|cur| cur == b)
+                    }
+                    _ => Ok(false),
+                },
+                Err(e) => Err(e),
+            },
+        };
+        let done = match unchanged {
+            Ok(true) => match &tmp {
+                Some(t) => fs::rename(t, &path).map_err(|e| io_err(key, e)),
+                None => match fs::remove_file(&path) {
+                    Err(e) if !is_missing(&e) => Err(io_err(key, e)),
+                    _ => Ok(()),
+                },
+            },
+            Ok(false) => {
+                drop(lock);
+                remove_tmp(&tmp);
+                return Ok(false);
+            }
+            Err(e) => Err(e),
+        };
+        drop(lock);
+        if let Err(e) = done {
+            remove_tmp(&tmp);
+            return Err(e);
+        }
+        if value.is_none() {
+            self.remove_empty_parents(&path);
+        }
+        Ok(true)
+    }
+
+    fn supports_conditional_writes(&self) -> bool {
+        !self.read_only
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {

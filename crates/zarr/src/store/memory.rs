@@ -1,7 +1,8 @@
 //! [`MemoryStore`]: keys and values in a sorted in-memory map.
 
 use super::{
-    dir_prefix, validate_key, validate_prefix, validate_value_key, ByteRequest, Store, StoreError,
+    dir_prefix, validate_key, validate_prefix, validate_value_key, ByteRequest, Expected, Store,
+    StoreError,
 };
 use crate::buffer::{Buffer, BufferPrototype};
 use std::collections::{BTreeMap, BTreeSet};
@@ -88,6 +89,28 @@ impl Store for MemoryStore {
         }
         map.insert(key.to_string(), value);
         Ok(true)
+    }
+
+    fn set_if_unchanged(
+        &self,
+        key: &str,
+        expected: Expected<'_>,
+        value: Option<Buffer>,
+    ) -> Result<bool, StoreError> {
+        self.check_writable("set", key)?;
+        let mut map = self.map.write().map_err(|_| Self::poisoned(key))?;
+        if !expected.matches(map.get(key).map(|b| &b[..])) {
+            return Ok(false);
+        }
+        match value {
+            Some(v) => map.insert(key.to_string(), v),
+            None => map.remove(key),
+        };
+        Ok(true)
+    }
+
+    fn supports_conditional_writes(&self) -> bool {
+        !self.read_only
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {

@@ -129,10 +129,49 @@ pub enum StoreError {
 /// never mistaken for keys.
 pub const TEMP_SUFFIX: &str = ".zarr-tmp";
 
-/// True when a key segment (a file name) has the reserved temporary-file
-/// form `.{anything}.zarr-tmp`.
+/// The suffix of the lock files [`LocalStore`] holds during a conditional
+/// write ([`Store::set_if_unchanged`]): `.{name}.zarr-lock` next to the value.
+/// Reserved like [`TEMP_SUFFIX`].
+pub const LOCK_SUFFIX: &str = ".zarr-lock";
+
+/// True when a key segment (a file name) has a reserved form: a temporary
+/// file `.{anything}.zarr-tmp` or a lock file `.{anything}.zarr-lock`.
 pub fn is_temp_name(segment: &str) -> bool {
-    segment.len() > TEMP_SUFFIX.len() && segment.starts_with('.') && segment.ends_with(TEMP_SUFFIX)
+    [TEMP_SUFFIX, LOCK_SUFFIX].iter().any(|suffix| {
+        segment.len() > suffix.len() && segment.starts_with('.') && segment.ends_with(suffix)
+    })
+}
+
+/// What a conditional write ([`Store::set_if_unchanged`]) expects to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected<'a> {
+    /// Anything (or nothing): the write is unconditional, but still ordered
+    /// with the store's other conditional writes of the key.
+    Any,
+    /// The key must not exist.
+    Missing,
+    /// The key must hold exactly these bytes.
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Expected<'a> {
+    /// `Missing` for `None`, `Bytes` for a value: the expectation of a
+    /// writer that read `value` and merged with it.
+    pub fn from_value(value: Option<&'a [u8]>) -> Self {
+        match value {
+            Some(b) => Expected::Bytes(b),
+            None => Expected::Missing,
+        }
+    }
+    /// True when `current` (the stored value, `None` when missing) satisfies
+    /// the expectation.
+    pub fn matches(&self, current: Option<&[u8]>) -> bool {
+        match (self, current) {
+            (Expected::Any, _) | (Expected::Missing, None) => true,
+            (Expected::Bytes(want), Some(got)) => *want == got,
+            _ => false,
+        }
+    }
 }
 
 /// Check that `key` is a valid store key: relative, `/`-separated, no empty
@@ -160,7 +199,7 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
             "" => return bad("empty path segment"),
             "." | ".." => return bad("'.' and '..' segments are not allowed"),
             s if is_temp_name(s) => {
-                return bad("names of the form '.*.zarr-tmp' are reserved for temporary files")
+                return bad("names of the form '.*.zarr-tmp' or '.*.zarr-lock' are reserved for temporary and lock files")
             }
             _ => {}
         }
@@ -368,6 +407,42 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
     /// True when the store can write part of a value in place.
     fn supports_partial_writes(&self) -> bool {
+        false
+    }
+
+    /// Conditional write (compare-and-swap): store `value` at `key` (or
+    /// delete the key when `value` is `None`) only when the key's current
+    /// value satisfies `expected`, atomically with respect to every other
+    /// `set_if_unchanged` of the key, from any thread and, where the store
+    /// says so ([`LocalStore`]), from any process. Returns whether the write
+    /// happened. Plain [`Store::set`] and [`Store::delete`] do not take part.
+    ///
+    /// The default refuses with [`StoreError::Unsupported`]; stores that
+    /// implement it return true from [`Store::supports_conditional_writes`].
+    ///
+    /// ```
+    /// use zarr::store::{Expected, MemoryStore, Store};
+    /// let s = MemoryStore::new();
+    /// assert!(s.set_if_unchanged("k", Expected::Missing, Some(b"a".to_vec().into())).unwrap());
+    /// assert!(!s.set_if_unchanged("k", Expected::Bytes(b"b"), Some(b"c".to_vec().into())).unwrap());
+    /// assert!(s.set_if_unchanged("k", Expected::Bytes(b"a"), None).unwrap());
+    /// assert!(!s.exists("k").unwrap());
+    /// ```
+    fn set_if_unchanged(
+        &self,
+        key: &str,
+        expected: Expected<'_>,
+        value: Option<Buffer>,
+    ) -> Result<bool, StoreError> {
+        let _ = (expected, value);
+        Err(StoreError::Unsupported {
+            store: format!("{} (key {key:?})", std::any::type_name::<Self>()),
+            operation: "conditional writes",
+        })
+    }
+
+    /// True when [`Store::set_if_unchanged`] is implemented.
+    fn supports_conditional_writes(&self) -> bool {
         false
     }
 }

@@ -33,6 +33,17 @@ impl Store for ReadOnlyStore {
             key: key.to_string(),
         })
     }
+    fn set_if_unchanged(
+        &self,
+        key: &str,
+        _expected: super::Expected<'_>,
+        _value: Option<Buffer>,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::ReadOnly {
+            operation: "set",
+            key: key.to_string(),
+        })
+    }
     fn set_if_not_exists(&self, key: &str, _value: Buffer) -> Result<bool, StoreError> {
         Err(StoreError::ReadOnly {
             operation: "set",

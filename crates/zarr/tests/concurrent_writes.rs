@@ -1,0 +1,284 @@
+//! Concurrent partial writes to one shard (and one unsharded chunk) lose
+//! nothing: 8 threads of one process, and 4 separate processes, over a
+//! `LocalStore` folder (conditional writes under an OS file lock), plus the
+//! in-process fallback for stores without conditional writes.
+//!
+//! The multi-process test runs this test binary again: `child_writer` does
+//! the writing when `ZARR_CONCURRENT_CHILD` is set and nothing otherwise.
+//! `ZARR_CONCURRENT_REPEAT` sets how many times it is repeated (default 3).
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use zarr::array::{Array, ArrayBuilder};
+use zarr::buffer::{Buffer, BufferPrototype};
+use zarr::chunk::Selection;
+use zarr::dtype::DataType;
+use zarr::store::{ByteRequest, LocalStore, MemoryStore, Store, StoreError, StoreRef};
+
+const CHILD_ENV: &str = "ZARR_CONCURRENT_CHILD";
+const PROCESSES: u32 = 4;
+const PROCESS_ROUNDS: u32 = 30;
+
+/// The two arrays every writer updates: `s` (one 32x32 shard of 8x8 inner
+/// chunks) and `c` (one unsharded 32x32 chunk).
+fn create_arrays(store: StoreRef) {
+    ArrayBuilder::new(vec![32, 32], DataType::UInt32)
+        .chunks(vec![8, 8])
+        .shards(vec![32, 32])
+        .create(store.clone(), "s")
+        .unwrap();
+    ArrayBuilder::new(vec![32, 32], DataType::UInt32)
+        .chunks(vec![32, 32])
+        .create(store, "c")
+        .unwrap();
+}
+
+/// Writer `t` of `n` owns the columns `t, t + n, ...`: every inner chunk is
+/// shared by all writers. Round `i` writes `t * 1000 + i`.
+fn write_rounds(store: StoreRef, t: u32, n: u32, rounds: u32) {
+    let sel: Selection = format!("0:32, {t}::{n}").parse().unwrap();
+    let len = (32 * 32 / n) as usize;
+    for name in ["s", "c"] {
+        let a = Array::open(store.clone(), name).unwrap();
+        for i in 1..=rounds {
+            a.write_slice(&sel, &vec![t * 1000 + i; len]).unwrap();
+        }
+    }
+}
+
+fn check_union(store: StoreRef, n: u32, rounds: u32, what: &str) {
+    for name in ["s", "c"] {
+        let a = Array::open(store.clone(), name).unwrap();
+        let v = a.read_vec::<u32>(&Selection::all()).unwrap();
+        for (i, &x) in v.iter().enumerate() {
+            let col = (i % 32) as u32;
+            assert_eq!(
+                x,
+                (col % n) * 1000 + rounds,
+                "{what}: array {name}, element {i}: a write was lost"
+            );
+        }
+    }
+}
+
+fn threads(store: StoreRef, what: &str) {
+    const THREADS: u32 = 8;
+    const ROUNDS: u32 = 30;
+    create_arrays(store.clone());
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let store = store.clone();
+            s.spawn(move || write_rounds(store, t, THREADS, ROUNDS));
+        }
+    });
+    check_union(store, THREADS, ROUNDS, what);
+}
+
+#[test]
+fn eight_threads_local_store() {
+    for round in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        // Each thread gets its own store over the folder, as processes would.
+        let store: StoreRef = Arc::new(LocalStore::new(dir.path(), false).unwrap());
+        threads(store, &format!("LocalStore round {round}"));
+        assert_no_stray_files(dir.path());
+    }
+}
+
+#[test]
+fn eight_threads_memory_store() {
+    threads(Arc::new(MemoryStore::new()), "MemoryStore");
+}
+
+/// A store without conditional writes: the in-process key lock applies.
+#[derive(Debug, Default)]
+struct Plain(MemoryStore);
+
+impl Store for Plain {
+    fn get(
+        &self,
+        key: &str,
+        p: &BufferPrototype,
+        r: Option<ByteRequest>,
+    ) -> Result<Option<Buffer>, StoreError> {
+        self.0.get(key, p, r)
+    }
+    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
+        self.0.set(key, value)
+    }
+    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError> {
+        self.0.set_if_not_exists(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.0.delete(key)
+    }
+    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        self.0.list_prefix(prefix)
+    }
+    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        self.0.list_dir(prefix)
+    }
+    fn read_only(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn eight_threads_store_without_conditional_writes() {
+    let store = Arc::new(Plain::default());
+    assert!(!store.supports_conditional_writes());
+    assert!(matches!(
+        store.set_if_unchanged("k", zarr::store::Expected::Any, None),
+        Err(StoreError::Unsupported { .. })
+    ));
+    threads(store, "in-process fallback");
+}
+
+/// No lock or temporary file is left behind, and none is listed.
+fn assert_no_stray_files(root: &Path) {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut names = Vec::new();
+    walk(root, &mut names);
+    assert!(
+        names.iter().all(|n| !zarr::store::is_temp_name(n)),
+        "stray files: {names:?}"
+    );
+    let store = LocalStore::new(root, true).unwrap();
+    assert_eq!(
+        store.list().unwrap(),
+        vec![
+            "c/c/0/0",
+            "c/zarr.json",
+            "s/c/0/0",
+            "s/zarr.json",
+            "zarr.json"
+        ]
+    );
+}
+
+/// The child side of `four_processes_local_store` (a no-op unless run by it).
+#[test]
+fn child_writer() {
+    let Ok(arg) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let mut parts = arg.splitn(3, '|');
+    let t: u32 = parts.next().unwrap().parse().unwrap();
+    let rounds: u32 = parts.next().unwrap().parse().unwrap();
+    let root = Path::new(parts.next().unwrap());
+    // Start together: wait for the parent's signal.
+    let go = root.join("go");
+    let t0 = std::time::Instant::now();
+    while !go.exists() {
+        assert!(t0.elapsed().as_secs() < 60, "no start signal");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let store: StoreRef = Arc::new(LocalStore::new(root.join("data"), false).unwrap());
+    write_rounds(store, t, PROCESSES, rounds);
+}
+
+#[test]
+fn four_processes_local_store() {
+    let repeat: u32 = std::env::var("ZARR_CONCURRENT_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let exe = std::env::current_exe().unwrap();
+    for round in 0..repeat {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        create_arrays(Arc::new(LocalStore::new(&data, false).unwrap()));
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|t| {
+                Command::new(&exe)
+                    .args(["--exact", "child_writer", "--test-threads=1", "--quiet"])
+                    .env(
+                        CHILD_ENV,
+                        format!("{t}|{PROCESS_ROUNDS}|{}", dir.path().display()),
+                    )
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        std::fs::write(dir.path().join("go"), b"").unwrap();
+        for mut c in children {
+            let status = c.wait().unwrap();
+            assert!(status.success(), "round {round}: a writer process failed");
+        }
+        let store: StoreRef = Arc::new(LocalStore::new(&data, true).unwrap());
+        check_union(
+            store,
+            PROCESSES,
+            PROCESS_ROUNDS,
+            &format!("4 processes, round {round}"),
+        );
+        assert_no_stray_files(&data);
+    }
+}
+
+#[test]
+fn conditional_writes_local_store() {
+    use zarr::store::Expected;
+    let dir = tempfile::tempdir().unwrap();
+    let s = LocalStore::new(dir.path(), false).unwrap();
+    assert!(s.supports_conditional_writes());
+    let b = |x: &[u8]| Buffer::from(x.to_vec());
+    assert!(s
+        .set_if_unchanged("a/k", Expected::Missing, Some(b(b"1")))
+        .unwrap());
+    assert!(!s
+        .set_if_unchanged("a/k", Expected::Missing, Some(b(b"2")))
+        .unwrap());
+    assert!(!s
+        .set_if_unchanged("a/k", Expected::Bytes(b"2"), Some(b(b"3")))
+        .unwrap());
+    assert!(!s
+        .set_if_unchanged("a/k", Expected::Bytes(b"11"), Some(b(b"3")))
+        .unwrap());
+    assert!(s
+        .set_if_unchanged("a/k", Expected::Bytes(b"1"), Some(b(b"3")))
+        .unwrap());
+    assert_eq!(
+        &s.get("a/k", &BufferPrototype::default(), None)
+            .unwrap()
+            .unwrap()[..],
+        b"3"
+    );
+    assert!(s
+        .set_if_unchanged("a/k", Expected::Any, Some(b(b"4")))
+        .unwrap());
+    assert!(s
+        .set_if_unchanged("a/k", Expected::Bytes(b"4"), None)
+        .unwrap());
+    assert!(!s.exists("a/k").unwrap());
+    // The emptied folder is removed; no lock or temporary file remains.
+    assert!(!dir.path().join("a").exists());
+    assert!(s.set_if_unchanged("b/k", Expected::Any, None).unwrap());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // Lock-file names are reserved keys and never listed.
+    assert!(matches!(
+        s.set(".k.zarr-lock", b(b"x")),
+        Err(StoreError::InvalidKey { .. })
+    ));
+    std::fs::write(dir.path().join(".k.zarr-lock"), b"").unwrap();
+    assert!(s.list().unwrap().is_empty());
+    // A leftover lock file (a writer that died) does not block writers.
+    assert!(s
+        .set_if_unchanged("k", Expected::Missing, Some(b(b"1")))
+        .unwrap());
+    let ro = LocalStore::new(dir.path(), true).unwrap();
+    assert!(!ro.supports_conditional_writes());
+    assert!(ro.set_if_unchanged("k", Expected::Any, None).is_err());
+}
