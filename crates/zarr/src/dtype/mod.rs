@@ -181,6 +181,69 @@ impl DataType {
     }
 }
 
+impl DataType {
+    /// Parse a numpy type string with its byte order (`"<i4"`, `">f8"`,
+    /// `"|b1"`, `"<c16"`...), as Zarr V2 metadata and numcodecs write them.
+    /// The byte order is `None` for one-byte types (`|`, `<` or `>` are all
+    /// accepted there); multi-byte types need `<` or `>`.
+    ///
+    /// ```
+    /// use zarr::codec::Endian;
+    /// use zarr::dtype::DataType;
+    /// assert_eq!(DataType::from_numpy_str(">f8").unwrap(), (DataType::Float64, Some(Endian::Big)));
+    /// assert_eq!(DataType::from_numpy_str("|u1").unwrap(), (DataType::UInt8, None));
+    /// assert!(DataType::from_numpy_str("<i3").is_err());
+    /// ```
+    pub fn from_numpy_str(
+        s: &str,
+    ) -> Result<(DataType, Option<crate::codec::Endian>), DataTypeError> {
+        use crate::codec::Endian;
+        let unknown = || DataTypeError::Unknown(format!("numpy type string {s:?}"));
+        let mut chars = s.chars();
+        let order = chars.next().ok_or_else(unknown)?;
+        let rest = chars.as_str();
+        let dt = match rest {
+            "b1" => DataType::Bool,
+            "i1" => DataType::Int8,
+            "i2" => DataType::Int16,
+            "i4" => DataType::Int32,
+            "i8" => DataType::Int64,
+            "u1" => DataType::UInt8,
+            "u2" => DataType::UInt16,
+            "u4" => DataType::UInt32,
+            "u8" => DataType::UInt64,
+            "f2" => DataType::Float16,
+            "f4" => DataType::Float32,
+            "f8" => DataType::Float64,
+            "c8" => DataType::Complex64,
+            "c16" => DataType::Complex128,
+            _ => return Err(unknown()),
+        };
+        let one_byte = dt.size() == Some(1);
+        let endian = match order {
+            '<' => Some(Endian::Little),
+            '>' => Some(Endian::Big),
+            '|' if one_byte => None,
+            _ => return Err(unknown()),
+        };
+        Ok((dt, if one_byte { None } else { endian }))
+    }
+
+    /// The numpy type string of this type in byte order `endian` (`"|"` for
+    /// one-byte types); `None` for variable-length types.
+    pub fn to_numpy_str(&self, endian: crate::codec::Endian) -> Option<String> {
+        let s = self.numpy_str()?;
+        if self.size() == Some(1) {
+            return Some(s.to_string());
+        }
+        let c = match endian {
+            crate::codec::Endian::Little => '<',
+            crate::codec::Endian::Big => '>',
+        };
+        Some(format!("{c}{}", &s[1..]))
+    }
+}
+
 impl fmt::Display for DataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

@@ -131,14 +131,14 @@ pub enum NodeMetadata {
     Group(GroupMetadata),
 }
 
-fn field(name: &str, message: impl std::fmt::Display) -> MetadataError {
+pub(super) fn field(name: &str, message: impl std::fmt::Display) -> MetadataError {
     MetadataError::InvalidField {
         field: name.to_string(),
         message: message.to_string(),
     }
 }
 
-fn u64_list(v: Option<&Value>, name: &str) -> Result<Vec<u64>, MetadataError> {
+pub(super) fn u64_list(v: Option<&Value>, name: &str) -> Result<Vec<u64>, MetadataError> {
     let a = v
         .and_then(|v| v.as_array())
         .ok_or_else(|| field(name, "expected a list of non-negative integers"))?;

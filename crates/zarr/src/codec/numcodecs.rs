@@ -1,0 +1,775 @@
+//! numcodecs codecs that have no Zarr V3 core equivalent, under the names
+//! zarr-python 3 gives them in V3 metadata (`numcodecs.zlib`, ...), and
+//! used for Zarr V2 filters and compressors:
+//!
+//! - `numcodecs.zlib` (bytes-to-bytes): a zlib (RFC 1950) stream.
+//! - `numcodecs.lz4` (bytes-to-bytes): numcodecs' LZ4 format, a 4-byte
+//!   little-endian decoded size then one LZ4 block.
+//! - `numcodecs.shuffle` (bytes-to-bytes): byte shuffle with `elementsize`.
+//! - `numcodecs.delta` (array-to-array): differences of consecutive elements.
+//! - `numcodecs.fixedscaleoffset` (array-to-array): `round((x - offset) * scale)`.
+//! - `numcodecs.astype` (array-to-array): a cast to another numeric type.
+//!
+//! Array-to-array codecs work on values; their numpy type strings' byte
+//! order matters only for the serialisation that follows (the V2 metadata
+//! sets the `bytes` codec's endianness from them).
+
+use super::config::{invalid, Config};
+use super::{
+    ArrayBytes, ArrayToArrayCodec, BytesToBytesCodec, ChunkSpec, Codec, CodecError, CodecTraits,
+};
+use crate::dtype::DataType;
+use crate::metadata::CodecMetadata;
+use flate2::read::ZlibDecoder;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+use half::f16;
+use serde_json::{Map, Value};
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+fn decode_error(codec: &str, e: impl std::fmt::Display) -> CodecError {
+    CodecError::Decode {
+        codec: codec.into(),
+        message: e.to_string(),
+    }
+}
+
+fn too_large(codec: &str, limit: usize) -> CodecError {
+    CodecError::TooLarge {
+        codec: codec.into(),
+        limit: limit as u64,
+    }
+}
+
+// ---- zlib ----
+
+const ZLIB: &str = "numcodecs.zlib";
+
+/// numcodecs' `Zlib` compressor.
+///
+/// ```
+/// use zarr::codec::{BytesToBytesCodec, ZlibCodec};
+/// let c = ZlibCodec::new(1).unwrap();
+/// let e = c.encode(b"abcabcabc").unwrap();
+/// assert_eq!(c.decode(&e, 100).unwrap(), b"abcabcabc");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZlibCodec {
+    level: u32,
+}
+
+impl ZlibCodec {
+    /// A codec compressing at `level` (0 to 9).
+    pub fn new(level: u32) -> Result<Self, CodecError> {
+        if level > 9 {
+            return Err(invalid(
+                ZLIB,
+                format!("\"level\" must be in 0..=9, got {level}"),
+            ));
+        }
+        Ok(ZlibCodec { level })
+    }
+}
+
+impl CodecTraits for ZlibCodec {
+    fn name(&self) -> &str {
+        ZLIB
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        let mut m = Map::new();
+        m.insert("level".into(), Value::from(self.level));
+        CodecMetadata::new(ZLIB, Some(m))
+    }
+}
+
+impl BytesToBytesCodec for ZlibCodec {
+    fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
+        let mut enc = ZlibEncoder::new(Vec::new(), Compression::new(self.level));
+        let err = |e: std::io::Error| CodecError::Encode {
+            codec: ZLIB.into(),
+            message: e.to_string(),
+        };
+        enc.write_all(decoded).map_err(err)?;
+        enc.finish().map_err(err)
+    }
+    fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+        let mut out = Vec::new();
+        ZlibDecoder::new(encoded)
+            .take((max_decoded as u64).saturating_add(1))
+            .read_to_end(&mut out)
+            .map_err(|e| decode_error(ZLIB, e))?;
+        if out.len() > max_decoded {
+            return Err(too_large(ZLIB, max_decoded));
+        }
+        Ok(out)
+    }
+    fn encoded_size(&self, _decoded_len: u64) -> Option<u64> {
+        None
+    }
+}
+
+fn create_zlib(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(metadata, ZLIB, &["id", "level"], false)?;
+    let level = cfg.int_in("level", 0..=9)?.unwrap_or(1);
+    Ok(Codec::BytesToBytes(Arc::new(ZlibCodec::new(level as u32)?)))
+}
+
+// ---- lz4 ----
+
+const LZ4: &str = "numcodecs.lz4";
+
+/// numcodecs' `LZ4` compressor: the decoded size as 4 little-endian bytes,
+/// then one LZ4 block. `acceleration` is kept for the metadata (the block
+/// is always compressed at the default speed, which any LZ4 decoder reads).
+///
+/// ```
+/// use zarr::codec::{BytesToBytesCodec, Lz4Codec};
+/// let c = Lz4Codec::new(1);
+/// let e = c.encode(b"abcabcabcabc").unwrap();
+/// assert_eq!(&e[..4], &12u32.to_le_bytes());
+/// assert_eq!(c.decode(&e, 100).unwrap(), b"abcabcabcabc");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lz4Codec {
+    acceleration: i64,
+}
+
+impl Lz4Codec {
+    /// A codec with numcodecs' `acceleration` setting.
+    pub fn new(acceleration: i64) -> Self {
+        Lz4Codec { acceleration }
+    }
+}
+
+impl CodecTraits for Lz4Codec {
+    fn name(&self) -> &str {
+        LZ4
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        let mut m = Map::new();
+        m.insert("acceleration".into(), Value::from(self.acceleration));
+        CodecMetadata::new(LZ4, Some(m))
+    }
+}
+
+impl BytesToBytesCodec for Lz4Codec {
+    fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
+        let n = u32::try_from(decoded.len()).map_err(|_| CodecError::Encode {
+            codec: LZ4.into(),
+            message: "input larger than 4 GiB".into(),
+        })?;
+        let mut out = n.to_le_bytes().to_vec();
+        out.extend_from_slice(&lz4_flex::block::compress(decoded));
+        Ok(out)
+    }
+    fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+        if encoded.len() < 4 {
+            return Err(decode_error(LZ4, "shorter than the 4-byte size header"));
+        }
+        let n = u32::from_le_bytes([encoded[0], encoded[1], encoded[2], encoded[3]]) as usize;
+        if n > max_decoded {
+            return Err(too_large(LZ4, max_decoded));
+        }
+        let out =
+            lz4_flex::block::decompress(&encoded[4..], n).map_err(|e| decode_error(LZ4, e))?;
+        if out.len() != n {
+            return Err(CodecError::SizeMismatch {
+                codec: LZ4.into(),
+                expected: n as u64,
+                actual: out.len() as u64,
+            });
+        }
+        Ok(out)
+    }
+    fn encoded_size(&self, _decoded_len: u64) -> Option<u64> {
+        None
+    }
+}
+
+fn create_lz4(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(metadata, LZ4, &["id", "acceleration"], false)?;
+    let acceleration = cfg.int("acceleration")?.unwrap_or(1);
+    Ok(Codec::BytesToBytes(Arc::new(Lz4Codec::new(acceleration))))
+}
+
+// ---- shuffle ----
+
+const SHUFFLE: &str = "numcodecs.shuffle";
+
+/// numcodecs' `Shuffle`: byte `j` of element `i` moves to `j * count + i`.
+/// Bytes after the last whole element are kept in place.
+///
+/// ```
+/// use zarr::codec::{BytesToBytesCodec, ShuffleCodec};
+/// let c = ShuffleCodec::new(2).unwrap();
+/// assert_eq!(c.encode(&[1, 2, 3, 4, 5]).unwrap(), vec![1, 3, 2, 4, 5]);
+/// assert_eq!(c.decode(&[1, 3, 2, 4, 5], 5).unwrap(), vec![1, 2, 3, 4, 5]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShuffleCodec {
+    elementsize: usize,
+}
+
+impl ShuffleCodec {
+    /// A shuffle of `elementsize`-byte elements.
+    pub fn new(elementsize: usize) -> Result<Self, CodecError> {
+        if elementsize == 0 {
+            return Err(invalid(SHUFFLE, "\"elementsize\" must be at least 1"));
+        }
+        Ok(ShuffleCodec { elementsize })
+    }
+
+    fn run(&self, input: &[u8], forward: bool) -> Vec<u8> {
+        let e = self.elementsize;
+        let count = input.len() / e;
+        let mut out = input.to_vec();
+        for i in 0..count {
+            for j in 0..e {
+                if forward {
+                    out[j * count + i] = input[i * e + j];
+                } else {
+                    out[i * e + j] = input[j * count + i];
+                }
+            }
+        }
+        out
+    }
+}
+
+impl CodecTraits for ShuffleCodec {
+    fn name(&self) -> &str {
+        SHUFFLE
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        let mut m = Map::new();
+        m.insert("elementsize".into(), Value::from(self.elementsize));
+        CodecMetadata::new(SHUFFLE, Some(m))
+    }
+}
+
+impl BytesToBytesCodec for ShuffleCodec {
+    fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
+        Ok(self.run(decoded, true))
+    }
+    fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+        if encoded.len() > max_decoded {
+            return Err(too_large(SHUFFLE, max_decoded));
+        }
+        Ok(self.run(encoded, false))
+    }
+    fn encoded_size(&self, decoded_len: u64) -> Option<u64> {
+        Some(decoded_len)
+    }
+}
+
+fn create_shuffle(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(metadata, SHUFFLE, &["id", "elementsize"], false)?;
+    let size = match cfg.int_in("elementsize", 1..=1 << 20)? {
+        Some(s) => s as usize,
+        None => spec.data_type.size().unwrap_or(1),
+    };
+    Ok(Codec::BytesToBytes(Arc::new(ShuffleCodec::new(size)?)))
+}
+
+// ---- numeric element access ----
+
+fn numeric(codec: &str, key: &str, dt: DataType) -> Result<DataType, CodecError> {
+    match dt {
+        DataType::Bool | DataType::String | DataType::Bytes => Err(CodecError::Incompatible {
+            codec: codec.into(),
+            message: format!("{key} {dt} is not a numeric type"),
+        }),
+        _ => Ok(dt),
+    }
+}
+
+/// Element `i` of native-endian `data` of type `dt`, as f64 (complex: the real part).
+fn get_f64(dt: DataType, data: &[u8], i: usize) -> f64 {
+    macro_rules! rd {
+        ($t:ty) => {{
+            const N: usize = std::mem::size_of::<$t>();
+            let mut a = [0u8; N];
+            a.copy_from_slice(&data[i * N..(i + 1) * N]);
+            <$t>::from_ne_bytes(a) as f64
+        }};
+    }
+    match dt {
+        DataType::Int8 => rd!(i8),
+        DataType::Int16 => rd!(i16),
+        DataType::Int32 => rd!(i32),
+        DataType::Int64 => rd!(i64),
+        DataType::UInt8 | DataType::Bool => rd!(u8),
+        DataType::UInt16 => rd!(u16),
+        DataType::UInt32 => rd!(u32),
+        DataType::UInt64 => rd!(u64),
+        DataType::Float16 => {
+            let mut a = [0u8; 2];
+            a.copy_from_slice(&data[i * 2..i * 2 + 2]);
+            f16::from_ne_bytes(a).to_f64()
+        }
+        DataType::Float32 => rd!(f32),
+        DataType::Float64 => rd!(f64),
+        _ => 0.0,
+    }
+}
+
+/// Store `v` (cast as numpy's `astype` casts in range) as element `i`.
+fn put_f64(dt: DataType, data: &mut [u8], i: usize, v: f64) {
+    macro_rules! wr {
+        ($t:ty) => {{
+            const N: usize = std::mem::size_of::<$t>();
+            data[i * N..(i + 1) * N].copy_from_slice(&(v as $t).to_ne_bytes());
+        }};
+    }
+    match dt {
+        DataType::Int8 => wr!(i8),
+        DataType::Int16 => wr!(i16),
+        DataType::Int32 => wr!(i32),
+        DataType::Int64 => wr!(i64),
+        DataType::UInt8 | DataType::Bool => wr!(u8),
+        DataType::UInt16 => wr!(u16),
+        DataType::UInt32 => wr!(u32),
+        DataType::UInt64 => wr!(u64),
+        DataType::Float16 => {
+            data[i * 2..i * 2 + 2].copy_from_slice(&f16::from_f64(v).to_ne_bytes())
+        }
+        DataType::Float32 => wr!(f32),
+        DataType::Float64 => wr!(f64),
+        _ => {}
+    }
+}
+
+fn fixed(codec: &str, data: ArrayBytes) -> Result<Vec<u8>, CodecError> {
+    match data {
+        ArrayBytes::Fixed(v) => Ok(v),
+        ArrayBytes::Variable(_) => Err(CodecError::Incompatible {
+            codec: codec.into(),
+            message: "variable-length data".into(),
+        }),
+    }
+}
+
+fn dtype_key(cfg: &Config<'_>, key: &str) -> Result<Option<DataType>, CodecError> {
+    match cfg.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => DataType::from_numpy_str(s)
+            .map(|(d, _)| Some(d))
+            .map_err(|e| cfg.error(key, e)),
+        Some(v) => Err(cfg.error(key, format!("must be a numpy type string, got {v}"))),
+    }
+}
+
+fn with_type(spec: &ChunkSpec, dt: DataType) -> ChunkSpec {
+    ChunkSpec {
+        shape: spec.shape.clone(),
+        data_type: dt,
+        fill_value: crate::dtype::FillValue::default_for(dt),
+    }
+}
+
+// ---- delta ----
+
+const DELTA: &str = "numcodecs.delta";
+
+/// numcodecs' `Delta`: the first element, then differences of consecutive
+/// elements (wrapping for integers), in the same numeric type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeltaCodec {
+    dtype: String,
+    astype: String,
+    data_type: DataType,
+}
+
+impl DeltaCodec {
+    fn run(&self, data: &mut [u8], forward: bool) {
+        macro_rules! go {
+            ($t:ty, $sub:expr, $add:expr) => {{
+                const N: usize = std::mem::size_of::<$t>();
+                let n = data.len() / N;
+                let rd = |d: &[u8], i: usize| {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(&d[i * N..(i + 1) * N]);
+                    <$t>::from_ne_bytes(a)
+                };
+                if forward {
+                    for i in (1..n).rev() {
+                        let v: $t = $sub(rd(data, i), rd(data, i - 1));
+                        data[i * N..(i + 1) * N].copy_from_slice(&v.to_ne_bytes());
+                    }
+                } else {
+                    for i in 1..n {
+                        let v: $t = $add(rd(data, i), rd(data, i - 1));
+                        data[i * N..(i + 1) * N].copy_from_slice(&v.to_ne_bytes());
+                    }
+                }
+            }};
+        }
+        macro_rules! int {
+            ($t:ty) => {
+                go!($t, <$t>::wrapping_sub, <$t>::wrapping_add)
+            };
+        }
+        macro_rules! float {
+            ($t:ty) => {
+                go!($t, |a: $t, b: $t| a - b, |a: $t, b: $t| a + b)
+            };
+        }
+        match self.data_type {
+            DataType::Int8 => int!(i8),
+            DataType::Int16 => int!(i16),
+            DataType::Int32 => int!(i32),
+            DataType::Int64 => int!(i64),
+            DataType::UInt8 => int!(u8),
+            DataType::UInt16 => int!(u16),
+            DataType::UInt32 => int!(u32),
+            DataType::UInt64 => int!(u64),
+            DataType::Float16 => float!(f16),
+            DataType::Float32 => float!(f32),
+            DataType::Float64 => float!(f64),
+            _ => {}
+        }
+    }
+}
+
+impl CodecTraits for DeltaCodec {
+    fn name(&self) -> &str {
+        DELTA
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        let mut m = Map::new();
+        m.insert("dtype".into(), Value::from(self.dtype.clone()));
+        m.insert("astype".into(), Value::from(self.astype.clone()));
+        CodecMetadata::new(DELTA, Some(m))
+    }
+}
+
+impl ArrayToArrayCodec for DeltaCodec {
+    fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
+        Ok(decoded.clone())
+    }
+    fn encode(&self, data: ArrayBytes, _decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        let mut v = fixed(DELTA, data)?;
+        self.run(&mut v, true);
+        Ok(ArrayBytes::Fixed(v))
+    }
+    fn decode(&self, data: ArrayBytes, _decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        let mut v = fixed(DELTA, data)?;
+        self.run(&mut v, false);
+        Ok(ArrayBytes::Fixed(v))
+    }
+}
+
+fn create_delta(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(metadata, DELTA, &["id", "dtype", "astype"], false)?;
+    let dtype = dtype_key(&cfg, "dtype")?.unwrap_or(spec.data_type);
+    let astype = dtype_key(&cfg, "astype")?.unwrap_or(dtype);
+    numeric(DELTA, "dtype", dtype)?;
+    if dtype != spec.data_type || astype != dtype {
+        return Err(CodecError::Incompatible {
+            codec: DELTA.into(),
+            message: format!(
+                "only dtype = astype = the array's data type is supported (array {}, dtype {dtype}, astype {astype})",
+                spec.data_type
+            ),
+        });
+    }
+    let s = |k: &str| {
+        cfg.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| dtype.numpy_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    Ok(Codec::ArrayToArray(Arc::new(DeltaCodec {
+        dtype: s("dtype"),
+        astype: s("astype"),
+        data_type: dtype,
+    })))
+}
+
+// ---- fixedscaleoffset ----
+
+const FSO: &str = "numcodecs.fixedscaleoffset";
+
+/// numcodecs' `FixedScaleOffset`: encode `round_half_even((x - offset) *
+/// scale)` as `astype`; decode `y / scale + offset` as `dtype`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FixedScaleOffsetCodec {
+    config: Map<String, Value>,
+    scale: f64,
+    offset: f64,
+    dtype: DataType,
+    astype: DataType,
+}
+
+impl CodecTraits for FixedScaleOffsetCodec {
+    fn name(&self) -> &str {
+        FSO
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        CodecMetadata::new(FSO, Some(self.config.clone()))
+    }
+}
+
+impl ArrayToArrayCodec for FixedScaleOffsetCodec {
+    fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
+        Ok(with_type(decoded, self.astype))
+    }
+    fn encode(&self, data: ArrayBytes, decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        let v = fixed(FSO, data)?;
+        let n = decoded.num_elements() as usize;
+        let mut out = vec![0u8; n * self.astype.size().unwrap_or(0)];
+        for i in 0..n {
+            let x = get_f64(self.dtype, &v, i);
+            // numpy computes in float32 for float32 (and float16) arrays.
+            let y = match self.dtype {
+                DataType::Float32 | DataType::Float16 => {
+                    ((x as f32 - self.offset as f32) * self.scale as f32).round_ties_even() as f64
+                }
+                _ => ((x - self.offset) * self.scale).round_ties_even(),
+            };
+            put_f64(self.astype, &mut out, i, y);
+        }
+        Ok(ArrayBytes::Fixed(out))
+    }
+    fn decode(&self, data: ArrayBytes, decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        let v = fixed(FSO, data)?;
+        let n = decoded.num_elements() as usize;
+        let mut out = vec![0u8; n * self.dtype.size().unwrap_or(0)];
+        for i in 0..n {
+            let y = get_f64(self.astype, &v, i);
+            put_f64(self.dtype, &mut out, i, y / self.scale + self.offset);
+        }
+        Ok(ArrayBytes::Fixed(out))
+    }
+}
+
+fn create_fso(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(
+        metadata,
+        FSO,
+        &["id", "scale", "offset", "dtype", "astype"],
+        true,
+    )?;
+    let num = |k: &str| match cfg.get(k) {
+        Some(Value::Number(n)) => n.as_f64().ok_or_else(|| cfg.error(k, "must be a number")),
+        Some(v) => Err(cfg.error(k, format!("must be a number, got {v}"))),
+        None => Err(cfg.error(k, "is required")),
+    };
+    let scale = num("scale")?;
+    let offset = num("offset")?;
+    let dtype = dtype_key(&cfg, "dtype")?.ok_or_else(|| cfg.error("dtype", "is required"))?;
+    let astype = dtype_key(&cfg, "astype")?.unwrap_or(dtype);
+    numeric(FSO, "dtype", dtype)?;
+    numeric(FSO, "astype", astype)?;
+    if matches!(dtype, DataType::Complex64 | DataType::Complex128)
+        || matches!(astype, DataType::Complex64 | DataType::Complex128)
+        || dtype != spec.data_type
+    {
+        return Err(CodecError::Incompatible {
+            codec: FSO.into(),
+            message: format!(
+                "dtype {dtype} must be the array's real data type {}",
+                spec.data_type
+            ),
+        });
+    }
+    let mut config = metadata.configuration.clone().unwrap_or_default();
+    config.remove("id");
+    Ok(Codec::ArrayToArray(Arc::new(FixedScaleOffsetCodec {
+        config,
+        scale,
+        offset,
+        dtype,
+        astype,
+    })))
+}
+
+// ---- astype ----
+
+const ASTYPE: &str = "numcodecs.astype";
+
+/// numcodecs' `AsType`: store as `encode_dtype`, read back as `decode_dtype`
+/// (values go through f64, so 64-bit integers beyond 2^53 lose precision).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AsTypeCodec {
+    config: Map<String, Value>,
+    decode: DataType,
+    encode: DataType,
+}
+
+impl CodecTraits for AsTypeCodec {
+    fn name(&self) -> &str {
+        ASTYPE
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        CodecMetadata::new(ASTYPE, Some(self.config.clone()))
+    }
+}
+
+impl ArrayToArrayCodec for AsTypeCodec {
+    fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
+        Ok(with_type(decoded, self.encode))
+    }
+    fn encode(&self, data: ArrayBytes, decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        cast(data, decoded, self.decode, self.encode)
+    }
+    fn decode(&self, data: ArrayBytes, decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        cast(data, decoded, self.encode, self.decode)
+    }
+}
+
+fn cast(
+    data: ArrayBytes,
+    spec: &ChunkSpec,
+    from: DataType,
+    to: DataType,
+) -> Result<ArrayBytes, CodecError> {
+    let v = fixed(ASTYPE, data)?;
+    if from == to {
+        return Ok(ArrayBytes::Fixed(v));
+    }
+    let n = spec.num_elements() as usize;
+    let mut out = vec![0u8; n * to.size().unwrap_or(0)];
+    for i in 0..n {
+        put_f64(to, &mut out, i, get_f64(from, &v, i));
+    }
+    Ok(ArrayBytes::Fixed(out))
+}
+
+fn create_astype(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(
+        metadata,
+        ASTYPE,
+        &["id", "encode_dtype", "decode_dtype"],
+        true,
+    )?;
+    let encode =
+        dtype_key(&cfg, "encode_dtype")?.ok_or_else(|| cfg.error("encode_dtype", "is required"))?;
+    let decode = dtype_key(&cfg, "decode_dtype")?.unwrap_or(spec.data_type);
+    for (k, d) in [("encode_dtype", encode), ("decode_dtype", decode)] {
+        numeric(ASTYPE, k, d)?;
+        if matches!(d, DataType::Complex64 | DataType::Complex128) {
+            return Err(cfg.error(k, "complex types are not supported"));
+        }
+    }
+    if decode != spec.data_type {
+        return Err(CodecError::Incompatible {
+            codec: ASTYPE.into(),
+            message: format!(
+                "decode_dtype {decode} is not the array's data type {}",
+                spec.data_type
+            ),
+        });
+    }
+    let mut config = metadata.configuration.clone().unwrap_or_default();
+    config.remove("id");
+    Ok(Codec::ArrayToArray(Arc::new(AsTypeCodec {
+        config,
+        decode,
+        encode,
+    })))
+}
+
+/// The factories, by V3 name.
+pub(crate) const FACTORIES: [(&str, super::CodecFactory); 6] = [
+    (ZLIB, create_zlib),
+    (LZ4, create_lz4),
+    (SHUFFLE, create_shuffle),
+    (DELTA, create_delta),
+    (FSO, create_fso),
+    (ASTYPE, create_astype),
+];
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::dtype::FillValue;
+
+    fn spec(dt: DataType, n: u64) -> ChunkSpec {
+        ChunkSpec {
+            shape: vec![n],
+            data_type: dt,
+            fill_value: FillValue::default_for(dt),
+        }
+    }
+
+    fn meta(j: &str) -> CodecMetadata {
+        serde_json::from_str(j).unwrap()
+    }
+
+    #[test]
+    fn delta_round_trip() {
+        let s = spec(DataType::Int16, 4);
+        let Codec::ArrayToArray(c) = create_delta(
+            &meta(r#"{"name":"numcodecs.delta","configuration":{"dtype":"<i2"}}"#),
+            &s,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        let data: Vec<u8> = [5i16, 7, 4, i16::MIN]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let e = c.encode(ArrayBytes::Fixed(data.clone()), &s).unwrap();
+        let ArrayBytes::Fixed(ev) = &e else { panic!() };
+        let got: Vec<i16> = ev
+            .chunks(2)
+            .map(|b| i16::from_ne_bytes([b[0], b[1]]))
+            .collect();
+        assert_eq!(got, vec![5, 2, -3, i16::MIN.wrapping_sub(4)]);
+        assert_eq!(c.decode(e, &s).unwrap(), ArrayBytes::Fixed(data));
+    }
+
+    #[test]
+    fn fso_and_astype() {
+        let s = spec(DataType::Float64, 3);
+        let Codec::ArrayToArray(c) = create_fso(
+            &meta(r#"{"name":"x","configuration":{"scale":10,"offset":1,"dtype":"<f8","astype":"<i2"}}"#),
+            &s,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(c.encoded_spec(&s).unwrap().data_type, DataType::Int16);
+        let data: Vec<u8> = [1.0f64, 1.25, 2.0]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let e = c.encode(ArrayBytes::Fixed(data), &s).unwrap();
+        // 2.5 rounds half to even: 2.
+        assert_eq!(
+            e,
+            ArrayBytes::Fixed([0i16, 2, 10].iter().flat_map(|v| v.to_ne_bytes()).collect())
+        );
+        let ArrayBytes::Fixed(d) = c.decode(e, &s).unwrap() else {
+            panic!()
+        };
+        assert_eq!(get_f64(DataType::Float64, &d, 1), 1.2);
+        assert!(create_fso(&meta(r#"{"name":"x","configuration":{"scale":1}}"#), &s).is_err());
+        let Codec::ArrayToArray(a) = create_astype(
+            &meta(r#"{"name":"x","configuration":{"encode_dtype":"<f4","decode_dtype":"<f8"}}"#),
+            &s,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        let data: Vec<u8> = [1.5f64, -2.0, 3.0]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let e = a.encode(ArrayBytes::Fixed(data.clone()), &s).unwrap();
+        assert_eq!(a.decode(e, &s).unwrap(), ArrayBytes::Fixed(data));
+    }
+
+    #[test]
+    fn lz4_bad_input() {
+        let c = Lz4Codec::new(1);
+        assert!(c.decode(&[1, 2], 10).is_err());
+        assert!(c.decode(&[100, 0, 0, 0, 1, 2, 3], 10).is_err());
+        assert!(c.decode(&[5, 0, 0, 0, 0xff, 2, 3], 10).is_err());
+    }
+}

@@ -1,0 +1,381 @@
+//! Zarr V2 arrays: zarr-python 3.4.2 fixtures read exactly and written back
+//! so that zarr-python writes the same documents and reads the same values
+//! (`tests/interop/v2_generate.py`, `v2_verify.py`), plus pure-Rust round
+//! trips and bad input.
+//!
+//! The Python parts need `ZARR_TEST_PYTHON` (an interpreter with zarr-python
+//! 3.4.2); without it they print a note and check only the Rust side.
+
+#![allow(clippy::unwrap_used)]
+
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use zarr::array::{Array, ArrayBuilder, AsyncArray};
+use zarr::buffer::{NDData, Order};
+use zarr::chunk::Selection;
+use zarr::dtype::DataType;
+use zarr::metadata::{ArrayMetadataV2, ChunkKeyEncodingMetadata};
+use zarr::store::{LocalStore, MemoryStore, Store, StoreRef, SyncToAsync};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn python() -> Option<PathBuf> {
+    match std::env::var("ZARR_TEST_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            eprintln!("note: ZARR_TEST_PYTHON is unset: skipping the zarr-python V2 checks");
+            None
+        }
+    }
+}
+
+fn run_python(py: &Path, script: &str, args: &[&Path]) -> String {
+    let out = Command::new(py)
+        .arg(repo_root().join("tests/interop").join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{script} failed:\n{text}");
+    text
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+/// A builder reproducing a V2 array's metadata.
+fn builder_like(m: &ArrayMetadataV2) -> ArrayBuilder {
+    let mut b = ArrayBuilder::new(m.shape.clone(), m.data_type)
+        .chunks(m.chunks.clone())
+        .zarr_format(2)
+        .fill_value_json(m.fill_value.clone())
+        .storage_order(m.order)
+        .compressor_v2(m.compressor.clone())
+        .chunk_key_encoding(ChunkKeyEncodingMetadata::V2 {
+            separator: m.dimension_separator,
+        })
+        .attributes(m.attributes.clone());
+    if let Some(e) = m.endian {
+        b = b.endian_v2(e);
+    }
+    if let Some(f) = &m.filters {
+        b = b.filters_v2(f.clone());
+    }
+    b
+}
+
+fn check_values(a: &Array, dir: &Path, name: &str) {
+    let nd = a.read_ndbuffer(&Selection::all()).unwrap();
+    match nd.data() {
+        NDData::Fixed(bytes) => {
+            let expected = std::fs::read(dir.join(format!("{name}.bin"))).unwrap();
+            const { assert!(cfg!(target_endian = "little")) };
+            assert!(bytes == &expected, "{name}: values differ");
+        }
+        NDData::Variable(v) => {
+            let expected: Vec<String> =
+                serde_json::from_slice(&std::fs::read(dir.join(format!("{name}.json"))).unwrap())
+                    .unwrap();
+            let expected: Vec<Vec<u8>> = expected
+                .iter()
+                .map(|s| {
+                    if a.data_type() == DataType::Bytes {
+                        s.chars().map(|c| c as u32 as u8).collect()
+                    } else {
+                        s.as_bytes().to_vec()
+                    }
+                })
+                .collect();
+            assert_eq!(v, &expected, "{name}: values differ");
+        }
+        _ => panic!("unexpected buffer"),
+    }
+}
+
+#[test]
+fn zarr_python_v2_both_directions() {
+    let Some(py) = python() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let fix = tmp.path().join("fixtures");
+    let ours = tmp.path().join("ours");
+    run_python(&py, "v2_generate.py", &[&fix]);
+    let names: Vec<String> =
+        serde_json::from_slice(&std::fs::read(fix.join("manifest.json")).unwrap()).unwrap();
+    assert!(names.len() > 100, "{}", names.len());
+    let store: StoreRef = Arc::new(LocalStore::new(&fix, true).unwrap());
+    let out: StoreRef = Arc::new(LocalStore::new(&ours, false).unwrap());
+    for name in &names {
+        let a = Array::open(store.clone(), name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(a.zarr_format(), 2);
+        // The documents parse and are written back exactly.
+        let zarray: Value =
+            serde_json::from_slice(&std::fs::read(fix.join(name).join(".zarray")).unwrap())
+                .unwrap();
+        let m = a.metadata_v2().unwrap();
+        assert_eq!(m.to_json(), zarray, "{name}");
+        check_values(&a, &fix, name);
+        // Write the same array through the builder.
+        let b = builder_like(m)
+            .create(out.clone(), name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        b.write_ndbuffer(
+            &Selection::all(),
+            &a.read_ndbuffer(&Selection::all()).unwrap(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // And it reads back.
+        check_values(&Array::open(out.clone(), name).unwrap(), &fix, name);
+    }
+    let text = run_python(&py, "v2_verify.py", &[&fix, &ours]);
+    assert!(
+        text.contains(&format!("{n} of {n} ok", n = names.len())),
+        "{text}"
+    );
+}
+
+#[test]
+fn default_v2_metadata_matches_zarr_python() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    ArrayBuilder::new(vec![10, 7], DataType::Int32)
+        .chunks(vec![4, 3])
+        .zarr_format(2)
+        .create(store.clone(), "a")
+        .unwrap();
+    let z: Value = serde_json::from_slice(
+        &store
+            .get("a/.zarray", &Default::default(), None)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        z,
+        json!({"shape": [10, 7], "chunks": [4, 3], "dtype": "<i4", "fill_value": 0, "order": "C",
+               "filters": null, "dimension_separator": ".", "compressor": {"id": "zstd", "level": 0},
+               "zarr_format": 2})
+    );
+    let zattrs = store
+        .get("a/.zattrs", &Default::default(), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(&zattrs[..], b"{}");
+    assert!(!store.exists("zarr.json").unwrap());
+    ArrayBuilder::new(vec![3], DataType::String)
+        .zarr_format(2)
+        .create(store.clone(), "s")
+        .unwrap();
+    let z: Value = serde_json::from_slice(
+        &store
+            .get("s/.zarray", &Default::default(), None)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(z["dtype"], "|O");
+    assert_eq!(z["fill_value"], "");
+    assert_eq!(z["filters"], json!([{"id": "vlen-utf8"}]));
+    // An existing node is refused without overwrite.
+    assert!(ArrayBuilder::new(vec![3], DataType::UInt8)
+        .zarr_format(2)
+        .create(store.clone(), "s")
+        .is_err());
+    assert!(ArrayBuilder::new(vec![3], DataType::UInt8)
+        .zarr_format(2)
+        .overwrite(true)
+        .create(store.clone(), "s")
+        .is_ok());
+}
+
+fn codec_cases() -> Vec<(Option<Value>, Option<Value>)> {
+    vec![
+        (None, None),
+        (Some(json!({"id": "zlib", "level": 9})), None),
+        (Some(json!({"id": "gzip", "level": 1})), None),
+        (
+            Some(json!({"id": "zstd", "level": 5, "checksum": true})),
+            None,
+        ),
+        (Some(json!({"id": "lz4", "acceleration": 1})), None),
+        (
+            Some(
+                json!({"id": "blosc", "cname": "zstd", "clevel": 5, "shuffle": -1, "blocksize": 0}),
+            ),
+            None,
+        ),
+        (
+            Some(json!({"id": "zlib", "level": 1})),
+            Some(
+                json!([{"id": "delta", "dtype": "<f8", "astype": "<f8"}, {"id": "shuffle", "elementsize": 8}]),
+            ),
+        ),
+        (
+            None,
+            Some(
+                json!([{"id": "fixedscaleoffset", "scale": 2, "offset": 0, "dtype": "<f8", "astype": "<i4"}]),
+            ),
+        ),
+        (
+            None,
+            Some(json!([{"id": "astype", "encode_dtype": "<f4", "decode_dtype": "<f8"}])),
+        ),
+    ]
+}
+
+#[test]
+fn rust_round_trips_every_codec_and_order() {
+    let data: Vec<f64> = (0..60).map(|i| i as f64 * 0.5 - 7.0).collect();
+    for (i, (comp, filters)) in codec_cases().into_iter().enumerate() {
+        for order in [Order::C, Order::F] {
+            for sep in ['.', '/'] {
+                let store: StoreRef = Arc::new(MemoryStore::new());
+                let mut b = ArrayBuilder::new(vec![6, 10], DataType::Float64)
+                    .chunks(vec![4, 3])
+                    .zarr_format(2)
+                    .storage_order(order)
+                    .chunk_key_encoding(ChunkKeyEncodingMetadata::V2 { separator: sep })
+                    .compressor_v2(comp.clone().map(obj))
+                    .fill_value_json(Value::Null);
+                if let Some(f) = &filters {
+                    b = b.filters_v2(
+                        f.as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|v| obj(v.clone()))
+                            .collect(),
+                    );
+                }
+                let a = b
+                    .create(store.clone(), "x")
+                    .unwrap_or_else(|e| panic!("case {i}: {e}"));
+                a.write_slice(&Selection::all(), &data).unwrap();
+                assert!(store.exists(&format!("x/1{sep}3")).unwrap(), "case {i}");
+                let back = Array::open(store.clone(), "x").unwrap();
+                assert_eq!(back.metadata_v2().unwrap().fill_value, Value::Null);
+                assert_eq!(
+                    back.read_vec::<f64>(&Selection::all()).unwrap(),
+                    data,
+                    "case {i} {order:?}"
+                );
+                let part = back
+                    .read_vec::<f64>(&"1:5, 2:9:3".parse().unwrap())
+                    .unwrap();
+                let expected: Vec<f64> = (1..5)
+                    .flat_map(|r| [2, 5, 8].map(|c| data[r * 10 + c]))
+                    .collect();
+                assert_eq!(part, expected);
+            }
+        }
+    }
+}
+
+#[test]
+fn async_v2() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let astore = Arc::new(SyncToAsync::new(store.clone()));
+        let b = ArrayBuilder::new(vec![5, 4], DataType::UInt16)
+            .chunks(vec![2, 3])
+            .zarr_format(2)
+            .storage_order(Order::F)
+            .endian_v2(zarr::codec::Endian::Big);
+        let mut a = AsyncArray::create(&b, astore.clone(), "g/a").await.unwrap();
+        assert_eq!(a.zarr_format(), 2);
+        let v: Vec<u16> = (0..20).collect();
+        a.write_slice(&Selection::all(), v.clone()).await.unwrap();
+        a.set_attributes(obj(json!({"k": 1}))).await.unwrap();
+        a.resize(vec![6, 4]).await.unwrap();
+        let sync = Array::open(store.clone(), "g/a").unwrap();
+        assert_eq!(sync.shape(), &[6, 4]);
+        assert_eq!(sync.attributes()["k"], 1);
+        assert_eq!(sync.metadata_v2().unwrap().dtype, ">u2");
+        let back = AsyncArray::open(astore, "g/a").await.unwrap();
+        let got = back.read_vec::<u16>(&"0:5".parse().unwrap()).await.unwrap();
+        assert_eq!(got, v);
+    });
+}
+
+fn open_with(zarray: Value) -> String {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    store
+        .set("a/.zarray", serde_json::to_vec(&zarray).unwrap().into())
+        .unwrap();
+    match Array::open(store, "a") {
+        Ok(_) => String::new(),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_v2_input() {
+    let good = json!({"shape": [4], "chunks": [2], "dtype": "<i4", "fill_value": 0, "order": "C",
+                      "filters": null, "dimension_separator": ".", "compressor": null, "zarr_format": 2});
+    assert_eq!(open_with(good.clone()), "");
+    let mut cases: Vec<(Value, &str)> = Vec::new();
+    for k in [
+        "shape",
+        "chunks",
+        "dtype",
+        "compressor",
+        "fill_value",
+        "order",
+    ] {
+        let mut v = good.clone();
+        v.as_object_mut().unwrap().remove(k);
+        cases.push((v, k));
+    }
+    for (k, bad, needle) in [
+        ("dtype", json!("<i3"), "<i3"),
+        ("dtype", json!("|S5"), "|S5"),
+        ("dtype", json!(7), "dtype"),
+        ("shape", json!([-4]), "shape"),
+        ("chunks", json!([0]), "chunks"),
+        ("fill_value", json!("abc"), "fill_value"),
+        ("order", json!("X"), "order"),
+        ("compressor", json!({"id": "nosuchcodec"}), "nosuchcodec"),
+        ("compressor", json!({"level": 1}), "compressor"),
+        ("compressor", json!({"id": "zlib", "level": 99}), "level"),
+        ("filters", json!([{"id": "frobnicate"}]), "frobnicate"),
+        ("filters", json!("x"), "filters"),
+        ("zarr_format", json!(1), "zarr_format"),
+    ] {
+        let mut v = good.clone();
+        v[k] = bad;
+        cases.push((v, needle));
+    }
+    for (v, needle) in cases {
+        let e = open_with(v.clone());
+        assert!(e.contains(needle), "{v}: {e:?} should mention {needle}");
+    }
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    store
+        .set("a/.zarray", b"{not json".to_vec().into())
+        .unwrap();
+    assert!(Array::open(store.clone(), "a").is_err());
+    store
+        .set("g/.zgroup", b"{\"zarr_format\": 2}".to_vec().into())
+        .unwrap();
+    assert!(Array::open(store, "g").is_err());
+    // Corrupt chunks are errors, not panics.
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let a = ArrayBuilder::new(vec![4], DataType::Int32)
+        .chunks(vec![2])
+        .zarr_format(2)
+        .compressor_v2(Some(obj(json!({"id": "lz4", "acceleration": 1}))))
+        .create(store.clone(), "a")
+        .unwrap();
+    store.set("a/0", vec![200, 0, 0, 0, 1, 2].into()).unwrap();
+    assert!(a.read_vec::<i32>(&Selection::all()).is_err());
+}
