@@ -1,4 +1,4 @@
-//! `zarr`: inspect, import and export Zarr V3 arrays from the command line.
+//! `zarr`: inspect, import and export Zarr V3 (and V2) arrays from the command line.
 //!
 //! ```text
 //! zarr info STORE [--path P] [--json]
@@ -6,6 +6,8 @@
 //! zarr import IN.npy STORE [--path P] [--dtype DT] [--chunks a,b,c|auto]
 //!             [--compressor zstd[:L]|gzip[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]
 //!             [--fill-value V] [--attrs JSON] [--overwrite]
+//!             [--zarr-format 2 [--order C|F]
+//!              [--compressor zlib|gzip|zstd|lz4[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]]
 //! zarr quickstart [DIR]
 //! ```
 //!
@@ -37,7 +39,7 @@ enum Command {
     Info(InfoArgs),
     /// Read an array (or a selection of it) and write it to a .npy file.
     Export(ExportArgs),
-    /// Create a Zarr V3 array from a .npy file.
+    /// Create a Zarr V3 (or V2) array from a .npy file.
     Import(ImportArgs),
     /// Write a small hierarchy of realistic arrays, read it back, and print
     /// what was done with throughput.
@@ -104,6 +106,16 @@ pub struct ImportArgs {
     /// Replace an array or group already at the path.
     #[arg(long)]
     pub overwrite: bool,
+    /// The Zarr format to write: 3 (default) or 2. With 2, `--compressor`
+    /// takes a numcodecs id: `zlib[:LEVEL]`, `gzip[:LEVEL]`, `zstd[:LEVEL]`,
+    /// `lz4[:ACCELERATION]`, `blosc[:CNAME[:CLEVEL[:SHUFFLE]]]` (SHUFFLE: -1,
+    /// 0, 1, 2 or noshuffle, shuffle, bitshuffle) or `none`, and
+    /// `--fill-value null` writes a null fill value.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub zarr_format: u8,
+    /// The memory order of stored chunks of a V2 array: `C` (default) or `F`.
+    #[arg(long)]
+    pub order: Option<String>,
 }
 
 /// Arguments of `zarr quickstart`.
