@@ -74,6 +74,10 @@ COMPRESSORS = {
     "blosc_blosclz_noshuffle": numcodecs.Blosc(cname="blosclz", clevel=9, shuffle=0),
     "blosc_lz4hc_auto": numcodecs.Blosc(cname="lz4hc", clevel=1, shuffle=-1, blocksize=256),
     "blosc_zlib": numcodecs.Blosc(cname="zlib", clevel=4, shuffle=1),
+    "bz2": numcodecs.BZ2(level=1),
+    "lzma": numcodecs.LZMA(),
+    "lzma_alone": numcodecs.LZMA(format=2, preset=1),
+    "lzma_crc32": numcodecs.LZMA(check=1, preset=3),
 }
 for cname, comp in COMPRESSORS.items():
     for dt in ["<i4", ">f8", "|u1", "<c8"]:
@@ -88,6 +92,9 @@ FILTERS = {
     "astype_f8": ("<f8", [numcodecs.AsType(encode_dtype="<f4", decode_dtype="<f8")]),
     "shuffle_i8": ("<i8", [numcodecs.Shuffle(elementsize=8)]),
     "delta_shuffle_u2": ("<u2", [numcodecs.Delta(dtype="<u2"), numcodecs.Shuffle(elementsize=2)]),
+    "crc32_i4": ("<i4", [numcodecs.CRC32()]),
+    "adler32_end_f4": ("<f4", [numcodecs.Adler32(location="end")]),
+    "delta_crc32_i8": (">i8", [numcodecs.Delta(dtype=">i8"), numcodecs.CRC32(location="end")]),
 }
 for fname, (dt, filters) in FILTERS.items():
     for order in "CF":

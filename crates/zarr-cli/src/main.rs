@@ -7,7 +7,7 @@
 //!             [--compressor zstd[:L]|gzip[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]
 //!             [--fill-value V] [--attrs JSON] [--overwrite]
 //!             [--zarr-format 2 [--order C|F]
-//!              [--compressor zlib|gzip|zstd|lz4[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]]
+//!              [--compressor zlib|gzip|zstd|bz2|lzma|lz4[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]]
 //! zarr quickstart [DIR]
 //! ```
 //!
@@ -108,7 +108,7 @@ pub struct ImportArgs {
     pub overwrite: bool,
     /// The Zarr format to write: 3 (default) or 2. With 2, `--compressor`
     /// takes a numcodecs id: `zlib[:LEVEL]`, `gzip[:LEVEL]`, `zstd[:LEVEL]`,
-    /// `lz4[:ACCELERATION]`, `blosc[:CNAME[:CLEVEL[:SHUFFLE]]]` (SHUFFLE: -1,
+    /// `bz2[:LEVEL]`, `lzma[:PRESET]`, `lz4[:ACCELERATION]`, `blosc[:CNAME[:CLEVEL[:SHUFFLE]]]` (SHUFFLE: -1,
     /// 0, 1, 2 or noshuffle, shuffle, bitshuffle) or `none`, and
     /// `--fill-value null` writes a null fill value.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=3))]

@@ -267,11 +267,21 @@ pub fn parse_compressor_v2(s: &str) -> Result<Option<Map<String, Value>>> {
             Ok(obj(json!({"id": "blosc", "cname": cname, "clevel": clevel,
                           "shuffle": shuffle, "blocksize": 0})))
         }
-        "bz2" | "lzma" => Err(bad(format!(
-            "the {id} compressor is not implemented yet"
-        ))),
+        "bz2" if parts.len() <= 2 => {
+            let l = int(1, "the bz2 level", 1, 1..=9)?;
+            Ok(obj(json!({"id": "bz2", "level": l})))
+        }
+        "lzma" if parts.len() <= 2 => {
+            let preset = match parts.get(1) {
+                None => Value::Null,
+                Some(_) => json!(int(1, "the lzma preset", 6, 0..=9)?),
+            };
+            Ok(obj(
+                json!({"id": "lzma", "format": 1, "check": -1, "preset": preset, "filters": null}),
+            ))
+        }
         _ => Err(bad(
-            "expected zlib[:LEVEL], gzip[:LEVEL], zstd[:LEVEL], lz4[:ACCELERATION], blosc[:CNAME[:CLEVEL[:SHUFFLE]]] or none".into(),
+            "expected zlib[:LEVEL], gzip[:LEVEL], zstd[:LEVEL], bz2[:LEVEL], lzma[:PRESET], lz4[:ACCELERATION], blosc[:CNAME[:CLEVEL[:SHUFFLE]]] or none".into(),
         )),
     }
 }

@@ -795,6 +795,9 @@ fn zarr_format_2_import_info_export() {
         "lz4",
         "blosc:zstd:3:2",
         "blosc:lz4:5:-1",
+        "bz2:9",
+        "lzma",
+        "lzma:1",
         "none",
     ];
     let mut cases = Vec::new();

@@ -230,6 +230,15 @@ fn codec_cases() -> Vec<(Option<Value>, Option<Value>)> {
             None,
             Some(json!([{"id": "astype", "encode_dtype": "<f4", "decode_dtype": "<f8"}])),
         ),
+        (Some(json!({"id": "bz2", "level": 9})), None),
+        (
+            Some(json!({"id": "lzma", "format": 1, "check": -1, "preset": null, "filters": null})),
+            Some(json!([{"id": "crc32"}])),
+        ),
+        (
+            Some(json!({"id": "lzma", "format": 2, "check": -1, "preset": 1, "filters": null})),
+            Some(json!([{"id": "adler32", "location": "end"}])),
+        ),
     ]
 }
 

@@ -33,7 +33,8 @@ pub use self::bytes::{BytesCodec, Endian};
 pub use self::crc32c::Crc32cCodec;
 pub use self::gzip::GzipCodec;
 pub use self::numcodecs::{
-    AsTypeCodec, DeltaCodec, FixedScaleOffsetCodec, Lz4Codec, ShuffleCodec, ZlibCodec,
+    AsTypeCodec, Bz2Codec, Checksum32Codec, DeltaCodec, FixedScaleOffsetCodec, Lz4Codec, LzmaCodec,
+    ShuffleCodec, ZlibCodec,
 };
 pub use self::sharding::{morton_order, IndexLocation, ShardIndex, ShardingCodec, EMPTY_ENTRY};
 pub use self::transpose::TransposeCodec;

@@ -9,6 +9,8 @@
 //! - `numcodecs.delta` (array-to-array): differences of consecutive elements.
 //! - `numcodecs.fixedscaleoffset` (array-to-array): `round((x - offset) * scale)`.
 //! - `numcodecs.astype` (array-to-array): a cast to another numeric type.
+//! - `numcodecs.bz2`, `numcodecs.lzma` (bytes-to-bytes): bzip2 and xz / lzma streams.
+//! - `numcodecs.crc32`, `numcodecs.adler32` (bytes-to-bytes): 32-bit checksums.
 //!
 //! Array-to-array codecs work on values; their numpy type strings' byte
 //! order matters only for the serialisation that follows (the V2 metadata
@@ -672,14 +674,386 @@ fn create_astype(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, Co
     })))
 }
 
+// ---- bz2 ----
+
+const BZ2: &str = "numcodecs.bz2";
+
+/// numcodecs' `BZ2` compressor: a bzip2 stream (several concatenated
+/// streams decode as one, as Python's `bz2` reads them).
+///
+/// ```
+/// use zarr::codec::{Bz2Codec, BytesToBytesCodec};
+/// let c = Bz2Codec::new(1).unwrap();
+/// let e = c.encode(b"abcabcabc").unwrap();
+/// assert_eq!(c.decode(&e, 100).unwrap(), b"abcabcabc");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bz2Codec {
+    level: u32,
+}
+
+impl Bz2Codec {
+    /// A codec compressing at `level` (1 to 9).
+    pub fn new(level: u32) -> Result<Self, CodecError> {
+        if !(1..=9).contains(&level) {
+            return Err(invalid(
+                BZ2,
+                format!("\"level\" must be in 1..=9, got {level}"),
+            ));
+        }
+        Ok(Bz2Codec { level })
+    }
+}
+
+impl CodecTraits for Bz2Codec {
+    fn name(&self) -> &str {
+        BZ2
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        let mut m = Map::new();
+        m.insert("level".into(), Value::from(self.level));
+        CodecMetadata::new(BZ2, Some(m))
+    }
+}
+
+fn read_limited(codec: &str, mut r: impl Read, max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::new();
+    (&mut r)
+        .take((max_decoded as u64).saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| decode_error(codec, e))?;
+    if out.len() > max_decoded {
+        return Err(too_large(codec, max_decoded));
+    }
+    Ok(out)
+}
+
+impl BytesToBytesCodec for Bz2Codec {
+    fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
+        let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::new(self.level));
+        let err = |e: std::io::Error| CodecError::Encode {
+            codec: BZ2.into(),
+            message: e.to_string(),
+        };
+        enc.write_all(decoded).map_err(err)?;
+        enc.finish().map_err(err)
+    }
+    fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+        read_limited(BZ2, bzip2::read::MultiBzDecoder::new(encoded), max_decoded)
+    }
+    fn encoded_size(&self, _decoded_len: u64) -> Option<u64> {
+        None
+    }
+}
+
+fn create_bz2(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(metadata, BZ2, &["id", "level"], false)?;
+    let level = cfg.int_in("level", 1..=9)?.unwrap_or(1);
+    Ok(Codec::BytesToBytes(Arc::new(Bz2Codec::new(level as u32)?)))
+}
+
+// ---- lzma ----
+
+const LZMA: &str = "numcodecs.lzma";
+
+/// numcodecs' `LZMA` compressor in the `.xz` format (`format` 1, the
+/// default) or the legacy `.lzma` format (`format` 2), with a `check`
+/// (-1: the format's default) and a `preset` (default 6). Raw streams with
+/// custom `filters` are not supported.
+///
+/// ```
+/// use zarr::codec::{BytesToBytesCodec, LzmaCodec};
+/// let c = LzmaCodec::new(1, -1, None).unwrap();
+/// let e = c.encode(b"abcabcabc").unwrap();
+/// assert_eq!(c.decode(&e, 100).unwrap(), b"abcabcabc");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LzmaCodec {
+    format: i64,
+    check: i64,
+    preset: Option<u32>,
+}
+
+impl LzmaCodec {
+    /// A codec with numcodecs' `format`, `check` and `preset`.
+    pub fn new(format: i64, check: i64, preset: Option<u32>) -> Result<Self, CodecError> {
+        if format != 1 && format != 2 {
+            return Err(invalid(
+                LZMA,
+                format!("\"format\" {format} is not supported (1: xz, 2: alone)"),
+            ));
+        }
+        if ![-1, 0, 1, 4, 10].contains(&check) {
+            return Err(invalid(LZMA, format!("unknown \"check\" {check}")));
+        }
+        if preset.is_some_and(|p| p & 0x7fff_ffff > 9) {
+            return Err(invalid(
+                LZMA,
+                "\"preset\" must be in 0..=9 (| 0x80000000 for extreme)",
+            ));
+        }
+        Ok(LzmaCodec {
+            format,
+            check,
+            preset,
+        })
+    }
+
+    fn stream(&self) -> Result<liblzma::stream::Stream, CodecError> {
+        use liblzma::stream::{Check, LzmaOptions, Stream};
+        let err = |e: liblzma::stream::Error| CodecError::Encode {
+            codec: LZMA.into(),
+            message: e.to_string(),
+        };
+        let preset = self.preset.unwrap_or(6);
+        if self.format == 2 {
+            let opts = LzmaOptions::new_preset(preset).map_err(err)?;
+            return Stream::new_lzma_encoder(&opts).map_err(err);
+        }
+        let check = match self.check {
+            0 => Check::None,
+            1 => Check::Crc32,
+            10 => Check::Sha256,
+            _ => Check::Crc64,
+        };
+        Stream::new_easy_encoder(preset, check).map_err(err)
+    }
+}
+
+impl CodecTraits for LzmaCodec {
+    fn name(&self) -> &str {
+        LZMA
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        let mut m = Map::new();
+        m.insert("format".into(), Value::from(self.format));
+        m.insert("check".into(), Value::from(self.check));
+        m.insert(
+            "preset".into(),
+            self.preset.map(Value::from).unwrap_or(Value::Null),
+        );
+        m.insert("filters".into(), Value::Null);
+        CodecMetadata::new(LZMA, Some(m))
+    }
+}
+
+impl BytesToBytesCodec for LzmaCodec {
+    fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
+        let mut enc = liblzma::write::XzEncoder::new_stream(Vec::new(), self.stream()?);
+        let err = |e: std::io::Error| CodecError::Encode {
+            codec: LZMA.into(),
+            message: e.to_string(),
+        };
+        enc.write_all(decoded).map_err(err)?;
+        enc.finish().map_err(err)
+    }
+    fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+        use liblzma::stream::{Stream, CONCATENATED};
+        let stream = if self.format == 2 {
+            Stream::new_lzma_decoder(u64::MAX)
+        } else {
+            Stream::new_stream_decoder(u64::MAX, CONCATENATED)
+        }
+        .map_err(|e| decode_error(LZMA, e))?;
+        read_limited(
+            LZMA,
+            liblzma::read::XzDecoder::new_stream(encoded, stream),
+            max_decoded,
+        )
+    }
+    fn encoded_size(&self, _decoded_len: u64) -> Option<u64> {
+        None
+    }
+}
+
+fn create_lzma(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(
+        metadata,
+        LZMA,
+        &["id", "format", "check", "preset", "filters"],
+        false,
+    )?;
+    if cfg.get("filters").is_some() {
+        return Err(cfg.error("filters", "(custom LZMA filter chains) are not supported"));
+    }
+    let format = if cfg.is_null("format") {
+        1
+    } else {
+        cfg.int("format")?.unwrap_or(1)
+    };
+    let check = if cfg.is_null("check") {
+        -1
+    } else {
+        cfg.int("check")?.unwrap_or(-1)
+    };
+    let preset = if cfg.is_null("preset") {
+        None
+    } else {
+        cfg.int_in("preset", 0..=u32::MAX as i64)?.map(|p| p as u32)
+    };
+    Ok(Codec::BytesToBytes(Arc::new(LzmaCodec::new(
+        format, check, preset,
+    )?)))
+}
+
+// ---- crc32 / adler32 ----
+
+/// numcodecs' `CRC32` and `Adler32` checksums: the 32-bit checksum of the
+/// data, little-endian, before (`location` `start`, the default) or after
+/// (`end`) the data.
+///
+/// ```
+/// use zarr::codec::{BytesToBytesCodec, Checksum32Codec};
+/// let c = Checksum32Codec::crc32(true);
+/// let e = c.encode(b"abc").unwrap();
+/// assert_eq!(&e[..4], &0x352441c2u32.to_le_bytes());
+/// assert_eq!(c.decode(&e, 3).unwrap(), b"abc");
+/// let mut bad = e.clone();
+/// bad[5] ^= 1;
+/// assert!(c.decode(&bad, 3).is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checksum32Codec {
+    adler: bool,
+    start: bool,
+    location_given: bool,
+}
+
+const CRC32: &str = "numcodecs.crc32";
+const ADLER32: &str = "numcodecs.adler32";
+
+impl Checksum32Codec {
+    /// CRC-32 (zlib's), at the start or the end.
+    pub fn crc32(start: bool) -> Self {
+        Checksum32Codec {
+            adler: false,
+            start,
+            location_given: !start,
+        }
+    }
+    /// Adler-32, at the start or the end.
+    pub fn adler32(start: bool) -> Self {
+        Checksum32Codec {
+            adler: true,
+            start,
+            location_given: !start,
+        }
+    }
+
+    fn checksum(&self, data: &[u8]) -> u32 {
+        if self.adler {
+            let (mut a, mut b) = (1u32, 0u32);
+            for chunk in data.chunks(5552) {
+                for &x in chunk {
+                    a += x as u32;
+                    b += a;
+                }
+                a %= 65521;
+                b %= 65521;
+            }
+            (b << 16) | a
+        } else {
+            let mut c = flate2::Crc::new();
+            c.update(data);
+            c.sum()
+        }
+    }
+}
+
+impl CodecTraits for Checksum32Codec {
+    fn name(&self) -> &str {
+        if self.adler {
+            ADLER32
+        } else {
+            CRC32
+        }
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        let mut m = Map::new();
+        if self.location_given {
+            m.insert(
+                "location".into(),
+                Value::from(if self.start { "start" } else { "end" }),
+            );
+        }
+        CodecMetadata::new(self.name(), Some(m))
+    }
+}
+
+impl BytesToBytesCodec for Checksum32Codec {
+    fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
+        let sum = self.checksum(decoded).to_le_bytes();
+        let mut out = Vec::with_capacity(decoded.len() + 4);
+        if self.start {
+            out.extend_from_slice(&sum);
+            out.extend_from_slice(decoded);
+        } else {
+            out.extend_from_slice(decoded);
+            out.extend_from_slice(&sum);
+        }
+        Ok(out)
+    }
+    fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+        if encoded.len() < 4 {
+            return Err(decode_error(
+                self.name(),
+                "shorter than the 4-byte checksum",
+            ));
+        }
+        let (sum, data) = if self.start {
+            (&encoded[..4], &encoded[4..])
+        } else {
+            (&encoded[encoded.len() - 4..], &encoded[..encoded.len() - 4])
+        };
+        if data.len() > max_decoded {
+            return Err(too_large(self.name(), max_decoded));
+        }
+        let stored = u32::from_le_bytes([sum[0], sum[1], sum[2], sum[3]]);
+        let computed = self.checksum(data);
+        if stored != computed {
+            return Err(CodecError::Checksum {
+                codec: self.name().into(),
+                stored,
+                computed,
+            });
+        }
+        Ok(data.to_vec())
+    }
+    fn encoded_size(&self, decoded_len: u64) -> Option<u64> {
+        Some(decoded_len + 4)
+    }
+}
+
+fn checksum32(metadata: &CodecMetadata, name: &str, adler: bool) -> Result<Codec, CodecError> {
+    let cfg = Config::new(metadata, name, &["id", "location"], false)?;
+    let loc = cfg.choice("location", &["start", "end"])?;
+    Ok(Codec::BytesToBytes(Arc::new(Checksum32Codec {
+        adler,
+        start: loc != Some("end"),
+        location_given: loc.is_some(),
+    })))
+}
+
+fn create_crc32(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    checksum32(metadata, CRC32, false)
+}
+
+fn create_adler32(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    checksum32(metadata, ADLER32, true)
+}
+
 /// The factories, by V3 name.
-pub(crate) const FACTORIES: [(&str, super::CodecFactory); 6] = [
+pub(crate) const FACTORIES: [(&str, super::CodecFactory); 10] = [
     (ZLIB, create_zlib),
     (LZ4, create_lz4),
     (SHUFFLE, create_shuffle),
     (DELTA, create_delta),
     (FSO, create_fso),
     (ASTYPE, create_astype),
+    (BZ2, create_bz2),
+    (LZMA, create_lzma),
+    (CRC32, create_crc32),
+    (ADLER32, create_adler32),
 ];
 
 #[cfg(test)]
