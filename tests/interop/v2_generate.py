@@ -18,7 +18,8 @@ os.makedirs(out, exist_ok=True)
 names = []
 
 NUMERIC = ["|b1", "|i1", "|u1", "<i2", ">i2", "<i4", ">i4", "<i8", ">i8", "<u2", ">u4",
-           "<u8", "<f2", ">f2", "<f4", ">f4", "<f8", ">f8", "<c8", ">c8", "<c16", ">c16"]
+           "<u8", "<f2", ">f2", "<f4", ">f4", "<f8", ">f8", "<c8", ">c8", "<c16", ">c16",
+           "|S1", "|S5", "<U1", "<U4", ">U3"]
 
 
 def values(dtype, shape):
@@ -30,6 +31,16 @@ def values(dtype, shape):
         v = (np.arange(n) * 37 + 5) % (100 if dt.itemsize == 1 else 30011)
         if dt.kind == "i":
             v = v - (50 if dt.itemsize == 1 else 15000)
+    elif dt.kind == "S":
+        v = np.array([[b"", b"a", b"abcdefg", b"\x01\x02\xff"][i % 4][:dt.itemsize] for i in range(n)], dtype=dt)
+        v = v.reshape(shape)
+        v[:3, :2] = b""
+        return v
+    elif dt.kind == "U":
+        v = np.array([["", "a", "héllo wörld", "\U0001f30d!"][i % 4][:dt.itemsize // 4] for i in range(n)], dtype=dt)
+        v = v.reshape(shape)
+        v[:3, :2] = ""
+        return v
     elif dt.kind == "f":
         v = np.arange(n) * 0.5 - 3.25
     else:
@@ -44,12 +55,12 @@ def save(name, arr, data, **kw):
     path = os.path.join(out, name)
     a = zarr.create_array(path, shape=data.shape, dtype=arr, zarr_format=2, **kw)
     a[...] = data
-    if data.dtype.kind in "OUT":
+    if data.dtype.kind == "O":
         vals = [x if isinstance(x, str) else x.decode("latin-1") for x in data.ravel().tolist()]
         with open(path + ".json", "w") as f:
             json.dump(vals, f)
     else:
-        le = data.astype(data.dtype.newbyteorder("<"))
+        le = data.astype(data.dtype.newbyteorder("<")) if data.dtype.kind != "S" else data
         with open(path + ".bin", "wb") as f:
             f.write(np.ascontiguousarray(le).tobytes())
     names.append(name)
@@ -80,7 +91,7 @@ COMPRESSORS = {
     "lzma_crc32": numcodecs.LZMA(check=1, preset=3),
 }
 for cname, comp in COMPRESSORS.items():
-    for dt in ["<i4", ">f8", "|u1", "<c8"]:
+    for dt in ["<i4", ">f8", "|u1", "<c8", "|S3", ">U2"]:
         for order in "CF":
             save(f"comp_{cname}_{dt[1:]}_{order}", dt, values(dt, shape), chunks=chunks,
                  order=order, compressors=comp)
@@ -111,6 +122,9 @@ for fv in ["nan", "inf", "-inf"]:
 d = values("<c16", shape)
 d[:3, :2] = 1 - 2j
 save("fill_complex", "<c16", d, chunks=chunks, fill_value=1 - 2j)
+
+save("fill_bytes_S3", "|S3", values("|S3", shape), chunks=chunks, fill_value=b"ab")
+save("fill_str_U3", "<U3", values("<U3", shape), chunks=chunks, fill_value="hé")
 
 # Object strings and bytes.
 s = np.array([["", "a", "héllo", "x" * 40, "ü"][i % 5] for i in range(35)], dtype=object).reshape(shape)

@@ -347,7 +347,7 @@ fn bad_v2_input() {
     }
     for (k, bad, needle) in [
         ("dtype", json!("<i3"), "<i3"),
-        ("dtype", json!("|S5"), "|S5"),
+        ("dtype", json!("<M8[ns]"), "<M8[ns]"),
         ("dtype", json!(7), "dtype"),
         ("shape", json!([-4]), "shape"),
         ("chunks", json!([0]), "chunks"),
@@ -387,4 +387,65 @@ fn bad_v2_input() {
         .unwrap();
     store.set("a/0", vec![200, 0, 0, 0, 1, 2].into()).unwrap();
     assert!(a.read_vec::<i32>(&Selection::all()).is_err());
+}
+
+/// `|S{n}` and `<U{n}` are also V3 data types (`null_terminated_bytes`,
+/// `fixed_length_utf32`), written as zarr-python 3.4.2 writes them.
+#[test]
+fn fixed_length_types_in_v3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store: StoreRef = Arc::new(LocalStore::new(tmp.path(), false).unwrap());
+    let s = ArrayBuilder::new(vec![4], DataType::FixedBytes(3))
+        .chunks(vec![2])
+        .fill_value_json(json!("YWI="))
+        .create(store.clone(), "s")
+        .unwrap();
+    s.write_bytes(&Selection::all(), b"abcx\0\0\0\0\0\x01\x02\x03")
+        .unwrap();
+    let u = ArrayBuilder::new(vec![3], DataType::FixedUtf32(2))
+        .chunks(vec![2])
+        .fill_value_json(json!("hé"))
+        .create(store.clone(), "u")
+        .unwrap();
+    let text: Vec<u8> = "a\0é🌍xy"
+        .chars()
+        .flat_map(|c| (c as u32).to_ne_bytes())
+        .collect();
+    u.write_bytes(&Selection::all(), &text).unwrap();
+    let doc = |p: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(tmp.path().join(p).join("zarr.json")).unwrap())
+            .unwrap()
+    };
+    assert_eq!(
+        doc("s")["data_type"],
+        json!({"name": "null_terminated_bytes", "configuration": {"length_bytes": 3}})
+    );
+    assert_eq!(doc("s")["fill_value"], json!("YWI="));
+    assert_eq!(doc("s")["codecs"][0], json!({"name": "bytes"}));
+    assert_eq!(
+        doc("u")["data_type"],
+        json!({"name": "fixed_length_utf32", "configuration": {"length_bytes": 8}})
+    );
+    assert_eq!(doc("u")["fill_value"], json!("hé"));
+    let back = Array::open(store.clone(), "u").unwrap();
+    assert_eq!(back.data_type(), DataType::FixedUtf32(2));
+    let Some(py) = python() else { return };
+    let script = r#"
+import sys, zarr, numpy as np
+d = sys.argv[1]
+s = zarr.open_array(d + "/s", mode="r")[...]
+u = zarr.open_array(d + "/u", mode="r")[...]
+assert s.tolist() == [b"abc", b"x", b"", b"\x01\x02\x03"], s
+assert u.tolist() == ["a", "é🌍", "xy"], u
+print("OK")
+"#;
+    let out = Command::new(py)
+        .args(["-c", script, tmp.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("OK"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

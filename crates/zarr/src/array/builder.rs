@@ -204,7 +204,7 @@ impl ArrayBuilder {
             chunks,
             dtype,
             data_type: self.data_type,
-            endian: (self.data_type.size().unwrap_or(1) > 1).then_some(self.endian_v2),
+            endian: (self.data_type.component_size().unwrap_or(1) > 1).then_some(self.endian_v2),
             fill_value,
             order: self.storage_order,
             filters: (!filters.is_empty()).then_some(filters),

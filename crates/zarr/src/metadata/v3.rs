@@ -261,6 +261,14 @@ impl ArrayMetadata {
         let shape = u64_list(obj.get("shape"), "shape")?;
         let data_type = match obj.get("data_type") {
             Some(Value::String(s)) => DataType::from_name(s).map_err(|e| field("data_type", e))?,
+            Some(v @ Value::Object(o))
+                if matches!(
+                    o.get("name").and_then(Value::as_str),
+                    Some("null_terminated_bytes" | "fixed_length_utf32")
+                ) =>
+            {
+                DataType::from_json(v).map_err(|e| field("data_type", e))?
+            }
             Some(Value::Object(o)) => {
                 let name = o.get("name").and_then(|n| n.as_str()).unwrap_or("?");
                 return Err(MetadataError::UnsupportedExtension {
@@ -408,7 +416,7 @@ impl ArrayMetadata {
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         o.insert("shape".into(), json!(self.shape));
-        o.insert("data_type".into(), json!(self.data_type.name()));
+        o.insert("data_type".into(), self.data_type.to_json());
         o.insert(
             "chunk_grid".into(),
             json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape()}}),
