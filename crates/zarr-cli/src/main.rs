@@ -8,6 +8,7 @@
 //!             [--fill-value V] [--attrs JSON] [--overwrite]
 //!             [--zarr-format 2 [--order C|F]
 //!              [--compressor zlib|gzip|zstd|bz2|lzma|lz4[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]]
+//! zarr convert SRC DST [--path P] [--zarr-format 3] [--overwrite]
 //! zarr quickstart [DIR]
 //! ```
 //!
@@ -15,6 +16,7 @@
 //! that names the file or key and the problem.
 
 mod cast;
+mod convert;
 mod export;
 mod import;
 mod info;
@@ -41,6 +43,9 @@ enum Command {
     Export(ExportArgs),
     /// Create a Zarr V3 (or V2) array from a .npy file.
     Import(ImportArgs),
+    /// Convert a Zarr V2 array or hierarchy to V3, metadata only (chunks keep
+    /// their keys and bytes); DST may be SRC to convert in place.
+    Convert(ConvertArgs),
     /// Write a small hierarchy of realistic arrays, read it back, and print
     /// what was done with throughput.
     Quickstart(QuickstartArgs),
@@ -118,6 +123,24 @@ pub struct ImportArgs {
     pub order: Option<String>,
 }
 
+/// Arguments of `zarr convert`.
+#[derive(clap::Args, Debug)]
+pub struct ConvertArgs {
+    /// The V2 store: a local folder.
+    pub src: PathBuf,
+    /// The destination store (created when missing; SRC converts in place).
+    pub dst: PathBuf,
+    /// The path of the array or group to convert (default: the root).
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// The format to convert to (only 3).
+    #[arg(long, default_value_t = 3)]
+    pub zarr_format: u8,
+    /// Replace V3 nodes already at the destination.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
 /// Arguments of `zarr quickstart`.
 #[derive(clap::Args, Debug)]
 pub struct QuickstartArgs {
@@ -150,6 +173,7 @@ fn main() {
         Command::Info(a) => info::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Import(a) => import::run(&a),
+        Command::Convert(a) => convert::run(&a),
         Command::Quickstart(a) => quickstart::run(&a),
     };
     if let Err(e) = result {

@@ -882,6 +882,35 @@ fn zarr_format_2_import_info_export() {
     assert!(e.contains("already exists"), "{e}");
     let e = fails(&["import", s(&npy), s(&store), "--path", "y", "--order", "F"]);
     assert!(e.contains("--order"), "{e}");
+    // Convert a copy to V3 in another store and one in place.
+    let v3 = d.root.join("v3.zarr");
+    let out = ok(&["convert", s(&store), s(&v3), "--path", "a2"]);
+    assert!(out.contains("1 arrays"), "{out}");
+    assert_eq!(info_json(&v3, "a2")["zarr_format"], 3);
+    let back = d.root.join("conv.npy");
+    ok(&["export", s(&v3), "--path", "a2", "-o", s(&back)]);
+    assert_eq!(
+        read_npy(&back).unwrap().data(),
+        read_npy(d.root.join("in2.npy")).unwrap().data()
+    );
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "inplace",
+        "--zarr-format",
+        "2",
+        "--chunks",
+        "2,2",
+    ]);
+    let out = ok(&["convert", s(&store), s(&store), "--path", "inplace"]);
+    assert!(out.contains("in place"), "{out}");
+    assert_eq!(info_json(&store, "inplace")["zarr_format"], 3);
+    assert!(!store.join("inplace/.zarray").exists());
+    assert!(store.join("inplace/0.1").exists());
+    let e = fails(&["convert", s(&store), s(&v3), "--path", "nope"]);
+    assert!(e.contains("nope"), "{e}");
     std::fs::write(store.join("nullfill/.zarray"), b"{\"zarr_format\": 2}").unwrap();
     let e = fails(&["info", s(&store), "--path", "nullfill"]);
     assert!(e.contains(".zarray"), "{e}");

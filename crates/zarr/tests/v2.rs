@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use zarr::array::{Array, ArrayBuilder, AsyncArray};
+use zarr::array::{convert_v2_to_v3, Array, ArrayBuilder, AsyncArray};
 use zarr::buffer::{NDData, Order};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
@@ -142,6 +142,49 @@ fn zarr_python_v2_both_directions() {
     assert!(
         text.contains(&format!("{n} of {n} ok", n = names.len())),
         "{text}"
+    );
+
+    // Converted to V3 (metadata only, chunks copied): same values, read by
+    // us and by zarr-python.
+    let conv = tmp.path().join("converted");
+    let cstore: StoreRef = Arc::new(LocalStore::new(&conv, false).unwrap());
+    for name in &names {
+        let s = convert_v2_to_v3(&store, name, &cstore, name, false)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(s.arrays, 1);
+        let a = Array::open(cstore.clone(), name).unwrap();
+        assert_eq!(a.zarr_format(), 3);
+        check_values(&a, &fix, name);
+    }
+    let script = r#"
+import json, os, sys, warnings
+import numpy as np
+import zarr
+warnings.simplefilter("ignore")
+fix, conv = sys.argv[1], sys.argv[2]
+bad = []
+for name in json.load(open(os.path.join(fix, "manifest.json"))):
+    try:
+        a = zarr.open_array(os.path.join(fix, name), mode="r")
+        b = zarr.open_array(os.path.join(conv, name), mode="r", zarr_format=3)
+        x, y = a[...], b[...]
+        same = x.shape == y.shape and np.array_equal(x, y, equal_nan=x.dtype.kind in "fc")
+        if not same or dict(a.attrs) != dict(b.attrs):
+            bad.append(f"{name}: differs")
+    except Exception as e:
+        bad.append(f"{name}: {type(e).__name__}: {e}")
+print("\n".join(bad))
+print("BAD" if bad else "ALL OK")
+"#;
+    let out = Command::new(&py)
+        .args(["-c", script, fix.to_str().unwrap(), conv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ALL OK"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -448,4 +491,56 @@ print("OK")
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn convert_hierarchy_in_place_and_to_another_store() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    store
+        .set(".zgroup", b"{\"zarr_format\": 2}".to_vec().into())
+        .unwrap();
+    store
+        .set(".zattrs", b"{\"title\": \"t\"}".to_vec().into())
+        .unwrap();
+    store
+        .set("g/.zgroup", b"{\"zarr_format\": 2}".to_vec().into())
+        .unwrap();
+    let a = ArrayBuilder::new(vec![3, 4], DataType::Float32)
+        .chunks(vec![2, 2])
+        .zarr_format(2)
+        .storage_order(Order::F)
+        .attribute("u", json!("m"))
+        .create(store.clone(), "g/a")
+        .unwrap();
+    let v: Vec<f32> = (0..12).map(|i| i as f32).collect();
+    a.write_slice(&Selection::all(), &v).unwrap();
+    // To another store: chunks copied.
+    let other: StoreRef = Arc::new(MemoryStore::new());
+    let s = convert_v2_to_v3(&store, "", &other, "", false).unwrap();
+    assert_eq!((s.arrays, s.groups, s.chunks_copied), (1, 2, 4));
+    let b = Array::open(other.clone(), "g/a").unwrap();
+    assert_eq!(b.read_vec::<f32>(&Selection::all()).unwrap(), v);
+    assert_eq!(b.attributes()["u"], "m");
+    assert!(other.exists("g/zarr.json").unwrap());
+    assert!(!other.exists(".zgroup").unwrap());
+    // Again: refused without overwrite.
+    assert!(convert_v2_to_v3(&store, "", &other, "", false).is_err());
+    // In place: the V2 documents go, the chunks stay.
+    let s = convert_v2_to_v3(&store, "", &store, "", false).unwrap();
+    assert_eq!(s.chunks_copied, 0);
+    assert!(!store.exists("g/a/.zarray").unwrap());
+    assert!(!store.exists(".zgroup").unwrap());
+    let root: Value = serde_json::from_slice(
+        &store
+            .get("zarr.json", &Default::default(), None)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(root["attributes"]["title"], "t");
+    let c = Array::open(store.clone(), "g/a").unwrap();
+    assert_eq!(c.zarr_format(), 3);
+    assert_eq!(c.read_vec::<f32>(&Selection::all()).unwrap(), v);
+    // Nothing V2 at a path: a clear error.
+    assert!(convert_v2_to_v3(&store, "nothing", &other, "x", false).is_err());
 }

@@ -23,11 +23,13 @@
 
 mod asynchronous;
 mod builder;
+mod convert;
 mod engine;
 mod error;
 
 pub use asynchronous::AsyncArray;
 pub use builder::{guess_chunks, ArrayBuilder, ChunkShape, CodecChoice};
+pub use convert::{convert_v2_to_v3, ConvertSummary};
 pub use error::{ArrayError, Result};
 
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
