@@ -12,11 +12,14 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use zarr::array::{convert_v2_to_v3, Array, ArrayBuilder, AsyncArray};
+use zarr::array::{
+    consolidate_metadata_v2, convert_v2_to_v3, read_consolidated_metadata_v2, Array, ArrayBuilder,
+    AsyncArray,
+};
 use zarr::buffer::{NDData, Order};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
-use zarr::metadata::{ArrayMetadataV2, ChunkKeyEncodingMetadata};
+use zarr::metadata::{ArrayMetadataV2, ChunkKeyEncodingMetadata, GroupMetadataV2};
 use zarr::store::{LocalStore, MemoryStore, Store, StoreRef, SyncToAsync};
 
 fn repo_root() -> PathBuf {
@@ -543,4 +546,93 @@ fn convert_hierarchy_in_place_and_to_another_store() {
     assert_eq!(c.read_vec::<f32>(&Selection::all()).unwrap(), v);
     // Nothing V2 at a path: a clear error.
     assert!(convert_v2_to_v3(&store, "nothing", &other, "x", false).is_err());
+}
+
+#[test]
+fn consolidated_metadata_both_directions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ours = tmp.path().join("ours");
+    let store: StoreRef = Arc::new(LocalStore::new(&ours, false).unwrap());
+    store
+        .set(".zgroup", b"{\"zarr_format\": 2}".to_vec().into())
+        .unwrap();
+    store
+        .set("sub/.zgroup", b"{\"zarr_format\": 2}".to_vec().into())
+        .unwrap();
+    let a = ArrayBuilder::new(vec![5], DataType::Int16)
+        .chunks(vec![2])
+        .zarr_format(2)
+        .attribute("k", json!(1))
+        .create(store.clone(), "sub/a")
+        .unwrap();
+    a.write_slice(&Selection::all(), &[1i16, 2, 3, 4, 5])
+        .unwrap();
+    assert_eq!(consolidate_metadata_v2(&store, "").unwrap(), 4);
+    let m = read_consolidated_metadata_v2(&store, "").unwrap().unwrap();
+    assert_eq!(m["sub/a/.zattrs"], json!({"k": 1}));
+    assert!(consolidate_metadata_v2(&store, "sub/a").is_err());
+    assert!(read_consolidated_metadata_v2(&store, "sub")
+        .unwrap()
+        .is_none());
+    store
+        .set(".zmetadata", b"{\"metadata\": 1}".to_vec().into())
+        .unwrap();
+    assert!(read_consolidated_metadata_v2(&store, "").is_err());
+    consolidate_metadata_v2(&store, "").unwrap();
+
+    let Some(py) = python() else { return };
+    let theirs = tmp.path().join("theirs");
+    let script = r#"
+import sys, warnings
+import numpy as np
+import zarr
+warnings.simplefilter("ignore")
+ours, theirs = sys.argv[1], sys.argv[2]
+g = zarr.open_consolidated(ours, zarr_format=2)
+assert g["sub/a"][...].tolist() == [1, 2, 3, 4, 5]
+assert dict(g["sub/a"].attrs) == {"k": 1}
+assert sorted(g.group_keys()) == ["sub"], list(g.group_keys())
+h = zarr.open_group(theirs, mode="w", zarr_format=2)
+h.attrs["t"] = "x"
+h.create_array("b", shape=(3,), dtype=">f8", chunks=(2,))[:] = [1.5, 2.5, 3.5]
+h.create_group("c").create_array("d", shape=(2,), dtype="|u1", chunks=(2,), attributes={"y": 2})
+zarr.consolidate_metadata(theirs)
+print("OK")
+"#;
+    let out = Command::new(&py)
+        .args([
+            "-c",
+            script,
+            ours.to_str().unwrap(),
+            theirs.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("OK"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs_store: StoreRef = Arc::new(LocalStore::new(&theirs, true).unwrap());
+    let m = read_consolidated_metadata_v2(&theirs_store, "")
+        .unwrap()
+        .unwrap();
+    assert_eq!(m[".zattrs"], json!({"t": "x"}));
+    for (k, v) in &m {
+        let file: Value = serde_json::from_slice(&std::fs::read(theirs.join(k)).unwrap()).unwrap();
+        if k.ends_with(".zgroup") {
+            // zarr-python adds a `consolidated_metadata` field to subgroups.
+            assert_eq!(file["zarr_format"], v["zarr_format"], "{k}");
+            GroupMetadataV2::from_json_bytes(&serde_json::to_vec(v).unwrap(), None).unwrap();
+        } else {
+            assert_eq!(&file, v, "{k}");
+        }
+    }
+    let b = ArrayMetadataV2::from_json(&m["b/.zarray"]).unwrap();
+    assert_eq!(b.dtype, ">f8");
+    let arr = Array::open(theirs_store, "b").unwrap();
+    assert_eq!(
+        arr.read_vec::<f64>(&Selection::all()).unwrap(),
+        vec![1.5, 2.5, 3.5]
+    );
 }

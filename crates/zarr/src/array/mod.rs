@@ -23,12 +23,14 @@
 
 mod asynchronous;
 mod builder;
+mod consolidated;
 mod convert;
 mod engine;
 mod error;
 
 pub use asynchronous::AsyncArray;
 pub use builder::{guess_chunks, ArrayBuilder, ChunkShape, CodecChoice};
+pub use consolidated::{consolidate_metadata_v2, read_consolidated_metadata_v2};
 pub use convert::{convert_v2_to_v3, ConvertSummary};
 pub use error::{ArrayError, Result};
 
