@@ -1,4 +1,4 @@
-"""Write Zarr V2 fixtures with zarr-python 3.4.2 for crates/zarr/tests/v2.rs.
+"""Write Zarr V2 fixtures with zarr-python 3.4.2 (or 2.18) for crates/zarr/tests/v2.rs.
 
 Usage: v2_generate.py DIR. Writes DIR/<name> (a V2 array), DIR/<name>.bin
 (the expected values: little-endian, C order) or DIR/<name>.json (strings,
@@ -11,7 +11,13 @@ import sys
 import numcodecs
 import numpy as np
 import zarr
-from zarr.dtype import VariableLengthBytes, VariableLengthUTF8
+
+ZARR2 = zarr.__version__.startswith("2.")
+if ZARR2:
+    VariableLengthUTF8 = lambda: "str"  # noqa: E731
+    VariableLengthBytes = lambda: "bytes"  # noqa: E731
+else:
+    from zarr.dtype import VariableLengthBytes, VariableLengthUTF8
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -51,9 +57,31 @@ def values(dtype, shape):
     return v
 
 
+def create_218(path, shape, dtype, chunks, order="C", chunk_key_encoding=None,
+               attributes=None, compressors="default", filters=None, fill_value="default"):
+    kw = {}
+    if dtype in ("str", "bytes"):
+        kw["object_codec"] = numcodecs.VLenUTF8() if dtype == "str" else numcodecs.VLenBytes()
+        dtype = object
+    if compressors != "default":
+        kw["compressor"] = compressors
+    if fill_value != "default":
+        kw["fill_value"] = fill_value
+    if chunk_key_encoding:
+        kw["dimension_separator"] = chunk_key_encoding["separator"]
+    a = zarr.open_array(path, mode="w", shape=shape, chunks=chunks, dtype=dtype, order=order,
+                        filters=filters, **kw)
+    if attributes:
+        a.attrs.update(attributes)
+    return a
+
+
 def save(name, arr, data, **kw):
     path = os.path.join(out, name)
-    a = zarr.create_array(path, shape=data.shape, dtype=arr, zarr_format=2, **kw)
+    if ZARR2:
+        a = create_218(path, data.shape, arr, **kw)
+    else:
+        a = zarr.create_array(path, shape=data.shape, dtype=arr, zarr_format=2, **kw)
     a[...] = data
     if data.dtype.kind == "O":
         vals = [x if isinstance(x, str) else x.decode("latin-1") for x in data.ravel().tolist()]

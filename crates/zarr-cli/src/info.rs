@@ -163,7 +163,9 @@ fn array_info(
     if let Some(v2) = a.metadata_v2() {
         println!(
             "  V2 dtype:         {} (order {:?}, separator {:?})",
-            v2.dtype, v2.order, v2.dimension_separator
+            v2.dtype,
+            v2.order,
+            v2.separator()
         );
     }
     println!("  shape:            {}", shape_text(&m.shape));

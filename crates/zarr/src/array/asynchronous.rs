@@ -94,6 +94,8 @@ impl AsyncArray {
             .get(&v2_key(&path, ".zattrs"), &config.prototype, None)
             .await?;
         let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
+        let mut config = config;
+        config.write_empty_chunks |= v2.stores_every_chunk();
         let mut a = Self::from_metadata(store, &path, metadata, config)?;
         a.v2 = Some(Arc::new(v2));
         Ok(a)
@@ -152,7 +154,9 @@ impl AsyncArray {
             for (key, bytes) in metadata_documents(&path, &metadata, Some(&v2)) {
                 store.set(&key, bytes.into()).await?;
             }
-            let mut a = Self::from_metadata(store, &path, metadata, builder.config().clone())?;
+            let mut config = builder.config().clone();
+            config.write_empty_chunks |= v2.stores_every_chunk();
+            let mut a = Self::from_metadata(store, &path, metadata, config)?;
             a.v2 = Some(Arc::new(v2));
             return Ok(a);
         }

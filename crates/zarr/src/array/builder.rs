@@ -212,7 +212,7 @@ impl ArrayBuilder {
                 None => Some(json_map(json!({"id": "zstd", "level": 0}))),
                 Some(c) => c.clone(),
             },
-            dimension_separator,
+            dimension_separator: Some(dimension_separator),
             attributes: self.attributes.clone(),
         };
         // Validate: the fill value, the codec ids and their configurations.

@@ -198,8 +198,9 @@ impl Array {
         path: &str,
         v2: ArrayMetadataV2,
         metadata: ArrayMetadata,
-        config: ArrayConfig,
+        mut config: ArrayConfig,
     ) -> Result<Self> {
+        config.write_empty_chunks |= v2.stores_every_chunk();
         let mut a = Self::from_metadata(store, path, metadata, config)?;
         a.v2 = Some(Arc::new(v2));
         Ok(a)

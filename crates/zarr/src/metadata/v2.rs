@@ -47,8 +47,9 @@ pub struct ArrayMetadataV2 {
     pub filters: Option<Vec<Map<String, Value>>>,
     /// The numcodecs compressor configuration.
     pub compressor: Option<Map<String, Value>>,
-    /// `.` or `/`.
-    pub dimension_separator: char,
+    /// `.` or `/`; `None` when `.zarray` has no `dimension_separator`
+    /// (zarr-python 2 omits the default `.`).
+    pub dimension_separator: Option<char>,
     /// User attributes (`.zattrs`).
     pub attributes: Map<String, Value>,
 }
@@ -298,8 +299,8 @@ impl ArrayMetadataV2 {
             None => return Err(field("order", "missing")),
         };
         let dimension_separator = match obj.get("dimension_separator") {
-            None | Some(Value::Null) => '.',
-            Some(Value::String(s)) if s == "." || s == "/" => s.chars().next().unwrap_or('.'),
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s == "." || s == "/" => s.chars().next(),
             Some(other) => {
                 return Err(field(
                     "dimension_separator",
@@ -328,9 +329,23 @@ impl ArrayMetadataV2 {
         Ok(m)
     }
 
-    /// The fill value (the data type's default when `null`).
+    /// True when readers may not know what a missing chunk holds, so every
+    /// chunk must be stored, even one holding only the fill value: a `null`
+    /// fill value (zarr-python 2 reads missing chunks as uninitialized
+    /// memory) or an object array whose fill value is not a string.
+    pub fn stores_every_chunk(&self) -> bool {
+        self.fill_value.is_null() || (self.dtype == "|O" && !self.fill_value.is_string())
+    }
+
+    /// The dimension separator (`.` when not written).
+    pub fn separator(&self) -> char {
+        self.dimension_separator.unwrap_or('.')
+    }
+
+    /// The fill value (the data type's default when `null`, and for object
+    /// arrays whose fill value is not a string: zarr-python 2 writes `0`).
     pub fn parsed_fill_value(&self) -> Result<FillValue, MetadataError> {
-        if self.fill_value.is_null() {
+        if self.fill_value.is_null() || (self.dtype == "|O" && !self.fill_value.is_string()) {
             return Ok(FillValue::default_for(self.data_type));
         }
         self.data_type
@@ -350,10 +365,9 @@ impl ArrayMetadataV2 {
             json!(if self.order == Order::F { "F" } else { "C" }),
         );
         o.insert("filters".into(), json!(self.filters));
-        o.insert(
-            "dimension_separator".into(),
-            json!(self.dimension_separator.to_string()),
-        );
+        if let Some(sep) = self.dimension_separator {
+            o.insert("dimension_separator".into(), json!(sep.to_string()));
+        }
         o.insert("compressor".into(), json!(self.compressor));
         o.insert("zarr_format".into(), json!(2));
         Value::Object(o)
@@ -458,7 +472,7 @@ impl ArrayMetadataV2 {
                 chunk_shape: self.chunks.clone(),
             },
             chunk_key_encoding: ChunkKeyEncodingMetadata::V2 {
-                separator: self.dimension_separator,
+                separator: self.separator(),
             },
             fill_value: self.parsed_fill_value()?,
             codecs,
