@@ -132,6 +132,9 @@ FILTERS = {
     "shuffle_i8": ("<i8", [numcodecs.Shuffle(elementsize=8)]),
     "delta_shuffle_u2": ("<u2", [numcodecs.Delta(dtype="<u2"), numcodecs.Shuffle(elementsize=2)]),
     "crc32_i4": ("<i4", [numcodecs.CRC32()]),
+    "quantize_f8": ("<f8", [numcodecs.Quantize(digits=2, dtype="<f8")]),
+    "quantize_f4_f2": ("<f4", [numcodecs.Quantize(digits=1, dtype="<f4", astype="<f2")]),
+    "packbits_b1": ("|b1", [numcodecs.PackBits()]),
     "adler32_end_f4": ("<f4", [numcodecs.Adler32(location="end")]),
     "delta_crc32_i8": (">i8", [numcodecs.Delta(dtype=">i8"), numcodecs.CRC32(location="end")]),
 }

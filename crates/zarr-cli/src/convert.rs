@@ -23,7 +23,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let s = zarr::array::convert_v2_to_v3(&src, path, &dst, path, args.overwrite)
         .map_err(in_store(&args.src))?;
     println!(
-        "converted {}{} to Zarr V3{}: {} arrays, {} groups, {} chunks copied",
+        "converted {}{} to Zarr V3{}: {} arrays ({} re-encoded), {} groups, {} chunks copied",
         args.src.display(),
         if path.is_empty() {
             String::new()
@@ -36,6 +36,7 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
             format!(" in {}", args.dst.display())
         },
         s.arrays,
+        s.reencoded,
         s.groups,
         s.chunks_copied
     );

@@ -177,6 +177,11 @@ fn both_directions(py: &Path, py3: Option<&Path>) {
         let s = convert_v2_to_v3(&store, name, &cstore, name, false)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(s.arrays, 1);
+        assert_eq!(
+            s.reencoded,
+            usize::from(name.contains("packbits") || name.contains("quantize_f4_f2")),
+            "{name}"
+        );
         let a = Array::open(cstore.clone(), name).unwrap();
         assert_eq!(a.zarr_format(), 3);
         check_values(&a, &fix, name);

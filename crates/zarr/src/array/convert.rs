@@ -5,7 +5,9 @@
 //! `bytes` codec, a `transpose` for order F, the compressor, numcodecs
 //! codecs under their `numcodecs.*` names) and keeps the `v2` chunk key
 //! encoding, so every chunk keeps its key and its bytes. A null V2 fill
-//! value becomes the data type's default.
+//! value becomes the data type's default. Arrays whose V2 codecs other V3
+//! readers do not take in that form (`packbits`, `quantize` to another
+//! type) are re-encoded instead, with the default V3 codecs.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -40,6 +42,48 @@ pub struct ConvertSummary {
     pub groups: usize,
     /// Chunk objects copied (0 when converting in place).
     pub chunks_copied: usize,
+    /// Arrays re-encoded (their data read and written with default V3 codecs).
+    pub reencoded: usize,
+}
+
+/// True when zarr-python reads the V3 form of this chain: `packbits` and a
+/// `quantize` that changes the type are not.
+fn portable(v3: &crate::metadata::ArrayMetadata) -> bool {
+    v3.codecs.iter().all(|c| match c.name.as_str() {
+        "numcodecs.packbits" => false,
+        "numcodecs.quantize" => c.get("astype").is_none() || c.get("astype") == c.get("dtype"),
+        _ => true,
+    })
+}
+
+/// Re-encode: read the whole V2 array, write a V3 array with default codecs.
+fn reencode(
+    src: &StoreRef,
+    src_path: &str,
+    dst: &StoreRef,
+    dst_path: &str,
+    v3: &crate::metadata::ArrayMetadata,
+    in_place: bool,
+    overwrite: bool,
+) -> Result<()> {
+    let a = super::Array::open(src.clone(), src_path)?;
+    let data = a.read_ndbuffer(&crate::chunk::Selection::all())?;
+    if in_place {
+        if dst_path.is_empty() {
+            for k in dst.list()? {
+                dst.delete(&k)?;
+            }
+        } else {
+            dst.delete_dir(dst_path)?;
+        }
+    }
+    let b = super::ArrayBuilder::new(v3.shape.clone(), v3.data_type)
+        .chunks(v3.chunk_shape().to_vec())
+        .fill_value_json(v3.data_type.fill_value_to_json(&v3.fill_value))
+        .attributes(v3.attributes.clone())
+        .overwrite(overwrite || in_place)
+        .create(dst.clone(), dst_path)?;
+    b.write_ndbuffer(&crate::chunk::Selection::all(), &data)
 }
 
 fn join(path: &str, child: &str) -> String {
@@ -111,6 +155,12 @@ fn convert_node(
         let (v3, _) = parse_v2(&zarray, zattrs.as_deref(), &zarray_key)?;
         // Check the chain builds before writing anything.
         super::Array::from_metadata(src.clone(), src_path, v3.clone(), Default::default())?;
+        if !portable(&v3) {
+            reencode(src, src_path, dst, dst_path, &v3, in_place, overwrite)?;
+            summary.arrays += 1;
+            summary.reencoded += 1;
+            return Ok(());
+        }
         if !in_place {
             let prefix = if src_path.is_empty() {
                 String::new()

@@ -11,6 +11,8 @@
 //! - `numcodecs.astype` (array-to-array): a cast to another numeric type.
 //! - `numcodecs.bz2`, `numcodecs.lzma` (bytes-to-bytes): bzip2 and xz / lzma streams.
 //! - `numcodecs.crc32`, `numcodecs.adler32` (bytes-to-bytes): 32-bit checksums.
+//! - `numcodecs.quantize` (array-to-array) and `numcodecs.packbits`
+//!   (array-to-bytes, for `bool`).
 //!
 //! Array-to-array codecs work on values; their numpy type strings' byte
 //! order matters only for the serialisation that follows (the V2 metadata
@@ -1042,8 +1044,163 @@ fn create_adler32(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, 
     checksum32(metadata, ADLER32, true)
 }
 
+// ---- packbits ----
+
+const PACKBITS: &str = "numcodecs.packbits";
+
+/// numcodecs' `PackBits` (array-to-bytes, for `bool`): one byte holding the
+/// number of padding bits, then the elements as bits, first element in the
+/// most significant bit.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PackBitsCodec;
+
+impl CodecTraits for PackBitsCodec {
+    fn name(&self) -> &str {
+        PACKBITS
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        CodecMetadata::new(PACKBITS, Some(Map::new()))
+    }
+}
+
+impl super::ArrayToBytesCodec for PackBitsCodec {
+    fn encode(&self, data: ArrayBytes, _spec: &ChunkSpec) -> Result<Vec<u8>, CodecError> {
+        let v = fixed(PACKBITS, data)?;
+        let n = v.len();
+        let packed = n.div_ceil(8);
+        let mut out = vec![0u8; packed + 1];
+        out[0] = (packed * 8 - n) as u8;
+        for (i, &b) in v.iter().enumerate() {
+            if b != 0 {
+                out[1 + i / 8] |= 0x80 >> (i % 8);
+            }
+        }
+        Ok(out)
+    }
+    fn decode(&self, bytes: &[u8], spec: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        let n = spec.num_elements() as usize;
+        let expected = n.div_ceil(8) + 1;
+        if bytes.len() != expected || bytes[0] as usize != (expected - 1) * 8 - n {
+            return Err(CodecError::SizeMismatch {
+                codec: PACKBITS.into(),
+                expected: expected as u64,
+                actual: bytes.len() as u64,
+            });
+        }
+        let out = (0..n)
+            .map(|i| u8::from(bytes[1 + i / 8] & (0x80 >> (i % 8)) != 0))
+            .collect();
+        Ok(ArrayBytes::Fixed(out))
+    }
+    fn encoded_size(&self, spec: &ChunkSpec) -> Option<u64> {
+        Some(spec.num_elements().div_ceil(8) + 1)
+    }
+}
+
+fn create_packbits(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    Config::new(metadata, PACKBITS, &["id"], false)?;
+    if spec.data_type != DataType::Bool {
+        return Err(CodecError::Incompatible {
+            codec: PACKBITS.into(),
+            message: format!("needs bool data, not {}", spec.data_type),
+        });
+    }
+    Ok(Codec::ArrayToBytes(Arc::new(PackBitsCodec)))
+}
+
+// ---- quantize ----
+
+const QUANTIZE: &str = "numcodecs.quantize";
+
+/// numcodecs' `Quantize`: keep `digits` decimal digits by rounding
+/// `x * 2^bits` to an integer (half to even), as `astype`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantizeCodec {
+    config: Map<String, Value>,
+    scale: f64,
+    dtype: DataType,
+    astype: DataType,
+}
+
+impl CodecTraits for QuantizeCodec {
+    fn name(&self) -> &str {
+        QUANTIZE
+    }
+    fn to_metadata(&self) -> CodecMetadata {
+        CodecMetadata::new(QUANTIZE, Some(self.config.clone()))
+    }
+}
+
+impl ArrayToArrayCodec for QuantizeCodec {
+    fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
+        Ok(with_type(decoded, self.astype))
+    }
+    fn encode(&self, data: ArrayBytes, decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        let v = fixed(QUANTIZE, data)?;
+        let n = decoded.num_elements() as usize;
+        let mut out = vec![0u8; n * self.astype.size().unwrap_or(0)];
+        for i in 0..n {
+            let x = get_f64(self.dtype, &v, i);
+            let y = match self.dtype {
+                DataType::Float32 | DataType::Float16 => {
+                    let s = self.scale as f32;
+                    ((s * x as f32).round_ties_even() / s) as f64
+                }
+                _ => (self.scale * x).round_ties_even() / self.scale,
+            };
+            put_f64(self.astype, &mut out, i, y);
+        }
+        Ok(ArrayBytes::Fixed(out))
+    }
+    fn decode(&self, data: ArrayBytes, decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        cast(data, decoded, self.astype, self.dtype)
+    }
+}
+
+fn create_quantize(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
+    let cfg = Config::new(
+        metadata,
+        QUANTIZE,
+        &["id", "digits", "dtype", "astype"],
+        true,
+    )?;
+    let digits = cfg
+        .int_in("digits", -300..=300)?
+        .ok_or_else(|| cfg.error("digits", "is required"))?;
+    let dtype = dtype_key(&cfg, "dtype")?.ok_or_else(|| cfg.error("dtype", "is required"))?;
+    let astype = dtype_key(&cfg, "astype")?.unwrap_or(dtype);
+    for (k, d) in [("dtype", dtype), ("astype", astype)] {
+        if !matches!(d, DataType::Float16 | DataType::Float32 | DataType::Float64) {
+            return Err(cfg.error(k, format!("must be a float type, not {d}")));
+        }
+    }
+    if dtype != spec.data_type {
+        return Err(CodecError::Incompatible {
+            codec: QUANTIZE.into(),
+            message: format!(
+                "dtype {dtype} is not the array's data type {}",
+                spec.data_type
+            ),
+        });
+    }
+    let precision = 10f64.powi(-(digits as i32));
+    let exp = precision.log10();
+    let exp = if exp < 0.0 { exp.floor() } else { exp.ceil() };
+    let bits = 10f64.powf(-exp).log2().ceil();
+    let mut config = metadata.configuration.clone().unwrap_or_default();
+    config.remove("id");
+    Ok(Codec::ArrayToArray(Arc::new(QuantizeCodec {
+        config,
+        scale: 2f64.powf(bits),
+        dtype,
+        astype,
+    })))
+}
+
 /// The factories, by V3 name.
-pub(crate) const FACTORIES: [(&str, super::CodecFactory); 10] = [
+pub(crate) const FACTORIES: [(&str, super::CodecFactory); 12] = [
+    (PACKBITS, create_packbits),
+    (QUANTIZE, create_quantize),
     (ZLIB, create_zlib),
     (LZ4, create_lz4),
     (SHUFFLE, create_shuffle),

@@ -148,10 +148,11 @@ fn v2_to_v3_codec(
         "zlib" | "lz4" | "shuffle" | "bz2" | "lzma" | "crc32" | "adler32" => {
             (Stage::BytesToBytes, entry(&format!("numcodecs.{id}"), rest))
         }
-        "delta" | "fixedscaleoffset" | "astype" => {
+        "delta" | "fixedscaleoffset" | "astype" | "quantize" => {
             (Stage::ArrayToArray, entry(&format!("numcodecs.{id}"), rest))
         }
         "vlen-utf8" | "vlen-bytes" => (Stage::ArrayToBytes, CodecMetadata::new(id, None)),
+        "packbits" => (Stage::ArrayToBytes, entry("numcodecs.packbits", rest)),
         "gzip" => (Stage::BytesToBytes, entry("gzip", rest)),
         "zstd" => {
             let mut c = Map::new();
@@ -201,7 +202,7 @@ fn v2_to_v3_codec(
 /// The data type and byte order an array-to-array filter outputs.
 fn filter_output(m: &Map<String, Value>) -> Option<(DataType, Option<Endian>)> {
     let key = match codec_id(m) {
-        "delta" | "fixedscaleoffset" => "astype",
+        "delta" | "fixedscaleoffset" | "quantize" => "astype",
         "astype" => "encode_dtype",
         _ => return None,
     };
