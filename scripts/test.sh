@@ -10,6 +10,7 @@
 #   ZARR_PYTHON      interpreter (>= 3.12) used to build .venv (default: found automatically)
 #   exported to the Rust tests:
 #   ZARR_TEST_PYTHON      <repo>/.venv/bin/python, with zarr-python 3.4.2 installed
+#   ZARR_TEST_PYTHON2     <repo>/.venv-zarr2/bin/python, with zarr-python 2.18 (Zarr V2 tests)
 #   ZARR_TEST_FIXTURES    <repo>/target/interop/python-fixtures, written by generate.py
 #   ZARR_CONCURRENT_REPEAT   rounds of the 4-process shard write test (default here: 10)
 set -euo pipefail
@@ -35,6 +36,11 @@ phase "python venv (.venv from scripts/requirements.txt)"
 ensure_venv "$ROOT/.venv" "$ROOT/scripts/requirements.txt" "$PYTHON"
 export ZARR_TEST_PYTHON="$ROOT/.venv/bin/python"
 "$ZARR_TEST_PYTHON" -c 'import zarr, numcodecs, numpy; print("zarr", zarr.__version__, "numcodecs", numcodecs.__version__, "numpy", numpy.__version__)'
+
+phase "python venv (.venv-zarr2 from scripts/requirements-zarr2.txt)"
+ensure_venv "$ROOT/.venv-zarr2" "$ROOT/scripts/requirements-zarr2.txt" "$PYTHON"
+export ZARR_TEST_PYTHON2="$ROOT/.venv-zarr2/bin/python"
+"$ZARR_TEST_PYTHON2" -c 'import zarr, numcodecs; print("zarr", zarr.__version__, "numcodecs", numcodecs.__version__)'
 
 phase "python interop self-check (generate.py -> verify.py)"
 export ZARR_TEST_FIXTURES="$ROOT/target/interop/python-fixtures"

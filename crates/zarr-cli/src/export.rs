@@ -3,7 +3,6 @@
 use crate::util::{self, in_store, seconds, shape_text, throughput, Result};
 use crate::ExportArgs;
 use std::time::Instant;
-use zarr::array::{Array, ArrayConfig};
 use zarr::buffer::{NDBuffer, NDData};
 use zarr::chunk::Selection;
 use zarr::metadata::NodeMetadata;
@@ -22,7 +21,7 @@ pub fn data_bytes(b: &NDBuffer) -> u64 {
 pub fn run(args: &ExportArgs) -> Result<()> {
     let store = util::open_store(&args.store, true)?;
     let path = args.path.trim_matches('/').to_string();
-    let (_, node) = crate::info::read_node(&store, &args.store, &path)?;
+    let (_, node, format) = crate::info::read_node(&store, &args.store, &path)?;
     let NodeMetadata::Array(m) = node else {
         return Err(format!(
             "{}: {} is a group, not an array (choose one with --path; see zarr info)",
@@ -30,8 +29,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             util::node_key(&path)
         ));
     };
-    let array = Array::from_metadata(store, &path, m, ArrayConfig::default())
-        .map_err(in_store(&args.store))?;
+    let array = crate::info::open_array(&store, &args.store, &path, m, format)?;
     let selection = match &args.select {
         None => Selection::all(),
         Some(s) => s

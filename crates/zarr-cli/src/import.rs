@@ -1,4 +1,4 @@
-//! `zarr import`: create a V3 array from a `.npy` file.
+//! `zarr import`: create a V3 (or V2) array from a `.npy` file.
 
 use crate::util::{
     self, codec_text, human_bytes, in_store, seconds, shape_text, throughput, Result,
@@ -54,8 +54,23 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         }
         builder = builder.shards(shards);
     }
-    if let Some(c) = &args.compressor {
-        builder = builder.compressors(util::parse_compressor(c)?);
+    if args.zarr_format == 2 {
+        builder = builder.zarr_format(2);
+        if let Some(c) = &args.compressor {
+            builder = builder.compressor_v2(util::parse_compressor_v2(c)?);
+        }
+        match args.order.as_deref() {
+            None | Some("C") => {}
+            Some("F") => builder = builder.storage_order(Order::F),
+            Some(o) => return Err(format!("invalid --order {o:?}: expected C or F")),
+        }
+    } else {
+        if args.order.is_some() {
+            return Err("--order applies to --zarr-format 2 only".into());
+        }
+        if let Some(c) = &args.compressor {
+            builder = builder.compressors(util::parse_compressor(c)?);
+        }
     }
     if let Some(v) = &args.fill_value {
         builder = builder.fill_value_json(util::parse_fill_value(v));
@@ -65,18 +80,31 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     }
     // Invalid combinations (a fill value that does not fit the type, codecs
     // that do not fit it) fail here, before anything is written.
-    builder
-        .build_metadata()
-        .map_err(|e| format!("cannot create the array: {e}"))?;
+    if args.zarr_format == 2 {
+        builder
+            .build_metadata_v2()
+            .map_err(|e| format!("cannot create the array: {e}"))?;
+    } else {
+        builder
+            .build_metadata()
+            .map_err(|e| format!("cannot create the array: {e}"))?;
+    }
 
     let store = util::open_store(&args.store, false)?;
     let path = args.path.trim_matches('/').to_string();
-    let key = util::node_key(&path);
-    if !args.overwrite && store.exists(&key).map_err(in_store(&args.store))? {
-        return Err(format!(
-            "{}: {key} already exists (pass --overwrite to replace it)",
-            args.store.display()
-        ));
+    if !args.overwrite {
+        for key in [
+            util::node_key(&path),
+            util::v2_key(&path, ".zarray"),
+            util::v2_key(&path, ".zgroup"),
+        ] {
+            if store.exists(&key).map_err(in_store(&args.store))? {
+                return Err(format!(
+                    "{}: {key} already exists (pass --overwrite to replace it)",
+                    args.store.display()
+                ));
+            }
+        }
     }
     let t1 = Instant::now();
     let array = builder
@@ -89,7 +117,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     // Completes a zip archive (its central directory) and reports failures.
     array.store().close().map_err(in_store(&args.store))?;
     println!(
-        "imported {} ({dt}, {}, {}) into {}{}: {}, codecs {}",
+        "imported {} ({dt}, {}, {}) into {}{}: Zarr V{}, {}, codecs {}",
         args.input.display(),
         shape_text(&shape),
         human_bytes(n),
@@ -99,6 +127,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         } else {
             format!(" --path {path}")
         },
+        array.zarr_format(),
         match array.inner_chunk_shape() {
             Some(inner) => format!(
                 "shards {}, inner chunks {}",

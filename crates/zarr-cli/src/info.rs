@@ -4,38 +4,86 @@ use crate::util::{self, codec_text, human_bytes, in_store, shape_text, Result};
 use crate::InfoArgs;
 use serde_json::{json, Map, Value};
 use zarr::array::{Array, ArrayConfig};
-use zarr::metadata::{ArrayMetadata, GroupMetadata, NodeMetadata};
+use zarr::metadata::{
+    ArrayMetadata, ArrayMetadataV2, GroupMetadata, GroupMetadataV2, NodeMetadata,
+};
 use zarr::store::StoreRef;
 
-/// Read and parse the `zarr.json` of a node: the raw JSON and the parsed metadata.
+/// Read and parse the metadata of a node: the raw JSON (`zarr.json`, or
+/// `.zarray` / `.zgroup` for V2), the parsed metadata (for a V2 array, its
+/// V3 equivalent) and the Zarr format.
 pub fn read_node(
     store: &StoreRef,
     store_path: &std::path::Path,
     path: &str,
-) -> Result<(Value, NodeMetadata)> {
+) -> Result<(Value, NodeMetadata, u8)> {
+    let get = |key: &str| {
+        store
+            .get(key, &Default::default(), None)
+            .map_err(in_store(store_path))
+    };
+    let json = |key: &str, bytes: &[u8]| -> Result<Value> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| format!("{}: {key}: invalid JSON: {e}", store_path.display()))
+    };
     let key = util::node_key(path);
-    let bytes = store
-        .get(&key, &Default::default(), None)
-        .map_err(in_store(store_path))?
-        .ok_or_else(|| {
-            format!(
-                "{}: no array or group at path {:?} ({key} not found)",
-                store_path.display(),
-                path
-            )
-        })?;
-    let raw: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{}: {key}: invalid JSON: {e}", store_path.display()))?;
-    let node = NodeMetadata::from_json(&raw)
-        .map_err(|e| format!("{}: {key}: {e}", store_path.display()))?;
-    Ok((raw, node))
+    let in_key = |key: &str| {
+        let key = key.to_string();
+        move |e: zarr::metadata::MetadataError| format!("{}: {key}: {e}", store_path.display())
+    };
+    if let Some(bytes) = get(&key)? {
+        let raw = json(&key, &bytes)?;
+        let node = NodeMetadata::from_json(&raw).map_err(in_key(&key))?;
+        return Ok((raw, node, 3));
+    }
+    let zattrs = get(&util::v2_key(path, ".zattrs"))?;
+    let zkey = util::v2_key(path, ".zarray");
+    if let Some(bytes) = get(&zkey)? {
+        let raw = json(&zkey, &bytes)?;
+        let m =
+            ArrayMetadataV2::from_json_bytes(&bytes, zattrs.as_deref()).map_err(in_key(&zkey))?;
+        let v3 = m.to_v3().map_err(in_key(&zkey))?;
+        return Ok((raw, NodeMetadata::Array(v3), 2));
+    }
+    let gkey = util::v2_key(path, ".zgroup");
+    if let Some(bytes) = get(&gkey)? {
+        let raw = json(&gkey, &bytes)?;
+        let g =
+            GroupMetadataV2::from_json_bytes(&bytes, zattrs.as_deref()).map_err(in_key(&gkey))?;
+        let g = GroupMetadata {
+            attributes: g.attributes,
+            ..Default::default()
+        };
+        return Ok((raw, NodeMetadata::Group(g), 2));
+    }
+    Err(format!(
+        "{}: no array or group at path {:?} ({key} not found, nor V2 {zkey} or {gkey})",
+        store_path.display(),
+        path
+    ))
+}
+
+/// The array of a node read by [`read_node`].
+pub fn open_array(
+    store: &StoreRef,
+    store_path: &std::path::Path,
+    path: &str,
+    m: ArrayMetadata,
+    format: u8,
+) -> Result<Array> {
+    if format == 2 {
+        Array::open(store.clone(), path).map_err(in_store(store_path))
+    } else {
+        Array::from_metadata(store.clone(), path, m, ArrayConfig::default())
+            .map_err(in_store(store_path))
+    }
 }
 
 /// Run `zarr info`.
 pub fn run(args: &InfoArgs) -> Result<()> {
     let store = util::open_store(&args.store, true)?;
     let path = args.path.trim_matches('/').to_string();
-    let (raw, node) = read_node(&store, &args.store, &path)?;
+    let (raw, node, format) = read_node(&store, &args.store, &path)?;
     let prefix = if path.is_empty() {
         String::new()
     } else {
@@ -46,8 +94,8 @@ pub fn run(args: &InfoArgs) -> Result<()> {
         .getsize_prefix(&prefix)
         .map_err(in_store(&args.store))?;
     match node {
-        NodeMetadata::Array(m) => array_info(args, &store, &path, raw, m, stored),
-        NodeMetadata::Group(g) => group_info(args, &store, &path, raw, g, stored),
+        NodeMetadata::Array(m) => array_info(args, &store, &path, raw, m, format, stored),
+        NodeMetadata::Group(g) => group_info(args, &store, &path, raw, g, format, stored),
     }
 }
 
@@ -57,11 +105,11 @@ fn array_info(
     path: &str,
     raw: Value,
     m: ArrayMetadata,
+    format: u8,
     stored: u64,
 ) -> Result<()> {
     // Validates the codec chain against the array (a clear error if it does not fit).
-    let a = Array::from_metadata(store.clone(), path, m, ArrayConfig::default())
-        .map_err(in_store(&args.store))?;
+    let a = open_array(store, &args.store, path, m, format)?;
     let m = a.metadata();
     let n_elements: u128 = m.shape.iter().map(|&d| d as u128).product();
     let grid = a.chunk_grid_shape();
@@ -75,7 +123,10 @@ fn array_info(
         .list_prefix(&prefix)
         .map_err(in_store(&args.store))?
         .iter()
-        .filter(|k| *k != "zarr.json" && !k.ends_with("/zarr.json"))
+        .filter(|k| {
+            let name = k.rsplit('/').next().unwrap_or(k);
+            !matches!(name, "zarr.json" | ".zarray" | ".zattrs" | ".zgroup")
+        })
         .count();
     let raw_size = m
         .data_type
@@ -90,7 +141,7 @@ fn array_info(
             "store": args.store.display().to_string(),
             "path": path,
             "node_type": "array",
-            "zarr_format": 3,
+            "zarr_format": format,
             "shape": m.shape,
             "data_type": m.data_type.name(),
             "chunk_shape": m.chunk_shape(),
@@ -113,7 +164,15 @@ fn array_info(
     }
     let where_ = if path.is_empty() { "/" } else { path };
     println!("Array {where_} in {}", args.store.display());
-    println!("  format:           Zarr V3");
+    println!("  format:           Zarr V{format}");
+    if let Some(v2) = a.metadata_v2() {
+        println!(
+            "  V2 dtype:         {} (order {:?}, separator {:?})",
+            v2.dtype,
+            v2.order,
+            v2.separator()
+        );
+    }
     println!("  shape:            {}", shape_text(&m.shape));
     println!("  data type:        {}", m.data_type);
     match &inner {
@@ -200,7 +259,24 @@ fn member(store: &StoreRef, path: &str, name: &str) -> (String, Value) {
     let key = util::node_key(&child);
     let parsed = match store.get(&key, &Default::default(), None) {
         Ok(Some(bytes)) => Some(NodeMetadata::from_json_bytes(&bytes).map_err(|e| e.to_string())),
-        Ok(None) => None,
+        Ok(None) => {
+            let v2 = |name: &str| {
+                store
+                    .get(&util::v2_key(&child, name), &Default::default(), None)
+                    .ok()
+                    .flatten()
+            };
+            if let Some(b) = v2(".zarray") {
+                Some(
+                    ArrayMetadataV2::from_json_bytes(&b, None)
+                        .and_then(|m| m.to_v3())
+                        .map(NodeMetadata::Array)
+                        .map_err(|e| e.to_string()),
+                )
+            } else {
+                v2(".zgroup").map(|_| Ok(NodeMetadata::Group(GroupMetadata::default())))
+            }
+        }
         Err(e) => Some(Err(e.to_string())),
     };
     match parsed {
@@ -247,10 +323,16 @@ fn group_info(
     path: &str,
     raw: Value,
     g: GroupMetadata,
+    format: u8,
     stored: u64,
 ) -> Result<()> {
     let mut names = store.list_dir(path).map_err(in_store(&args.store))?;
-    names.retain(|n| n != "zarr.json");
+    names.retain(|n| {
+        !matches!(
+            n.as_str(),
+            "zarr.json" | ".zgroup" | ".zattrs" | ".zmetadata"
+        )
+    });
     names.sort();
     let members: Vec<(String, Value)> = names.iter().map(|n| member(store, path, n)).collect();
     if args.json {
@@ -258,7 +340,7 @@ fn group_info(
             "store": args.store.display().to_string(),
             "path": path,
             "node_type": "group",
-            "zarr_format": 3,
+            "zarr_format": format,
             "attributes": g.attributes,
             "members": members.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
             "stored_size_bytes": stored,
@@ -270,7 +352,7 @@ fn group_info(
     }
     let where_ = if path.is_empty() { "/" } else { path };
     println!("Group {where_} in {}", args.store.display());
-    println!("  format:       Zarr V3");
+    println!("  format:       Zarr V{format}");
     println!("  attributes:   {}", attributes_text(&g.attributes));
     println!("  stored size:  {} ({stored} bytes)", human_bytes(stored));
     if members.is_empty() {

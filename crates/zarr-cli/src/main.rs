@@ -1,4 +1,4 @@
-//! `zarr`: inspect, import and export Zarr V3 arrays from the command line.
+//! `zarr`: inspect, import and export Zarr V3 (and V2) arrays from the command line.
 //!
 //! ```text
 //! zarr info STORE [--path P] [--json]
@@ -7,6 +7,9 @@
 //!             [--shards a,b,c]
 //!             [--compressor zstd[:L]|gzip[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]
 //!             [--fill-value V] [--attrs JSON] [--overwrite]
+//!             [--zarr-format 2 [--order C|F]
+//!              [--compressor zlib|gzip|zstd|bz2|lzma|lz4[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]]
+//! zarr convert SRC DST [--path P] [--zarr-format 3] [--overwrite]
 //! zarr quickstart [DIR]
 //! ```
 //!
@@ -18,6 +21,7 @@
 //! that names the file or key and the problem.
 
 mod cast;
+mod convert;
 mod export;
 mod import;
 mod info;
@@ -42,8 +46,11 @@ enum Command {
     Info(InfoArgs),
     /// Read an array (or a selection of it) and write it to a .npy file.
     Export(ExportArgs),
-    /// Create a Zarr V3 array from a .npy file.
+    /// Create a Zarr V3 (or V2) array from a .npy file.
     Import(ImportArgs),
+    /// Convert a Zarr V2 array or hierarchy to V3, metadata only (chunks keep
+    /// their keys and bytes); DST may be SRC to convert in place.
+    Convert(ConvertArgs),
     /// Write a small hierarchy of realistic arrays, read it back, and print
     /// what was done with throughput.
     Quickstart(QuickstartArgs),
@@ -119,6 +126,34 @@ pub struct ImportArgs {
     /// Replace an array or group already at the path.
     #[arg(long)]
     pub overwrite: bool,
+    /// The Zarr format to write: 3 (default) or 2. With 2, `--compressor`
+    /// takes a numcodecs id: `zlib[:LEVEL]`, `gzip[:LEVEL]`, `zstd[:LEVEL]`,
+    /// `bz2[:LEVEL]`, `lzma[:PRESET]`, `lz4[:ACCELERATION]`, `blosc[:CNAME[:CLEVEL[:SHUFFLE]]]` (SHUFFLE: -1,
+    /// 0, 1, 2 or noshuffle, shuffle, bitshuffle) or `none`, and
+    /// `--fill-value null` writes a null fill value.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub zarr_format: u8,
+    /// The memory order of stored chunks of a V2 array: `C` (default) or `F`.
+    #[arg(long)]
+    pub order: Option<String>,
+}
+
+/// Arguments of `zarr convert`.
+#[derive(clap::Args, Debug)]
+pub struct ConvertArgs {
+    /// The V2 store: a local folder.
+    pub src: PathBuf,
+    /// The destination store (created when missing; SRC converts in place).
+    pub dst: PathBuf,
+    /// The path of the array or group to convert (default: the root).
+    #[arg(long, default_value = "")]
+    pub path: String,
+    /// The format to convert to (only 3).
+    #[arg(long, default_value_t = 3)]
+    pub zarr_format: u8,
+    /// Replace V3 nodes already at the destination.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// Arguments of `zarr quickstart`.
@@ -153,6 +188,7 @@ fn main() {
         Command::Info(a) => info::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Import(a) => import::run(&a),
+        Command::Convert(a) => convert::run(&a),
         Command::Quickstart(a) => quickstart::run(&a),
     };
     if let Err(e) = result {

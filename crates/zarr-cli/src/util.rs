@@ -94,6 +94,16 @@ pub fn node_key(path: &str) -> String {
     }
 }
 
+/// The key of a V2 metadata document (`.zarray`, `.zgroup`, `.zattrs`) of a node path.
+pub fn v2_key(path: &str, name: &str) -> String {
+    let p = path.trim_matches('/');
+    if p.is_empty() {
+        name.into()
+    } else {
+        format!("{p}/{name}")
+    }
+}
+
 /// Join a node path and a child name.
 pub fn join(path: &str, child: &str) -> String {
     let p = path.trim_matches('/');
@@ -232,6 +242,86 @@ pub fn parse_compressor(s: &str) -> Result<Vec<CodecMetadata>> {
         }
         _ => Err(bad(
             "expected zstd[:LEVEL], gzip[:LEVEL], blosc[:CNAME[:CLEVEL[:SHUFFLE]]] or none".into(),
+        )),
+    }
+}
+
+/// Parse `--compressor` for a V2 array: a numcodecs configuration, or
+/// `None` for `none`.
+pub fn parse_compressor_v2(s: &str) -> Result<Option<Map<String, Value>>> {
+    let bad = |why: String| format!("invalid --compressor {s:?}: {why}");
+    let parts: Vec<&str> = s.split(':').collect();
+    let int = |i: usize, name: &str, default: i64, range: std::ops::RangeInclusive<i64>| {
+        let v = match parts.get(i) {
+            None => default,
+            Some(t) => t
+                .parse::<i64>()
+                .map_err(|_| bad(format!("{name} must be an integer, not {t:?}")))?,
+        };
+        if !range.contains(&v) {
+            return Err(bad(format!(
+                "{name} must be in {}..={}, got {v}",
+                range.start(),
+                range.end()
+            )));
+        }
+        Ok(v)
+    };
+    let obj = |v: Value| match v {
+        Value::Object(m) => Some(m),
+        _ => None,
+    };
+    let id = parts[0];
+    match id {
+        "none" if parts.len() == 1 => Ok(None),
+        "zlib" | "gzip" if parts.len() <= 2 => {
+            let l = int(1, "the level", if id == "zlib" { 1 } else { 5 }, 0..=9)?;
+            Ok(obj(json!({"id": id, "level": l})))
+        }
+        "zstd" if parts.len() <= 2 => {
+            let l = int(1, "the zstd level", 0, -131072..=22)?;
+            Ok(obj(json!({"id": "zstd", "level": l})))
+        }
+        "lz4" if parts.len() <= 2 => {
+            let a = int(1, "the lz4 acceleration", 1, 1..=65537)?;
+            Ok(obj(json!({"id": "lz4", "acceleration": a})))
+        }
+        "blosc" if parts.len() <= 4 => {
+            const CNAMES: [&str; 6] = ["blosclz", "lz4", "lz4hc", "snappy", "zlib", "zstd"];
+            let cname = parts.get(1).copied().unwrap_or("lz4");
+            if !CNAMES.contains(&cname) {
+                return Err(bad(format!("blosc cname must be one of {CNAMES:?}")));
+            }
+            let clevel = int(2, "the blosc clevel", 5, 0..=9)?;
+            let shuffle = match parts.get(3).copied() {
+                None | Some("shuffle") | Some("1") => 1,
+                Some("noshuffle") | Some("0") => 0,
+                Some("bitshuffle") | Some("2") => 2,
+                Some("-1") | Some("auto") => -1,
+                Some(o) => {
+                    return Err(bad(format!(
+                        "blosc shuffle must be -1, 0, 1, 2, noshuffle, shuffle or bitshuffle, not {o:?}"
+                    )))
+                }
+            };
+            Ok(obj(json!({"id": "blosc", "cname": cname, "clevel": clevel,
+                          "shuffle": shuffle, "blocksize": 0})))
+        }
+        "bz2" if parts.len() <= 2 => {
+            let l = int(1, "the bz2 level", 1, 1..=9)?;
+            Ok(obj(json!({"id": "bz2", "level": l})))
+        }
+        "lzma" if parts.len() <= 2 => {
+            let preset = match parts.get(1) {
+                None => Value::Null,
+                Some(_) => json!(int(1, "the lzma preset", 6, 0..=9)?),
+            };
+            Ok(obj(
+                json!({"id": "lzma", "format": 1, "check": -1, "preset": preset, "filters": null}),
+            ))
+        }
+        _ => Err(bad(
+            "expected zlib[:LEVEL], gzip[:LEVEL], zstd[:LEVEL], bz2[:LEVEL], lzma[:PRESET], lz4[:ACCELERATION], blosc[:CNAME[:CLEVEL[:SHUFFLE]]] or none".into(),
         )),
     }
 }

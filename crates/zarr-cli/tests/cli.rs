@@ -1082,3 +1082,170 @@ print("BAD" if bad else "OK", bad)
         text(&o.stderr)
     );
 }
+
+#[test]
+fn zarr_format_2_import_info_export() {
+    let d = tmp();
+    let store = d.root.join("v2.zarr");
+    let forms = [
+        "zlib",
+        "gzip:3",
+        "zstd:5",
+        "lz4",
+        "blosc:zstd:3:2",
+        "blosc:lz4:5:-1",
+        "bz2:9",
+        "lzma",
+        "lzma:1",
+        "none",
+    ];
+    let mut cases = Vec::new();
+    for (i, dt) in DataType::ALL.iter().copied().enumerate() {
+        let input = sample(dt, &[9, 4]);
+        let npy = d.root.join(format!("in{i}.npy"));
+        write_npy(&npy, &input).unwrap();
+        let path = format!("a{i}");
+        let order = if i % 2 == 0 { "C" } else { "F" };
+        let out = ok(&[
+            "import",
+            s(&npy),
+            s(&store),
+            "--path",
+            &path,
+            "--chunks",
+            "4,3",
+            "--zarr-format",
+            "2",
+            "--order",
+            order,
+            "--compressor",
+            forms[i % forms.len()],
+            "--attrs",
+            r#"{"k": 1}"#,
+        ]);
+        assert!(out.contains("Zarr V2"), "{out}");
+        let zarray: Value =
+            serde_json::from_slice(&std::fs::read(store.join(&path).join(".zarray")).unwrap())
+                .unwrap();
+        assert_eq!(zarray["zarr_format"], 2);
+        assert_eq!(zarray["order"], order);
+        let info = info_json(&store, &path);
+        assert_eq!(info["zarr_format"], 2, "{info}");
+        assert_eq!(info["attributes"]["k"], 1);
+        let text_info = ok(&["info", s(&store), "--path", &path]);
+        assert!(text_info.contains("Zarr V2"), "{text_info}");
+        let back = d.root.join(format!("out{i}.npy"));
+        ok(&["export", s(&store), "--path", &path, "-o", s(&back)]);
+        let got = read_npy(&back).unwrap();
+        assert_eq!(got.data(), input.data(), "{dt}");
+        cases.push(json!({"path": path, "npy": s(&npy), "dtype": dt.name()}));
+    }
+    // A null fill value.
+    let npy = d.root.join("in0.npy");
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "nullfill",
+        "--zarr-format",
+        "2",
+        "--fill-value",
+        "null",
+    ]);
+    let zarray: Value =
+        serde_json::from_slice(&std::fs::read(store.join("nullfill/.zarray")).unwrap()).unwrap();
+    assert_eq!(zarray["fill_value"], Value::Null);
+    // Errors.
+    let e = fails(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "x",
+        "--zarr-format",
+        "2",
+        "--compressor",
+        "bogus",
+    ]);
+    assert!(e.contains("bogus"), "{e}");
+    let e = fails(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "a0",
+        "--zarr-format",
+        "2",
+    ]);
+    assert!(e.contains("already exists"), "{e}");
+    let e = fails(&["import", s(&npy), s(&store), "--path", "y", "--order", "F"]);
+    assert!(e.contains("--order"), "{e}");
+    // Convert a copy to V3 in another store and one in place.
+    let v3 = d.root.join("v3.zarr");
+    let out = ok(&["convert", s(&store), s(&v3), "--path", "a2"]);
+    assert!(out.contains("1 arrays"), "{out}");
+    assert_eq!(info_json(&v3, "a2")["zarr_format"], 3);
+    let back = d.root.join("conv.npy");
+    ok(&["export", s(&v3), "--path", "a2", "-o", s(&back)]);
+    assert_eq!(
+        read_npy(&back).unwrap().data(),
+        read_npy(d.root.join("in2.npy")).unwrap().data()
+    );
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "inplace",
+        "--zarr-format",
+        "2",
+        "--chunks",
+        "2,2",
+    ]);
+    let out = ok(&["convert", s(&store), s(&store), "--path", "inplace"]);
+    assert!(out.contains("in place"), "{out}");
+    assert_eq!(info_json(&store, "inplace")["zarr_format"], 3);
+    assert!(!store.join("inplace/.zarray").exists());
+    assert!(store.join("inplace/0.1").exists());
+    let e = fails(&["convert", s(&store), s(&v3), "--path", "nope"]);
+    assert!(e.contains("nope"), "{e}");
+    std::fs::write(store.join("nullfill/.zarray"), b"{\"zarr_format\": 2}").unwrap();
+    let e = fails(&["info", s(&store), "--path", "nullfill"]);
+    assert!(e.contains(".zarray"), "{e}");
+
+    let Ok(python) = std::env::var("ZARR_TEST_PYTHON") else {
+        eprintln!("skipping the zarr-python part: ZARR_TEST_PYTHON is not set");
+        return;
+    };
+    let script = r#"
+import json, sys
+import numpy as np
+import zarr
+store, cases = sys.argv[1], json.loads(sys.argv[2])
+bad = []
+for c in cases:
+    a = zarr.open_array(store, path=c["path"], mode="r", zarr_format=2)
+    got = a[...]
+    want = np.load(c["npy"])
+    if c["dtype"] == "string":
+        ok = [str(x) for x in got.ravel()] == [str(x) for x in want.ravel()]
+    elif c["dtype"] == "variable_length_bytes":
+        ok = [bytes(x) for x in got.ravel()] == [bytes(x) for x in want.ravel()]
+    else:
+        ok = got.shape == want.shape and np.array_equal(got, want) and dict(a.attrs) == {"k": 1}
+    if not ok:
+        bad.append(c["path"] + " " + c["dtype"])
+print("BAD" if bad else "OK", bad)
+"#;
+    let o = Command::new(python)
+        .args(["-c", script, s(&store), &json!(cases).to_string()])
+        .output()
+        .expect("run python");
+    let out = text(&o.stdout);
+    assert!(
+        o.status.success() && out.starts_with("OK"),
+        "zarr-python check failed:\n{out}\n{}",
+        text(&o.stderr)
+    );
+}

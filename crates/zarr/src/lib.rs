@@ -1,8 +1,10 @@
 //! # zarr
 //!
-//! Fast, trustworthy Zarr V3 arrays in Rust, interoperable with zarr-python 3.
+//! Fast, trustworthy Zarr V3 arrays in Rust, interoperable with zarr-python 3,
+//! and Zarr V2 arrays (`.zarray`, the numcodecs codecs, consolidated
+//! `.zmetadata`, conversion to V3) interoperable with zarr-python 3 and 2.18.
 //!
-//! Layers, bottom up: [`store`] (keys to bytes), [`metadata`] (`zarr.json`),
+//! Layers, bottom up: [`store`] (keys to bytes), [`metadata`] (`zarr.json`, `.zarray`),
 //! [`dtype`] (data types and fill values), [`buffer`] (bytes and N-d buffers),
 //! [`codec`] (the codec pipeline), [`chunk`] (grids, keys, selections),
 //! [`array`](mod@array) (arrays over a store, blocking and async), and [`npy`]

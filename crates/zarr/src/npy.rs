@@ -256,6 +256,11 @@ fn descr_for(array: &NDBuffer) -> Result<String, NpyError> {
     if let Some(s) = dt.numpy_str() {
         return Ok(s.to_string());
     }
+    if matches!(dt, DataType::FixedBytes(_) | DataType::FixedUtf32(_)) {
+        if let Some(s) = dt.to_numpy_str(crate::codec::Endian::native()) {
+            return Ok(s);
+        }
+    }
     let NDData::Variable(v) = array.data() else {
         return Err(NpyError::InvalidData {
             file: STREAM.into(),

@@ -5,12 +5,15 @@
 use super::builder::ArrayBuilder;
 use super::engine::{ChunkWrite, Engine, OutPtr, ShardReadPlan};
 use super::error::{ArrayError, Result};
-use super::{node_key, normalize_path, parse_array_metadata, Array, ArrayConfig};
+use super::{
+    metadata_documents, node_key, normalize_path, parse_array_metadata, parse_v2, v2_key, Array,
+    ArrayConfig,
+};
 use crate::buffer::Buffer;
 use crate::chunk::{ChunkProjection, Selection};
 use crate::codec::{ChunkSpec, CodecChain, VarBytes};
 use crate::dtype::{DataType, Element};
-use crate::metadata::{ArrayMetadata, GroupMetadata, NodeMetadata};
+use crate::metadata::{ArrayMetadata, ArrayMetadataV2, GroupMetadata, NodeMetadata};
 use crate::store::AsyncStore;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use ndarray::{ArrayD, IxDyn};
@@ -69,6 +72,7 @@ pub struct AsyncArray {
     store: Arc<dyn AsyncStore>,
     path: String,
     metadata: ArrayMetadata,
+    v2: Option<Arc<ArrayMetadataV2>>,
     config: ArrayConfig,
     engine: Engine,
     concurrency: usize,
@@ -88,15 +92,47 @@ impl AsyncArray {
     ) -> Result<Self> {
         let path = normalize_path(path)?;
         let key = node_key(&path);
-        let bytes = store
-            .get(&key, &config.prototype, None)
-            .await?
-            .ok_or_else(|| ArrayError::NotFound {
-                path: path.clone(),
-                key: key.clone(),
-            })?;
-        let metadata = parse_array_metadata(&bytes, &path, &key)?;
-        Self::from_metadata(store, &path, metadata, config)
+        if let Some(bytes) = store.get(&key, &config.prototype, None).await? {
+            let metadata = parse_array_metadata(&bytes, &path, &key)?;
+            return Self::from_metadata(store, &path, metadata, config);
+        }
+        let zkey = v2_key(&path, ".zarray");
+        let Some(zarray) = store.get(&zkey, &config.prototype, None).await? else {
+            if store.exists(&v2_key(&path, ".zgroup")).await? {
+                return Err(ArrayError::NotAnArray { path });
+            }
+            return Err(ArrayError::NotFound { path, key });
+        };
+        let zattrs = store
+            .get(&v2_key(&path, ".zattrs"), &config.prototype, None)
+            .await?;
+        let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
+        let mut config = config;
+        config.write_empty_chunks |= v2.stores_every_chunk();
+        let mut a = Self::from_metadata(store, &path, metadata, config)?;
+        a.v2 = Some(Arc::new(v2));
+        Ok(a)
+    }
+
+    /// The V2 metadata of a V2 array.
+    pub fn metadata_v2(&self) -> Option<&ArrayMetadataV2> {
+        self.v2.as_deref()
+    }
+
+    /// 2 for a V2 array, 3 otherwise.
+    pub fn zarr_format(&self) -> u8 {
+        if self.v2.is_some() {
+            2
+        } else {
+            3
+        }
+    }
+
+    async fn store_metadata(&self) -> Result<()> {
+        for (key, bytes) in metadata_documents(&self.path, &self.metadata, self.v2.as_deref()) {
+            self.store.set(&key, bytes.into()).await?;
+        }
+        Ok(())
     }
 
     /// Create an array as `builder` describes (see [`ArrayBuilder::create`]).
@@ -106,6 +142,37 @@ impl AsyncArray {
         path: &str,
     ) -> Result<Self> {
         let path = normalize_path(path)?;
+        if builder.check_format()? == 2 {
+            let v2 = builder.build_metadata_v2()?;
+            let mut exists = false;
+            for k in super::builder::node_keys(&path) {
+                exists |= store.exists(&k).await?;
+            }
+            if exists {
+                if !builder.is_overwrite() {
+                    return Err(ArrayError::AlreadyExists { path });
+                }
+                if path.is_empty() {
+                    for k in store.list_prefix("").await? {
+                        store.delete(&k).await?;
+                    }
+                } else {
+                    store.delete_dir(&path).await?;
+                }
+            }
+            let metadata = v2.to_v3().map_err(|source| ArrayError::Metadata {
+                key: ".zarray".into(),
+                source,
+            })?;
+            for (key, bytes) in metadata_documents(&path, &metadata, Some(&v2)) {
+                store.set(&key, bytes.into()).await?;
+            }
+            let mut config = builder.config().clone();
+            config.write_empty_chunks |= v2.stores_every_chunk();
+            let mut a = Self::from_metadata(store, &path, metadata, config)?;
+            a.v2 = Some(Arc::new(v2));
+            return Ok(a);
+        }
         let metadata = builder.build_metadata()?;
         let key = node_key(&path);
         if store.exists(&key).await? {
@@ -180,6 +247,7 @@ impl AsyncArray {
             store,
             path,
             metadata,
+            v2: None,
             config,
             engine,
             concurrency: DEFAULT_CONCURRENCY,
@@ -459,10 +527,7 @@ impl AsyncArray {
     /// Replace the user attributes.
     pub async fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
         self.metadata.attributes = attributes;
-        self.store
-            .set(&node_key(&self.path), self.metadata.to_json_bytes().into())
-            .await?;
-        Ok(())
+        self.store_metadata().await
     }
 
     /// Change the shape; chunks wholly outside the new shape are deleted.
@@ -491,10 +556,7 @@ impl AsyncArray {
             Arc::clone(&self.engine.chain),
             self.config.write_empty_chunks,
         );
-        self.store
-            .set(&node_key(&self.path), self.metadata.to_json_bytes().into())
-            .await?;
-        Ok(())
+        self.store_metadata().await
     }
 }
 
@@ -516,11 +578,13 @@ impl From<AsyncArray> for ArrayMetadata {
 impl Array {
     /// The array's metadata and settings as an [`AsyncArray`] over an async store.
     pub fn to_async(&self, store: Arc<dyn AsyncStore>) -> Result<AsyncArray> {
-        AsyncArray::from_metadata(
+        let mut a = AsyncArray::from_metadata(
             store,
             &self.path,
             self.metadata.clone(),
             self.config.clone(),
-        )
+        )?;
+        a.v2 = self.v2.clone();
+        Ok(a)
     }
 }

@@ -7,8 +7,8 @@ use crate::buffer::Order;
 use crate::codec::{ChunkSpec, CodecChain, CodecTraits, IndexLocation, ShardingCodec};
 use crate::dtype::{DataType, FillValue};
 use crate::metadata::{
-    ArrayMetadata, ChunkGridMetadata, ChunkKeyEncodingMetadata, CodecMetadata, GroupMetadata,
-    NodeMetadata,
+    ArrayMetadata, ArrayMetadataV2, ChunkGridMetadata, ChunkKeyEncodingMetadata, CodecMetadata,
+    GroupMetadata, NodeMetadata,
 };
 use crate::store::StoreRef;
 use serde_json::{json, Map, Value};
@@ -68,6 +68,11 @@ pub struct ArrayBuilder {
     dimension_names: Option<Vec<Option<String>>>,
     overwrite: bool,
     config: ArrayConfig,
+    zarr_format: u8,
+    compressor_v2: Option<Option<Map<String, Value>>>,
+    filters_v2: Option<Vec<Map<String, Value>>>,
+    storage_order: Order,
+    endian_v2: crate::codec::Endian,
 }
 
 impl ArrayBuilder {
@@ -88,7 +93,143 @@ impl ArrayBuilder {
             dimension_names: None,
             overwrite: false,
             config: ArrayConfig::default(),
+            zarr_format: 3,
+            compressor_v2: None,
+            filters_v2: None,
+            storage_order: Order::C,
+            endian_v2: crate::codec::Endian::Little,
         }
+    }
+
+    /// The Zarr format to write: 3 (default) or 2. A V2 array takes its
+    /// codecs from [`ArrayBuilder::compressor_v2`] and
+    /// [`ArrayBuilder::filters_v2`] (zarr-python's V2 defaults: zstd level 0,
+    /// no filters; `vlen-utf8` / `vlen-bytes` for strings and bytes), its
+    /// dimension separator from a `v2` [`ArrayBuilder::chunk_key_encoding`]
+    /// (default `.`), and its memory order from [`ArrayBuilder::storage_order`].
+    /// A fill value of JSON `null` is written as `null`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zarr::array::{Array, ArrayBuilder};
+    /// use zarr::dtype::DataType;
+    /// use zarr::store::{MemoryStore, Store};
+    /// let store = Arc::new(MemoryStore::new());
+    /// let a = ArrayBuilder::new(vec![4], DataType::Int16)
+    ///     .chunks(vec![2])
+    ///     .zarr_format(2)
+    ///     .compressor_v2(Some(serde_json::json!({"id": "zlib", "level": 1}).as_object().unwrap().clone()))
+    ///     .create(store.clone(), "a")
+    ///     .unwrap();
+    /// a.write_slice(&"0:4".parse().unwrap(), &[1i16, 2, 3, 4]).unwrap();
+    /// assert!(store.exists("a/.zarray").unwrap());
+    /// assert!(store.exists("a/1").unwrap());
+    /// let b = Array::open(store, "a").unwrap();
+    /// assert_eq!(b.zarr_format(), 2);
+    /// assert_eq!(b.read_vec::<i16>(&"1:3".parse().unwrap()).unwrap(), vec![2, 3]);
+    /// ```
+    pub fn zarr_format(mut self, format: u8) -> Self {
+        self.zarr_format = format;
+        self
+    }
+    /// The V2 compressor as a numcodecs configuration (`{"id": "zlib", "level": 1}`),
+    /// or `None` for no compressor.
+    pub fn compressor_v2(mut self, compressor: Option<Map<String, Value>>) -> Self {
+        self.compressor_v2 = Some(compressor);
+        self
+    }
+    /// The V2 filters as numcodecs configurations.
+    pub fn filters_v2(mut self, filters: Vec<Map<String, Value>>) -> Self {
+        self.filters_v2 = Some(filters);
+        self
+    }
+    /// The memory order of stored V2 chunks (`order` in `.zarray`; default C).
+    pub fn storage_order(mut self, order: Order) -> Self {
+        self.storage_order = order;
+        self
+    }
+
+    /// The byte order of stored V2 elements (the dtype's `<` or `>`; default little).
+    pub fn endian_v2(mut self, endian: crate::codec::Endian) -> Self {
+        self.endian_v2 = endian;
+        self
+    }
+
+    /// The V2 metadata this builder would write (with
+    /// [`ArrayBuilder::zarr_format`] 2).
+    pub fn build_metadata_v2(&self) -> Result<ArrayMetadataV2> {
+        if self.shards.is_some() {
+            return Err(ArrayError::InvalidArgument(
+                "Zarr V2 arrays cannot be sharded".into(),
+            ));
+        }
+        let ndim = self.shape.len();
+        let chunks = match &self.chunks {
+            ChunkShape::Auto => {
+                guess_chunks(&self.shape, self.data_type.size().unwrap_or(1) as u64)
+            }
+            ChunkShape::Explicit(c) => c.clone(),
+        };
+        if chunks.len() != ndim || chunks.contains(&0) {
+            return Err(ArrayError::InvalidArgument(format!(
+                "chunks {chunks:?} must have {ndim} dimensions of at least 1"
+            )));
+        }
+        let (dtype, vlen) = match self.data_type {
+            DataType::String => ("|O".to_string(), Some("vlen-utf8")),
+            DataType::Bytes => ("|O".to_string(), Some("vlen-bytes")),
+            d => (d.to_numpy_str(self.endian_v2).unwrap_or_default(), None),
+        };
+        let mut filters = self.filters_v2.clone().unwrap_or_default();
+        if let Some(id) = vlen {
+            if !filters
+                .iter()
+                .any(|f| f.get("id").and_then(Value::as_str) == Some(id))
+            {
+                filters.insert(0, json_map(json!({ "id": id })));
+            }
+        }
+        let fill_value = match &self.fill_value {
+            None => self
+                .data_type
+                .fill_value_to_json(&FillValue::default_for(self.data_type)),
+            Some(v) => v.clone(),
+        };
+        let dimension_separator = match self.chunk_key_encoding {
+            ChunkKeyEncodingMetadata::V2 { separator } => separator,
+            _ => '.',
+        };
+        let m = ArrayMetadataV2 {
+            shape: self.shape.clone(),
+            chunks,
+            dtype,
+            data_type: self.data_type,
+            endian: (self.data_type.component_size().unwrap_or(1) > 1).then_some(self.endian_v2),
+            fill_value,
+            order: self.storage_order,
+            filters: (!filters.is_empty()).then_some(filters),
+            compressor: match &self.compressor_v2 {
+                None => Some(json_map(json!({"id": "zstd", "level": 0}))),
+                Some(c) => c.clone(),
+            },
+            dimension_separator: Some(dimension_separator),
+            attributes: self.attributes.clone(),
+        };
+        // Validate: the fill value, the codec ids and their configurations.
+        let v3 = m.to_v3().map_err(|source| ArrayError::Metadata {
+            key: ".zarray".into(),
+            source,
+        })?;
+        let spec = ChunkSpec {
+            shape: v3.chunk_shape().to_vec(),
+            data_type: v3.data_type,
+            fill_value: v3.fill_value.clone(),
+        };
+        CodecChain::from_metadata(&v3.codecs, &spec).map_err(|source| ArrayError::Codecs {
+            key: ".zarray".into(),
+            source,
+        })?;
+        Ok(m)
     }
 
     /// Explicit chunk shape.
@@ -319,12 +460,70 @@ impl ArrayBuilder {
     /// deleted first.
     pub fn create(&self, store: StoreRef, path: &str) -> Result<Array> {
         let path = normalize_path(path)?;
+        if self.zarr_format == 2 {
+            let v2 = self.build_metadata_v2()?;
+            prepare_v2_path(&store, &path, self.overwrite)?;
+            let metadata = v2.to_v3().map_err(|source| ArrayError::Metadata {
+                key: ".zarray".into(),
+                source,
+            })?;
+            for (key, bytes) in super::metadata_documents(&path, &metadata, Some(&v2)) {
+                store.set(&key, bytes.into())?;
+            }
+            return Array::from_metadata_v2(store, &path, v2, metadata, self.config.clone());
+        }
+        self.check_format()?;
         let metadata = self.build_metadata()?;
         prepare_node_path(&store, &path, self.overwrite)?;
         let key = node_key(&path);
         store.set(&key, metadata.to_json_bytes().into())?;
         Array::from_metadata(store, &path, metadata, self.config.clone())
     }
+}
+
+impl ArrayBuilder {
+    /// The zarr format, refusing anything but 2 and 3.
+    pub(crate) fn check_format(&self) -> Result<u8> {
+        match self.zarr_format {
+            2 | 3 => Ok(self.zarr_format),
+            f => Err(ArrayError::InvalidArgument(format!(
+                "zarr_format must be 2 or 3, not {f}"
+            ))),
+        }
+    }
+}
+
+/// The keys whose presence means a node exists at `path`.
+pub(crate) fn node_keys(path: &str) -> [String; 3] {
+    [
+        node_key(path),
+        super::v2_key(path, ".zarray"),
+        super::v2_key(path, ".zgroup"),
+    ]
+}
+
+/// Check the path is free of any V2 or V3 node (or clear it with
+/// `overwrite`). As zarr-python does, no parent groups are created.
+fn prepare_v2_path(store: &StoreRef, path: &str, overwrite: bool) -> Result<()> {
+    let mut exists = false;
+    for k in node_keys(path) {
+        exists |= store.exists(&k)?;
+    }
+    if exists {
+        if !overwrite {
+            return Err(ArrayError::AlreadyExists {
+                path: path.to_string(),
+            });
+        }
+        if path.is_empty() {
+            for k in store.list()? {
+                store.delete(&k)?;
+            }
+        } else {
+            store.delete_dir(path)?;
+        }
+    }
+    Ok(())
 }
 
 /// Check the path is free (or clear it with `overwrite`) and create missing parent groups.

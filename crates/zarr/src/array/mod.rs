@@ -23,20 +23,24 @@
 
 mod asynchronous;
 mod builder;
+mod consolidated;
+mod convert;
 mod engine;
 mod error;
 
 pub use asynchronous::AsyncArray;
 pub use builder::{guess_chunks, ArrayBuilder, ChunkShape, CodecChoice};
+pub use consolidated::{consolidate_metadata_v2, read_consolidated_metadata_v2};
+pub use convert::{convert_v2_to_v3, ConvertSummary};
 pub use error::{ArrayError, Result};
 
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
 use crate::codec::{ChunkSpec, CodecChain};
 use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
-use crate::metadata::{ArrayMetadata, NodeMetadata};
-use crate::store::Expected;
+use crate::metadata::{ArrayMetadata, ArrayMetadataV2, NodeMetadata};
 use crate::store::StoreRef;
+use crate::store::Expected;
 use engine::{ChunkWrite, Engine, OutPtr};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
@@ -93,7 +97,52 @@ pub(crate) fn node_key(path: &str) -> String {
     }
 }
 
-/// A Zarr V3 array in a store, with a blocking API. Cheap to clone; safe to
+/// The key of a V2 metadata document (`.zarray`, `.zattrs`, `.zgroup`) of a node.
+pub(crate) fn v2_key(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}/{name}")
+    }
+}
+
+/// The metadata documents to store for an array: `zarr.json`, or for a V2
+/// array `.zarray` and `.zattrs` (with the shape and attributes of `metadata`).
+pub(crate) fn metadata_documents(
+    path: &str,
+    metadata: &ArrayMetadata,
+    v2: Option<&ArrayMetadataV2>,
+) -> Vec<(String, Vec<u8>)> {
+    match v2 {
+        None => vec![(node_key(path), metadata.to_json_bytes())],
+        Some(v2) => {
+            let mut v2 = v2.clone();
+            v2.shape = metadata.shape.clone();
+            v2.attributes = metadata.attributes.clone();
+            vec![
+                (v2_key(path, ".zarray"), v2.zarray_bytes()),
+                (v2_key(path, ".zattrs"), v2.zattrs_bytes()),
+            ]
+        }
+    }
+}
+
+/// Parse V2 metadata into its engine form.
+pub(crate) fn parse_v2(
+    zarray: &[u8],
+    zattrs: Option<&[u8]>,
+    key: &str,
+) -> Result<(ArrayMetadata, ArrayMetadataV2)> {
+    let err = |source| ArrayError::Metadata {
+        key: key.to_string(),
+        source,
+    };
+    let v2 = ArrayMetadataV2::from_json_bytes(zarray, zattrs).map_err(err)?;
+    let v3 = v2.to_v3().map_err(err)?;
+    Ok((v3, v2))
+}
+
+/// A Zarr V3 (or V2) array in a store, with a blocking API. Cheap to clone; safe to
 /// share between threads.
 ///
 /// # Concurrent writes
@@ -126,6 +175,7 @@ pub struct Array {
     store: StoreRef,
     path: String,
     metadata: ArrayMetadata,
+    v2: Option<Arc<ArrayMetadataV2>>,
     config: ArrayConfig,
     engine: Engine,
 }
@@ -136,19 +186,40 @@ impl Array {
         Self::open_with_config(store, path, ArrayConfig::default())
     }
 
-    /// Open the array at `path` with runtime settings.
+    /// Open the array at `path` with runtime settings: a V3 array
+    /// (`zarr.json`) or, when there is none, a V2 array (`.zarray`).
     pub fn open_with_config(store: StoreRef, path: &str, config: ArrayConfig) -> Result<Self> {
         let path = normalize_path(path)?;
         let key = node_key(&path);
-        let bytes =
-            store
-                .get(&key, &config.prototype, None)?
-                .ok_or_else(|| ArrayError::NotFound {
-                    path: path.clone(),
-                    key: key.clone(),
-                })?;
-        let metadata = parse_array_metadata(&bytes, &path, &key)?;
-        Self::from_metadata(store, &path, metadata, config)
+        if let Some(bytes) = store.get(&key, &config.prototype, None)? {
+            let metadata = parse_array_metadata(&bytes, &path, &key)?;
+            return Self::from_metadata(store, &path, metadata, config);
+        }
+        let zkey = v2_key(&path, ".zarray");
+        let Some(zarray) = store.get(&zkey, &config.prototype, None)? else {
+            if store.exists(&v2_key(&path, ".zgroup"))? {
+                return Err(ArrayError::NotAnArray { path });
+            }
+            return Err(ArrayError::NotFound { path, key });
+        };
+        let zattrs = store.get(&v2_key(&path, ".zattrs"), &config.prototype, None)?;
+        let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
+        Self::from_metadata_v2(store, &path, v2, metadata, config)
+    }
+
+    /// An array over already-parsed V2 metadata and its engine form
+    /// ([`ArrayMetadataV2::to_v3`]); nothing is written.
+    pub(crate) fn from_metadata_v2(
+        store: StoreRef,
+        path: &str,
+        v2: ArrayMetadataV2,
+        metadata: ArrayMetadata,
+        mut config: ArrayConfig,
+    ) -> Result<Self> {
+        config.write_empty_chunks |= v2.stores_every_chunk();
+        let mut a = Self::from_metadata(store, path, metadata, config)?;
+        a.v2 = Some(Arc::new(v2));
+        Ok(a)
     }
 
     /// An array over already-parsed metadata (nothing is written).
@@ -177,6 +248,7 @@ impl Array {
             store,
             path,
             metadata,
+            v2: None,
             config,
             engine,
         })
@@ -190,9 +262,22 @@ impl Array {
     pub fn path(&self) -> &str {
         &self.path
     }
-    /// The metadata.
+    /// The metadata (for a V2 array, its V3 equivalent that drives the engine).
     pub fn metadata(&self) -> &ArrayMetadata {
         &self.metadata
+    }
+    /// The V2 metadata of a V2 array (as stored, except shape and
+    /// attributes, which [`Array::metadata`] holds).
+    pub fn metadata_v2(&self) -> Option<&ArrayMetadataV2> {
+        self.v2.as_deref()
+    }
+    /// 2 for a V2 array, 3 otherwise.
+    pub fn zarr_format(&self) -> u8 {
+        if self.v2.is_some() {
+            2
+        } else {
+            3
+        }
     }
     /// The shape.
     pub fn shape(&self) -> &[u64] {
@@ -653,8 +738,9 @@ impl Array {
     // ---- shape and attributes ----
 
     fn store_metadata(&mut self) -> Result<()> {
-        self.store
-            .set(&node_key(&self.path), self.metadata.to_json_bytes().into())?;
+        for (key, bytes) in metadata_documents(&self.path, &self.metadata, self.v2.as_deref()) {
+            self.store.set(&key, bytes.into())?;
+        }
         Ok(())
     }
 

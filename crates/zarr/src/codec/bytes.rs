@@ -299,7 +299,7 @@ pub(crate) fn create(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec
         .and_then(Endian::from_name);
     let size = spec
         .data_type
-        .size()
+        .component_size()
         .ok_or_else(|| incompatible(spec.data_type))?;
     let endian = if size == 1 {
         None

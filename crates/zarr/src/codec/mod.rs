@@ -16,6 +16,7 @@ mod blosc;
 mod bytes;
 mod crc32c;
 mod gzip;
+mod numcodecs;
 mod sharding;
 mod transpose;
 mod vlen;
@@ -31,6 +32,10 @@ pub use self::blosc::{BloscCodec, BloscCompressor, BloscShuffle};
 pub use self::bytes::{BytesCodec, Endian};
 pub use self::crc32c::Crc32cCodec;
 pub use self::gzip::GzipCodec;
+pub use self::numcodecs::{
+    AsTypeCodec, Bz2Codec, Checksum32Codec, DeltaCodec, FixedScaleOffsetCodec, Lz4Codec, LzmaCodec,
+    ShuffleCodec, ZlibCodec,
+};
 pub use self::sharding::{morton_order, IndexLocation, ShardIndex, ShardingCodec, EMPTY_ENTRY};
 pub use self::transpose::TransposeCodec;
 pub use self::vlen::{VlenBytesCodec, VlenUtf8Codec};

@@ -25,6 +25,9 @@ fn registry() -> &'static RwLock<HashMap<String, CodecFactory>> {
         m.insert("vlen-utf8".into(), super::vlen::create_utf8);
         m.insert("vlen-bytes".into(), super::vlen::create_bytes);
         m.insert("sharding_indexed".into(), super::sharding::create);
+        for (name, f) in super::numcodecs::FACTORIES {
+            m.insert(name.into(), f);
+        }
         RwLock::new(m)
     })
 }

@@ -307,6 +307,30 @@ impl DataType {
                     .ok_or_else(|| invalid(dt, value, "expected a list of byte values"))?,
                 _ => return Err(invalid(dt, value, "expected a base64 string")),
             },
+            DataType::FixedBytes(n) => {
+                let mut b = match value {
+                    Value::String(s) => base64_decode(s)
+                        .ok_or_else(|| invalid(dt, value, "expected a base64 string"))?,
+                    _ => return Err(invalid(dt, value, "expected a base64 string")),
+                };
+                if b.len() > n as usize {
+                    return Err(invalid(dt, value, format!("longer than {n} bytes")));
+                }
+                b.resize(n as usize, 0);
+                b
+            }
+            DataType::FixedUtf32(n) => {
+                let s = match value {
+                    Value::String(s) => s,
+                    _ => return Err(invalid(dt, value, "expected a string")),
+                };
+                if s.chars().count() > n as usize {
+                    return Err(invalid(dt, value, format!("longer than {n} characters")));
+                }
+                let mut b: Vec<u8> = s.chars().flat_map(|c| (c as u32).to_ne_bytes()).collect();
+                b.resize(n as usize * 4, 0);
+                b
+            }
         };
         Ok(FillValue(bytes))
     }
@@ -345,6 +369,18 @@ impl DataType {
             }
             DataType::String => Value::String(String::from_utf8_lossy(b).into_owned()),
             DataType::Bytes => Value::String(base64_encode(b)),
+            DataType::FixedBytes(_) => {
+                let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+                Value::String(base64_encode(&b[..end]))
+            }
+            DataType::FixedUtf32(_) => {
+                let s: String = b
+                    .chunks_exact(4)
+                    .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+                    .map(|u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect();
+                Value::String(s.trim_end_matches('\0').to_string())
+            }
         }
     }
 }

@@ -54,6 +54,12 @@ pub enum DataType {
     String,
     /// `variable_length_bytes` (alias `bytes`): variable-length bytes.
     Bytes,
+    /// `null_terminated_bytes` of `length_bytes` bytes (numpy `|S{n}`):
+    /// fixed-length bytes padded with zeros.
+    FixedBytes(u32),
+    /// `fixed_length_utf32` of this many characters (numpy `<U{n}`; its
+    /// `length_bytes` is four times that): UTF-32 code units padded with zeros.
+    FixedUtf32(u32),
 }
 
 /// An error parsing a data type name or a fill value.
@@ -115,6 +121,44 @@ impl DataType {
             DataType::Complex128 => "complex128",
             DataType::String => "string",
             DataType::Bytes => "variable_length_bytes",
+            DataType::FixedBytes(_) => "null_terminated_bytes",
+            DataType::FixedUtf32(_) => "fixed_length_utf32",
+        }
+    }
+
+    /// The `data_type` of `zarr.json`: the name, or for the fixed-length
+    /// types `{"name": ..., "configuration": {"length_bytes": n}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self.size() {
+            Some(n) if matches!(self, DataType::FixedBytes(_) | DataType::FixedUtf32(_)) => {
+                serde_json::json!({"name": self.name(), "configuration": {"length_bytes": n}})
+            }
+            _ => serde_json::Value::String(self.name().to_string()),
+        }
+    }
+
+    /// Parse the `data_type` of `zarr.json`: a name, or a named
+    /// configuration for the fixed-length types.
+    pub fn from_json(v: &serde_json::Value) -> Result<Self, DataTypeError> {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => Self::from_name(s),
+            Value::Object(o) => {
+                let name = o.get("name").and_then(Value::as_str).unwrap_or("?");
+                let len = o
+                    .get("configuration")
+                    .and_then(|c| c.get("length_bytes"))
+                    .and_then(Value::as_u64)
+                    .and_then(|n| u32::try_from(n).ok());
+                match (name, len) {
+                    ("null_terminated_bytes", Some(n)) if n > 0 => Ok(DataType::FixedBytes(n)),
+                    ("fixed_length_utf32", Some(n)) if n > 0 && n % 4 == 0 => {
+                        Ok(DataType::FixedUtf32(n / 4))
+                    }
+                    _ => Err(DataTypeError::Unknown(v.to_string())),
+                }
+            }
+            other => Err(DataTypeError::Unknown(other.to_string())),
         }
     }
 
@@ -139,6 +183,8 @@ impl DataType {
             DataType::Int32 | DataType::UInt32 | DataType::Float32 => 4,
             DataType::Int64 | DataType::UInt64 | DataType::Float64 | DataType::Complex64 => 8,
             DataType::Complex128 => 16,
+            DataType::FixedBytes(n) => *n as usize,
+            DataType::FixedUtf32(n) => *n as usize * 4,
             DataType::String | DataType::Bytes => return None,
         })
     }
@@ -155,6 +201,8 @@ impl DataType {
         match self {
             DataType::Complex64 => Some(4),
             DataType::Complex128 => Some(8),
+            DataType::FixedBytes(_) => Some(1),
+            DataType::FixedUtf32(_) => Some(4),
             d => d.size(),
         }
     }
@@ -176,14 +224,111 @@ impl DataType {
             DataType::Float64 => "<f8",
             DataType::Complex64 => "<c8",
             DataType::Complex128 => "<c16",
-            DataType::String | DataType::Bytes => return None,
+            DataType::String
+            | DataType::Bytes
+            | DataType::FixedBytes(_)
+            | DataType::FixedUtf32(_) => return None,
         })
+    }
+}
+
+impl DataType {
+    /// Parse a numpy type string with its byte order (`"<i4"`, `">f8"`,
+    /// `"|b1"`, `"<c16"`...), as Zarr V2 metadata and numcodecs write them.
+    /// The byte order is `None` for one-byte types (`|`, `<` or `>` are all
+    /// accepted there); multi-byte types need `<` or `>`.
+    ///
+    /// ```
+    /// use zarr::codec::Endian;
+    /// use zarr::dtype::DataType;
+    /// assert_eq!(DataType::from_numpy_str(">f8").unwrap(), (DataType::Float64, Some(Endian::Big)));
+    /// assert_eq!(DataType::from_numpy_str("|u1").unwrap(), (DataType::UInt8, None));
+    /// assert!(DataType::from_numpy_str("<i3").is_err());
+    /// assert_eq!(DataType::from_numpy_str("|S5").unwrap(), (DataType::FixedBytes(5), None));
+    /// assert_eq!(DataType::from_numpy_str(">U3").unwrap(), (DataType::FixedUtf32(3), Some(Endian::Big)));
+    /// ```
+    pub fn from_numpy_str(
+        s: &str,
+    ) -> Result<(DataType, Option<crate::codec::Endian>), DataTypeError> {
+        use crate::codec::Endian;
+        let unknown = || DataTypeError::Unknown(format!("numpy type string {s:?}"));
+        let mut chars = s.chars();
+        let order = chars.next().ok_or_else(unknown)?;
+        let rest = chars.as_str();
+        let len = |p: &str| -> Result<u32, DataTypeError> {
+            rest.strip_prefix(p)
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|&n| n > 0 && n < (1 << 28))
+                .ok_or_else(unknown)
+        };
+        if rest.starts_with('S') {
+            return match order {
+                '|' | '<' | '>' => Ok((DataType::FixedBytes(len("S")?), None)),
+                _ => Err(unknown()),
+            };
+        }
+        if rest.starts_with('U') {
+            return match order {
+                '<' => Ok((DataType::FixedUtf32(len("U")?), Some(Endian::Little))),
+                '>' => Ok((DataType::FixedUtf32(len("U")?), Some(Endian::Big))),
+                _ => Err(unknown()),
+            };
+        }
+        let dt = match rest {
+            "b1" => DataType::Bool,
+            "i1" => DataType::Int8,
+            "i2" => DataType::Int16,
+            "i4" => DataType::Int32,
+            "i8" => DataType::Int64,
+            "u1" => DataType::UInt8,
+            "u2" => DataType::UInt16,
+            "u4" => DataType::UInt32,
+            "u8" => DataType::UInt64,
+            "f2" => DataType::Float16,
+            "f4" => DataType::Float32,
+            "f8" => DataType::Float64,
+            "c8" => DataType::Complex64,
+            "c16" => DataType::Complex128,
+            _ => return Err(unknown()),
+        };
+        let one_byte = dt.size() == Some(1);
+        let endian = match order {
+            '<' => Some(Endian::Little),
+            '>' => Some(Endian::Big),
+            '|' if one_byte => None,
+            _ => return Err(unknown()),
+        };
+        Ok((dt, if one_byte { None } else { endian }))
+    }
+
+    /// The numpy type string of this type in byte order `endian` (`"|"` for
+    /// one-byte types); `None` for variable-length types.
+    pub fn to_numpy_str(&self, endian: crate::codec::Endian) -> Option<String> {
+        let c = match endian {
+            crate::codec::Endian::Little => '<',
+            crate::codec::Endian::Big => '>',
+        };
+        match self {
+            DataType::FixedBytes(n) => return Some(format!("|S{n}")),
+            DataType::FixedUtf32(n) => return Some(format!("{c}U{n}")),
+            _ => {}
+        }
+        let s = self.numpy_str()?;
+        if self.size() == Some(1) {
+            return Some(s.to_string());
+        }
+        Some(format!("{c}{}", &s[1..]))
     }
 }
 
 impl fmt::Display for DataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            DataType::FixedBytes(_) | DataType::FixedUtf32(_) => {
+                write!(f, "{}[{}]", self.name(), self.size().unwrap_or(0))
+            }
+            _ => f.write_str(self.name()),
+        }
     }
 }
 

@@ -1,10 +1,15 @@
-//! Node metadata: Zarr V3 `zarr.json` for arrays and groups.
+//! Node metadata: Zarr V3 `zarr.json` and Zarr V2 `.zarray` / `.zgroup` /
+//! `.zattrs` for arrays and groups.
 //!
 //! Parsing validates everything we rely on later (shapes, chunk grid, chunk
 //! key encoding, data type, fill value, extension fields) and writing gives the
 //! same fields, in the same order, as zarr-python 3.
 
+mod v2;
 mod v3;
+
+pub use v2::{ArrayMetadataV2, GroupMetadataV2};
+use v3::{field, u64_list};
 
 pub use v3::{
     ArrayMetadata, ChunkGridMetadata, ChunkKeyEncodingMetadata, GroupMetadata, NodeMetadata,
@@ -137,6 +142,12 @@ pub enum MetadataError {
         expected: &'static str,
         /// What was found.
         found: String,
+    },
+    /// A Zarr V2 filter or compressor id that is not a codec we implement.
+    #[error("unknown codec id {id:?} (not a numcodecs codec this library implements)")]
+    UnknownCodec {
+        /// The numcodecs `id`.
+        id: String,
     },
     /// The format version is not one we read.
     #[error("unsupported zarr_format {0}")]

@@ -131,14 +131,14 @@ pub enum NodeMetadata {
     Group(GroupMetadata),
 }
 
-fn field(name: &str, message: impl std::fmt::Display) -> MetadataError {
+pub(super) fn field(name: &str, message: impl std::fmt::Display) -> MetadataError {
     MetadataError::InvalidField {
         field: name.to_string(),
         message: message.to_string(),
     }
 }
 
-fn u64_list(v: Option<&Value>, name: &str) -> Result<Vec<u64>, MetadataError> {
+pub(super) fn u64_list(v: Option<&Value>, name: &str) -> Result<Vec<u64>, MetadataError> {
     let a = v
         .and_then(|v| v.as_array())
         .ok_or_else(|| field(name, "expected a list of non-negative integers"))?;
@@ -261,6 +261,14 @@ impl ArrayMetadata {
         let shape = u64_list(obj.get("shape"), "shape")?;
         let data_type = match obj.get("data_type") {
             Some(Value::String(s)) => DataType::from_name(s).map_err(|e| field("data_type", e))?,
+            Some(v @ Value::Object(o))
+                if matches!(
+                    o.get("name").and_then(Value::as_str),
+                    Some("null_terminated_bytes" | "fixed_length_utf32")
+                ) =>
+            {
+                DataType::from_json(v).map_err(|e| field("data_type", e))?
+            }
             Some(Value::Object(o)) => {
                 let name = o.get("name").and_then(|n| n.as_str()).unwrap_or("?");
                 return Err(MetadataError::UnsupportedExtension {
@@ -408,7 +416,7 @@ impl ArrayMetadata {
     pub fn to_json(&self) -> Value {
         let mut o = Map::new();
         o.insert("shape".into(), json!(self.shape));
-        o.insert("data_type".into(), json!(self.data_type.name()));
+        o.insert("data_type".into(), self.data_type.to_json());
         o.insert(
             "chunk_grid".into(),
             json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape()}}),

@@ -1,0 +1,238 @@
+//! Converting Zarr V2 arrays and hierarchies to V3.
+//!
+//! Conversion is metadata-only: the V3 `zarr.json` takes the codec chain
+//! the V2 array maps onto ([`crate::metadata::ArrayMetadataV2::to_v3`]: the filters, a
+//! `bytes` codec, a `transpose` for order F, the compressor, numcodecs
+//! codecs under their `numcodecs.*` names) and keeps the `v2` chunk key
+//! encoding, so every chunk keeps its key and its bytes. A null V2 fill
+//! value becomes the data type's default. Arrays whose V2 codecs other V3
+//! readers do not take in that form (`packbits`, `quantize` to another
+//! type) are re-encoded instead, with the default V3 codecs.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use zarr::array::{convert_v2_to_v3, Array, ArrayBuilder};
+//! use zarr::dtype::DataType;
+//! use zarr::store::{MemoryStore, Store, StoreRef};
+//! let store: StoreRef = Arc::new(MemoryStore::new());
+//! let a = ArrayBuilder::new(vec![4], DataType::Int16).chunks(vec![2]).zarr_format(2)
+//!     .create(store.clone(), "a").unwrap();
+//! a.write_slice(&"0:4".parse().unwrap(), &[1i16, 2, 3, 4]).unwrap();
+//! let n = convert_v2_to_v3(&store, "a", &store, "a", false).unwrap();
+//! assert_eq!(n.arrays, 1);
+//! let b = Array::open(store.clone(), "a").unwrap();
+//! assert_eq!(b.zarr_format(), 3);
+//! assert_eq!(b.read_vec::<i16>(&"0:4".parse().unwrap()).unwrap(), vec![1, 2, 3, 4]);
+//! assert!(!store.exists("a/.zarray").unwrap());
+//! ```
+
+use super::error::{ArrayError, Result};
+use super::{node_key, normalize_path, parse_v2, v2_key};
+use crate::metadata::{GroupMetadata, GroupMetadataV2, NodeMetadata};
+use crate::store::StoreRef;
+
+const V2_DOCS: [&str; 4] = [".zarray", ".zattrs", ".zgroup", ".zmetadata"];
+
+/// What a conversion did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConvertSummary {
+    /// Arrays converted.
+    pub arrays: usize,
+    /// Groups converted.
+    pub groups: usize,
+    /// Chunk objects copied (0 when converting in place).
+    pub chunks_copied: usize,
+    /// Arrays re-encoded (their data read and written with default V3 codecs).
+    pub reencoded: usize,
+}
+
+/// True when zarr-python reads the V3 form of this chain: `packbits` and a
+/// `quantize` that changes the type are not.
+fn portable(v3: &crate::metadata::ArrayMetadata) -> bool {
+    v3.codecs.iter().all(|c| match c.name.as_str() {
+        "numcodecs.packbits" => false,
+        "numcodecs.quantize" => c.get("astype").is_none() || c.get("astype") == c.get("dtype"),
+        _ => true,
+    })
+}
+
+/// Re-encode: read the whole V2 array, write a V3 array with default codecs.
+fn reencode(
+    src: &StoreRef,
+    src_path: &str,
+    dst: &StoreRef,
+    dst_path: &str,
+    v3: &crate::metadata::ArrayMetadata,
+    in_place: bool,
+    overwrite: bool,
+) -> Result<()> {
+    let a = super::Array::open(src.clone(), src_path)?;
+    let data = a.read_ndbuffer(&crate::chunk::Selection::all())?;
+    if in_place {
+        if dst_path.is_empty() {
+            for k in dst.list()? {
+                dst.delete(&k)?;
+            }
+        } else {
+            dst.delete_dir(dst_path)?;
+        }
+    }
+    let b = super::ArrayBuilder::new(v3.shape.clone(), v3.data_type)
+        .chunks(v3.chunk_shape().to_vec())
+        .fill_value_json(v3.data_type.fill_value_to_json(&v3.fill_value))
+        .attributes(v3.attributes.clone())
+        .overwrite(overwrite || in_place)
+        .create(dst.clone(), dst_path)?;
+    b.write_ndbuffer(&crate::chunk::Selection::all(), &data)
+}
+
+fn join(path: &str, child: &str) -> String {
+    if path.is_empty() {
+        child.to_string()
+    } else {
+        format!("{path}/{child}")
+    }
+}
+
+fn same_store(a: &StoreRef, b: &StoreRef) -> bool {
+    std::ptr::addr_eq(std::sync::Arc::as_ptr(a), std::sync::Arc::as_ptr(b))
+}
+
+/// Convert the V2 array or group at `src_path` in `src` (and, for a group,
+/// every V2 node below it) to V3 at `dst_path` in `dst`, metadata only:
+/// `zarr.json` documents are written and chunk objects are copied
+/// unchanged. When `src` and `dst` are the same store object and the paths
+/// are equal, the conversion is in place: chunks stay, and the V2 documents
+/// (`.zarray`, `.zattrs`, `.zgroup`, `.zmetadata`) are deleted. A V3 node
+/// already at a destination is an error unless `overwrite`.
+pub fn convert_v2_to_v3(
+    src: &StoreRef,
+    src_path: &str,
+    dst: &StoreRef,
+    dst_path: &str,
+    overwrite: bool,
+) -> Result<ConvertSummary> {
+    let src_path = normalize_path(src_path)?;
+    let dst_path = normalize_path(dst_path)?;
+    let in_place = same_store(src, dst) && src_path == dst_path;
+    let mut summary = ConvertSummary::default();
+    convert_node(
+        src,
+        &src_path,
+        dst,
+        &dst_path,
+        in_place,
+        overwrite,
+        &mut summary,
+    )?;
+    Ok(summary)
+}
+
+fn convert_node(
+    src: &StoreRef,
+    src_path: &str,
+    dst: &StoreRef,
+    dst_path: &str,
+    in_place: bool,
+    overwrite: bool,
+    summary: &mut ConvertSummary,
+) -> Result<()> {
+    let proto = Default::default();
+    let zattrs = src.get(&v2_key(src_path, ".zattrs"), &proto, None)?;
+    let zarray_key = v2_key(src_path, ".zarray");
+    let zgroup_key = v2_key(src_path, ".zgroup");
+    let dst_key = node_key(dst_path);
+    let check_free = || -> Result<()> {
+        if !overwrite && dst.exists(&dst_key)? {
+            return Err(ArrayError::AlreadyExists {
+                path: dst_path.to_string(),
+            });
+        }
+        Ok(())
+    };
+    if let Some(zarray) = src.get(&zarray_key, &proto, None)? {
+        check_free()?;
+        let (v3, _) = parse_v2(&zarray, zattrs.as_deref(), &zarray_key)?;
+        // Check the chain builds before writing anything.
+        super::Array::from_metadata(src.clone(), src_path, v3.clone(), Default::default())?;
+        if !portable(&v3) {
+            reencode(src, src_path, dst, dst_path, &v3, in_place, overwrite)?;
+            summary.arrays += 1;
+            summary.reencoded += 1;
+            return Ok(());
+        }
+        if !in_place {
+            let prefix = if src_path.is_empty() {
+                String::new()
+            } else {
+                format!("{src_path}/")
+            };
+            for key in src.list_prefix(&prefix)? {
+                let rel = &key[prefix.len()..];
+                let name = rel.rsplit('/').next().unwrap_or(rel);
+                if V2_DOCS.contains(&name) || name == "zarr.json" {
+                    continue;
+                }
+                if let Some(bytes) = src.get(&key, &proto, None)? {
+                    dst.set(&join(dst_path, rel), bytes)?;
+                    summary.chunks_copied += 1;
+                }
+            }
+        }
+        dst.set(&dst_key, v3.to_json_bytes().into())?;
+        if in_place {
+            for d in [".zarray", ".zattrs"] {
+                src.delete(&v2_key(src_path, d))?;
+            }
+        }
+        summary.arrays += 1;
+        return Ok(());
+    }
+    let Some(zgroup) = src.get(&zgroup_key, &proto, None)? else {
+        return Err(ArrayError::NotFound {
+            path: src_path.to_string(),
+            key: zarray_key,
+        });
+    };
+    check_free()?;
+    let g = GroupMetadataV2::from_json_bytes(&zgroup, zattrs.as_deref()).map_err(|source| {
+        ArrayError::Metadata {
+            key: zgroup_key.clone(),
+            source,
+        }
+    })?;
+    let doc = NodeMetadata::Group(GroupMetadata {
+        attributes: g.attributes,
+        ..Default::default()
+    });
+    dst.set(
+        &dst_key,
+        serde_json::to_vec_pretty(&doc.to_json())
+            .unwrap_or_default()
+            .into(),
+    )?;
+    summary.groups += 1;
+    for child in src.list_dir(src_path)? {
+        if V2_DOCS.contains(&child.as_str()) || child == "zarr.json" {
+            continue;
+        }
+        let cs = join(src_path, &child);
+        if src.exists(&v2_key(&cs, ".zarray"))? || src.exists(&v2_key(&cs, ".zgroup"))? {
+            convert_node(
+                src,
+                &cs,
+                dst,
+                &join(dst_path, &child),
+                in_place,
+                overwrite,
+                summary,
+            )?;
+        }
+    }
+    if in_place {
+        for d in [".zgroup", ".zattrs", ".zmetadata"] {
+            src.delete(&v2_key(src_path, d))?;
+        }
+    }
+    Ok(())
+}
