@@ -224,6 +224,29 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Write `value` into `file`, just created at `path`, syncing it when
+    /// [`sync_data`](Self::sync_data) is set; on failure the file is removed.
+    fn fill_new_file(
+        &self,
+        key: &str,
+        mut file: fs::File,
+        path: &Path,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let written = file.write_all(value).and_then(|()| {
+            if self.sync_data {
+                file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        drop(file);
+        written.map_err(|e| {
+            let _ = fs::remove_file(path);
+            io_err(key, e)
+        })
+    }
+
     /// Write `value` to a fresh temporary file next to `path` (creating
     /// missing folders) and return its path.
     fn write_temp(&self, key: &str, path: &Path, value: &[u8]) -> Result<PathBuf, StoreError> {
@@ -236,19 +259,8 @@ impl LocalStore {
         loop {
             let tmp = dir.join(temp_name(&name));
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-                Ok(mut file) => {
-                    let written = file.write_all(value).and_then(|()| {
-                        if self.sync_data {
-                            file.sync_data()
-                        } else {
-                            Ok(())
-                        }
-                    });
-                    drop(file);
-                    if let Err(e) = written {
-                        let _ = fs::remove_file(&tmp);
-                        return Err(io_err(key, e));
-                    }
+                Ok(file) => {
+                    self.fill_new_file(key, file, &tmp, value)?;
                     return Ok(tmp);
                 }
                 // The folder is missing: the first write there, or a
@@ -702,19 +714,8 @@ impl Store for LocalStore {
             Err(e) if e.kind() == ErrorKind::AlreadyExists => existing_value(key, &path),
             Err(e) if hard_links_unsupported(&e) => {
                 match OpenOptions::new().write(true).create_new(true).open(&path) {
-                    Ok(mut file) => {
-                        let written = file.write_all(&value).and_then(|()| {
-                            if self.sync_data {
-                                file.sync_data()
-                            } else {
-                                Ok(())
-                            }
-                        });
-                        drop(file);
-                        if let Err(e) = written {
-                            let _ = fs::remove_file(&path);
-                            return Err(io_err(key, e));
-                        }
+                    Ok(file) => {
+                        self.fill_new_file(key, file, &path, &value)?;
                         Ok(true)
                     }
                     Err(e) if e.kind() == ErrorKind::AlreadyExists => existing_value(key, &path),
