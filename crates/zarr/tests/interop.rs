@@ -7,10 +7,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use zarr::array::{Array, ArrayBuilder};
 use zarr::buffer::{NDBuffer, NDData, Order};
@@ -19,35 +20,8 @@ use zarr::dtype::{DataType, FillValue};
 use zarr::metadata::{ChunkKeyEncodingMetadata, CodecMetadata};
 use zarr::store::{LocalStore, StoreRef};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("ZARR_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = repo_root().join(".venv/bin/python");
-    assert!(venv.exists(), "no Python with zarr-python 3.4.2: run `bash scripts/test.sh` (it makes .venv) or set ZARR_TEST_PYTHON");
-    venv
-}
-
 fn run_python(script: &str, dir: &Path) -> String {
-    let out = Command::new(python())
-        .arg(repo_root().join("tests/interop").join(script))
-        .arg(dir)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{script} failed:\n{text}");
-    text
+    common::run_script(&common::python(), script, &[dir])
 }
 
 /// Fixtures written by zarr-python: `ZARR_TEST_FIXTURES` when the test script

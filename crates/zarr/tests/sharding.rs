@@ -9,10 +9,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use zarr::array::{Array, ArrayBuilder, ArrayConfig};
 use zarr::buffer::BufferPrototype;
@@ -22,30 +23,8 @@ use zarr::dtype::DataType;
 use zarr::metadata::{CodecMetadata, NodeMetadata};
 use zarr::store::{MemoryStore, Store, StoreRef};
 
-fn python() -> Option<PathBuf> {
-    match std::env::var("ZARR_TEST_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => {
-            eprintln!("note: ZARR_TEST_PYTHON is unset; skipping the zarr-python sharding checks");
-            None
-        }
-    }
-}
-
 fn run_python(py: &Path, script: &str, args: &[&Path]) -> String {
-    let out = Command::new(py)
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "python failed:\n{text}");
-    text
+    common::run_code(py, script, args)
 }
 
 /// Writes sharded arrays with zarr-python into `<dir>/store`, and the
@@ -246,7 +225,7 @@ fn check_all(store: &StoreRef, dir: &Path, cases: &[String]) {
 
 #[test]
 fn zarr_python_shards_both_directions() {
-    let Some(py) = python() else { return };
+    let py = common::python();
     if cfg!(target_endian = "big") {
         eprintln!("note: the fixtures are little-endian; skipping on a big-endian machine");
         return;
@@ -400,7 +379,7 @@ fn builder_metadata_matches_zarr_python() {
     assert_eq!(a.chunk_shape(), &[4]);
     assert_eq!(a.inner_chunk_shape(), Some(vec![2]));
 
-    let Some(py) = python() else { return };
+    let py = common::python();
     let theirs: Value = serde_json::from_str(run_python(&py, CREATE_META, &[]).trim()).unwrap();
     for (name, m) in ours {
         assert_eq!(m, theirs[name], "{name}");
@@ -797,9 +776,7 @@ fn write_empty_chunks_inside_shards() {
             .all(|&x| x == 0));
         ours.push((wec, one, zero));
     }
-    let Some(py) = python() else {
-        return;
-    };
+    let py = common::python();
     let script = r#"
 import sys, os
 import numpy as np

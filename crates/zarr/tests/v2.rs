@@ -8,8 +8,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use serde_json::{json, Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use zarr::array::{
@@ -22,36 +24,8 @@ use zarr::dtype::DataType;
 use zarr::metadata::{ArrayMetadataV2, ChunkKeyEncodingMetadata, GroupMetadataV2};
 use zarr::store::{LocalStore, MemoryStore, Store, StoreRef, SyncToAsync};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn python() -> Option<PathBuf> {
-    match std::env::var("ZARR_TEST_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => {
-            eprintln!("note: ZARR_TEST_PYTHON is unset: skipping the zarr-python V2 checks");
-            None
-        }
-    }
-}
-
 fn run_python(py: &Path, script: &str, args: &[&Path]) -> String {
-    let out = Command::new(py)
-        .arg(repo_root().join("tests/interop").join(script))
-        .args(args)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{script} failed:\n{text}");
-    text
+    common::run_script(py, script, args)
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -109,7 +83,7 @@ fn check_values(a: &Array, dir: &Path, name: &str) {
 
 #[test]
 fn zarr_python_v2_both_directions() {
-    let Some(py) = python() else { return };
+    let py = common::python();
     both_directions(&py, Some(&py));
 }
 
@@ -510,7 +484,7 @@ fn fixed_length_types_in_v3() {
     assert_eq!(doc("u")["fill_value"], json!("hé"));
     let back = Array::open(store.clone(), "u").unwrap();
     assert_eq!(back.data_type(), DataType::FixedUtf32(2));
-    let Some(py) = python() else { return };
+    let py = common::python();
     let script = r#"
 import sys, zarr, numpy as np
 d = sys.argv[1]
@@ -615,7 +589,7 @@ fn consolidated_metadata_both_directions() {
     assert!(read_consolidated_metadata_v2(&store, "").is_err());
     consolidate_metadata_v2(&store, "").unwrap();
 
-    let Some(py) = python() else { return };
+    let py = common::python();
     let theirs = tmp.path().join("theirs");
     let script = r#"
 import sys, warnings

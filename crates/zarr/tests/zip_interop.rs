@@ -11,7 +11,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 use zarr::array::{Array, ArrayBuilder};
 use zarr::buffer::BufferPrototype;
@@ -19,18 +21,9 @@ use zarr::chunk::Selection;
 use zarr::dtype::DataType;
 use zarr::store::{open_store, Store, StoreError, ZipMode, ZipStore};
 
-fn python() -> PathBuf {
-    if let Ok(p) = std::env::var("ZARR_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(venv.exists(), "no Python with zarr-python 3.4.2: run `bash scripts/test.sh` (it makes .venv) or set ZARR_TEST_PYTHON");
-    venv
-}
-
 /// Run a Python script with arguments; its stdout.
 fn py(script: &str, args: &[&Path]) -> String {
-    let out = Command::new(python())
+    let out = Command::new(common::python())
         .arg("-c")
         .arg(script)
         .args(args)

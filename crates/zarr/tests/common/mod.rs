@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests that run zarr-python.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The Python with zarr-python 3.4.2: `ZARR_TEST_PYTHON`, else the `.venv`
+/// that `scripts/test.sh` makes. Missing both is a test failure, not a skip.
+pub fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("ZARR_TEST_PYTHON") {
+        if !p.is_empty() {
+            return PathBuf::from(p);
+        }
+    }
+    let venv = repo_root().join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no Python with zarr-python 3.4.2: run `bash scripts/test.sh` (it makes .venv) or set ZARR_TEST_PYTHON"
+    );
+    venv
+}
+
+/// Run `py` with `args`; asserts success and returns stdout then stderr.
+pub fn run(py: &Path, args: &[&OsStr]) -> String {
+    let out = Command::new(py).args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "python {args:?} failed:\n{text}");
+    text
+}
+
+/// Run inline Python `code` with `args`.
+pub fn run_code(py: &Path, code: &str, args: &[&Path]) -> String {
+    let mut all: Vec<&OsStr> = vec![OsStr::new("-c"), OsStr::new(code)];
+    all.extend(args.iter().map(|a| a.as_os_str()));
+    run(py, &all)
+}
+
+/// Run the script `tests/interop/<name>` with `args`.
+pub fn run_script(py: &Path, name: &str, args: &[&Path]) -> String {
+    let script = repo_root().join("tests/interop").join(name);
+    let mut all: Vec<&OsStr> = vec![script.as_os_str()];
+    all.extend(args.iter().map(|a| a.as_os_str()));
+    run(py, &all)
+}
