@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Whole-process benchmark: our `zarr` CLI vs zarrs, tensorstore and zarr-python.
 #
-# Writing (import from .npy) and reading (export to .npy) a 256x256x256 uint16 array,
-# chunks 64^3, zstd level 0 without checksum. Each tool is a separate process; wall clock,
-# median of N runs (after one warm-up run). See bench/run.py for the details.
+# Writing (import from .npy) and reading (export to .npy) a 256x256x256 uint16 array, in two
+# layouts: chunks 64^3, and shards 256^3 of inner chunks 32^3; zstd level 0 without checksum.
+# For the sharded layout also 100 reads of random 16^3 boxes in one process. Each tool is a
+# separate process; wall clock, median of N runs (after one warm-up run). See bench/run.py.
 #
 # Usage: scripts/bench.sh [--repeat N] [--warmup N] [--keep]
 #   BENCH_REPEAT=N works too (default 5). ZARR_PYTHON picks the Python used for bench/.venv.
@@ -69,6 +70,12 @@ elif ! ours_smoke; then
     echo "              compare); only the peers are benchmarked (ratios vs ours are n/a)." >&2
 else
     OURS_ARGS=(--ours "$OURS")
+    # The random box reads of the sharded layout: a small example binary on the library.
+    if cargo build --release -p zarr --example bench_boxes; then
+        OURS_ARGS+=(--ours-boxes "$ROOT/target/release/examples/bench_boxes")
+    else
+        echo "WARNING: crates/zarr/examples/bench_boxes.rs did not build: ours does no box reads" >&2
+    fi
 fi
 rm -rf "$DATA/smoke"
 

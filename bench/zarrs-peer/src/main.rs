@@ -1,15 +1,23 @@
 //! Benchmark peer built on the `zarrs` crate.
 //!
 //! ```text
-//! zarrs-peer write INPUT.npy STORE --chunks 64,64,64 [--zstd-level 0]
+//! zarrs-peer write INPUT.npy STORE --chunks 64,64,64 [--shards S0,S1,S2] [--zstd-level 0]
 //! zarrs-peer read  STORE OUTPUT.npy
+//! zarrs-peer boxes STORE BOXES.txt SIZE OUTPUT.npy
 //! ```
 //!
 //! `write` reads a little-endian, C-order `.npy` file, creates a Zarr V3 array
 //! at the root of the filesystem store STORE (regular chunks, `bytes` codec
 //! little-endian, `zstd` without checksum) and writes the whole array in one
 //! call. `read` opens the array at the root of STORE, reads all of it into
-//! memory and writes it as a `.npy` (format 1.0) file.
+//! memory and writes it as a `.npy` (format 1.0) file. With `--shards`, the
+//! array is sharded (`sharding_indexed`, shard shape S, inner chunks of the
+//! `--chunks` shape, `bytes` + `zstd` inside, index `bytes` + `crc32c` at the
+//! end, as zarr-python writes it). `boxes` reads boxes of SIZE on every axis
+//! at the starts listed in BOXES.txt (`z,y,x` per line), one
+//! `retrieve_array_subset` call each, stacks them into OUTPUT.npy (shape
+//! (N, SIZE, SIZE, SIZE)) and prints `inner_s: SECONDS` (opening the array and
+//! reading the boxes).
 //!
 //! The `.npy` handling is written here on purpose so that the peer does the
 //! same work as the other tools of the benchmark.
@@ -133,7 +141,13 @@ fn write_npy(path: &str, descr: &str, shape: &[u64], data: &[u8]) -> Result<()> 
     Ok(())
 }
 
-fn cmd_write(input: &str, store_path: &str, chunks: Vec<u64>, zstd_level: i32) -> Result<()> {
+fn cmd_write(
+    input: &str,
+    store_path: &str,
+    chunks: Vec<u64>,
+    shards: Option<Vec<u64>>,
+    zstd_level: i32,
+) -> Result<()> {
     let npy = read_npy(input)?;
     let (_, dt, size) = dtype_table()
         .into_iter()
@@ -143,14 +157,17 @@ fn cmd_write(input: &str, store_path: &str, chunks: Vec<u64>, zstd_level: i32) -
         return Err("--chunks must have one entry per dimension".into());
     }
     let store = Arc::new(FilesystemStore::new(store_path)?);
-    let array = ArrayBuilder::new(
+    let mut builder = ArrayBuilder::new(
         npy.shape.clone(),
-        chunks,
+        shards.clone().unwrap_or_else(|| chunks.clone()),
         dt,
         FillValue::from(vec![0u8; size]),
-    )
-    .bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(zstd_level, false))])
-    .build(store, "/")?;
+    );
+    builder.bytes_to_bytes_codecs(vec![Arc::new(ZstdCodec::new(zstd_level, false))]);
+    if shards.is_some() {
+        builder.subchunk_shape(chunks);
+    }
+    let array = builder.build(store, "/")?;
     array.store_metadata()?;
     let subset = array.subset_all();
     array.store_array_subset(&subset, ArrayBytes::new_flen(npy.data))?;
@@ -171,9 +188,37 @@ fn cmd_read(store_path: &str, output: &str) -> Result<()> {
     write_npy(output, descr, array.shape(), &data)
 }
 
+fn cmd_boxes(store_path: &str, boxes: &str, size: u64, output: &str) -> Result<()> {
+    let boxes: Vec<Vec<u64>> = fs::read_to_string(boxes)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split(',').map(|v| v.trim().parse::<u64>()).collect())
+        .collect::<std::result::Result<_, _>>()?;
+    let t = std::time::Instant::now();
+    let store = Arc::new(FilesystemStore::new(store_path)?);
+    let array = Array::open(store, "/")?;
+    let descr = dtype_table()
+        .into_iter()
+        .find(|(_, dt, _)| dt == array.data_type())
+        .map(|(d, _, _)| d)
+        .ok_or("unsupported data type")?;
+    let mut data = Vec::new();
+    for b in &boxes {
+        let ranges: Vec<std::ops::Range<u64>> = b.iter().map(|&s| s..s + size).collect();
+        let bytes: ArrayBytes<'static> = array.retrieve_array_subset(&ranges)?;
+        data.extend_from_slice(&bytes.into_fixed()?);
+    }
+    let inner = t.elapsed().as_secs_f64();
+    let mut shape = vec![boxes.len() as u64];
+    shape.extend(std::iter::repeat(size).take(array.shape().len()));
+    write_npy(output, descr, &shape, &data)?;
+    println!("inner_s: {inner:.6}");
+    Ok(())
+}
+
 fn usage() -> ! {
     eprintln!(
-        "usage:\n  zarrs-peer write INPUT.npy STORE --chunks C0,C1,.. [--zstd-level N]\n  zarrs-peer read STORE OUTPUT.npy"
+        "usage:\n  zarrs-peer write INPUT.npy STORE --chunks C0,C1,.. [--shards S0,S1,..] [--zstd-level N]\n  zarrs-peer read STORE OUTPUT.npy\n  zarrs-peer boxes STORE BOXES.txt SIZE OUTPUT.npy"
     );
     std::process::exit(2)
 }
@@ -183,6 +228,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("write") if args.len() >= 3 => {
             let mut chunks = None;
+            let mut shards = None;
             let mut level = 0;
             let mut rest = args[3..].iter();
             while let Some(a) = rest.next() {
@@ -195,6 +241,14 @@ fn main() -> Result<()> {
                                 .collect::<std::result::Result<Vec<_>, _>>()?,
                         );
                     }
+                    "--shards" => {
+                        let v = rest.next().unwrap_or_else(|| usage());
+                        shards = Some(
+                            v.split(',')
+                                .map(str::parse::<u64>)
+                                .collect::<std::result::Result<Vec<_>, _>>()?,
+                        );
+                    }
                     "--zstd-level" => {
                         level = rest.next().unwrap_or_else(|| usage()).parse()?;
                     }
@@ -202,9 +256,12 @@ fn main() -> Result<()> {
                 }
             }
             let chunks = chunks.unwrap_or_else(|| usage());
-            cmd_write(&args[1], &args[2], chunks, level)
+            cmd_write(&args[1], &args[2], chunks, shards, level)
         }
         Some("read") if args.len() == 3 => cmd_read(&args[1], &args[2]),
+        Some("boxes") if args.len() == 5 => {
+            cmd_boxes(&args[1], &args[2], args[3].parse()?, &args[4])
+        }
         _ => usage(),
     }
 }
