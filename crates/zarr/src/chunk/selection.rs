@@ -296,6 +296,22 @@ pub struct DimSlice {
     pub len: u64,
 }
 
+impl DimSlice {
+    /// Every coordinate of an axis of length `len`, in order.
+    pub fn whole(len: u64) -> Self {
+        DimSlice {
+            start: 0,
+            step: 1,
+            len,
+        }
+    }
+
+    /// The whole of every axis of `shape`.
+    pub fn whole_shape(shape: &[u64]) -> Vec<DimSlice> {
+        shape.iter().map(|&len| DimSlice::whole(len)).collect()
+    }
+}
+
 /// A selection resolved against a shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvedSelection {

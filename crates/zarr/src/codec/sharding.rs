@@ -546,15 +546,7 @@ impl ShardingCodec {
                 .decode_into(bytes, &inner_spec, &mut scratch)
                 .map_err(|e| Self::inner_error(&coords, e));
             if result.is_ok() {
-                let full: Vec<DimSlice> = self
-                    .chunk_shape
-                    .iter()
-                    .map(|&len| DimSlice {
-                        start: 0,
-                        step: 1,
-                        len,
-                    })
-                    .collect();
+                let full: Vec<DimSlice> = DimSlice::whole_shape(&self.chunk_shape);
                 let src = StridedRegion {
                     shape: &self.chunk_shape,
                     dims: &full,
@@ -599,15 +591,7 @@ impl ShardingCodec {
             .collect::<Result<_, CodecError>>()?;
         let fill = spec.fill_value.as_bytes();
         let mut elems: Vec<&[u8]> = vec![fill; spec.num_elements() as usize];
-        let full: Vec<DimSlice> = self
-            .chunk_shape
-            .iter()
-            .map(|&len| DimSlice {
-                start: 0,
-                step: 1,
-                len,
-            })
-            .collect();
+        let full: Vec<DimSlice> = DimSlice::whole_shape(&self.chunk_shape);
         for (i, v) in decoded.iter().enumerate() {
             let Some(v) = v else { continue };
             let dims = self.inner_dims(&unravel(i as u64, cps));
@@ -678,15 +662,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let inner_spec = self.inner_spec(spec);
         let n: u64 = cps.iter().product();
         let fill = spec.fill_value.as_bytes();
-        let full: Vec<DimSlice> = self
-            .chunk_shape
-            .iter()
-            .map(|&len| DimSlice {
-                start: 0,
-                step: 1,
-                len,
-            })
-            .collect();
+        let full: Vec<DimSlice> = DimSlice::whole_shape(&self.chunk_shape);
         let inner_full = StridedRegion {
             shape: &self.chunk_shape,
             dims: &full,
