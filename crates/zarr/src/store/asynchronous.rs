@@ -1,7 +1,7 @@
 //! The asynchronous store trait and the adapter that runs a synchronous store
 //! on tokio's blocking pool.
 
-use super::{ByteRequest, Store, StoreError};
+use super::{ByteRequest, Expected, Store, StoreError};
 use crate::buffer::{Buffer, BufferPrototype};
 use std::future::Future;
 use std::pin::Pin;
@@ -46,6 +46,28 @@ pub trait AsyncStore: Send + Sync + std::fmt::Debug {
     fn is_empty<'a>(&'a self, prefix: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// See [`Store::read_only`].
     fn read_only(&self) -> bool;
+    /// See [`Store::set_if_unchanged`]: a compare-and-swap of `key`. The
+    /// default refuses with [`StoreError::Unsupported`]; stores that
+    /// implement it return true from
+    /// [`AsyncStore::supports_conditional_writes`].
+    fn set_if_unchanged<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Expected<'a>,
+        value: Option<Buffer>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let _ = (expected, value);
+        Box::pin(async move {
+            Err(StoreError::Unsupported {
+                store: format!("{} (key {key:?})", std::any::type_name::<Self>()),
+                operation: "conditional writes",
+            })
+        })
+    }
+    /// See [`Store::supports_conditional_writes`].
+    fn supports_conditional_writes(&self) -> bool {
+        false
+    }
     /// See [`Store::close`].
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async { Ok(()) })
@@ -162,7 +184,67 @@ impl AsyncStore for SyncToAsync {
     fn read_only(&self) -> bool {
         self.inner.read_only()
     }
+    fn set_if_unchanged<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Expected<'a>,
+        value: Option<Buffer>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let k = key.to_string();
+        // The blocking pool needs owned data: copy the expected bytes.
+        let owned: Option<Option<Vec<u8>>> = match expected {
+            Expected::Any => None,
+            Expected::Missing => Some(None),
+            Expected::Bytes(b) => Some(Some(b.to_vec())),
+        };
+        self.run(move |s| {
+            let expected = match &owned {
+                None => Expected::Any,
+                Some(None) => Expected::Missing,
+                Some(Some(b)) => Expected::Bytes(b),
+            };
+            s.set_if_unchanged(&k, expected, value)
+        })
+    }
+    fn supports_conditional_writes(&self) -> bool {
+        self.inner.supports_conditional_writes()
+    }
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         self.run(|s| s.close())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    #[test]
+    fn conditional_writes_pass_through_the_adapter() {
+        let store = SyncToAsync::new(Arc::new(MemoryStore::new()));
+        assert!(store.supports_conditional_writes());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let first = store
+                .set_if_unchanged("k", Expected::Missing, Some(b"a".to_vec().into()))
+                .await;
+            assert!(matches!(first, Ok(true)));
+            let stale = store
+                .set_if_unchanged("k", Expected::Bytes(b"b"), Some(b"c".to_vec().into()))
+                .await;
+            assert!(matches!(stale, Ok(false)));
+            let swap = store
+                .set_if_unchanged("k", Expected::Bytes(b"a"), Some(b"c".to_vec().into()))
+                .await;
+            assert!(matches!(swap, Ok(true)));
+            let got = store
+                .get("k", &BufferPrototype::default(), None)
+                .await
+                .ok()
+                .flatten();
+            assert_eq!(got.as_deref(), Some(&b"c"[..]));
+        });
     }
 }
