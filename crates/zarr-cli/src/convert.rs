@@ -1,5 +1,6 @@
 //! `zarr convert`: a Zarr V2 array or hierarchy to V3, metadata only
-//! (chunks keep their keys and bytes).
+//! (chunks keep their keys and bytes), re-encoding chunk by chunk where
+//! the codecs need it, with a progress bar when that takes long.
 
 use crate::util::{self, in_store, Result};
 use crate::ConvertArgs;
@@ -20,8 +21,17 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     let dst = util::open_store(&args.dst, false)?;
     let src = if same { dst.clone() } else { src };
     let path = args.path.trim_matches('/');
-    let s = zarr::array::convert_v2_to_v3(&src, path, &dst, path, args.overwrite)
-        .map_err(in_store(&args.src))?;
+    let progress = crate::progress::Progress::new();
+    let result = zarr::array::convert_v2_to_v3_with_progress(
+        &src,
+        path,
+        &dst,
+        path,
+        args.overwrite,
+        Some(progress.callback()),
+    );
+    progress.finish();
+    let s = result.map_err(in_store(&args.src))?;
     println!(
         "converted {}{} to Zarr V3{}: {} arrays ({} re-encoded), {} groups, {} chunks copied",
         args.src.display(),

@@ -10,6 +10,8 @@
 //!             [--zarr-format 2 [--order C|F]
 //!              [--compressor zlib|gzip|zstd|bz2|lzma|lz4[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]]
 //! zarr convert SRC DST [--path P] [--zarr-format 3] [--overwrite]
+//! zarr copy SRC DST [--path P] [--chunks a,b,c] [--shards a,b,c|none]
+//!           [--compressor ...] [--zarr-format 2|3] [--overwrite]
 //! zarr quickstart [DIR]
 //! ```
 //!
@@ -22,9 +24,11 @@
 
 mod cast;
 mod convert;
+mod copy;
 mod export;
 mod import;
 mod info;
+mod progress;
 mod quickstart;
 mod util;
 
@@ -51,6 +55,9 @@ enum Command {
     /// Convert a Zarr V2 array or hierarchy to V3, metadata only (chunks keep
     /// their keys and bytes); DST may be SRC to convert in place.
     Convert(ConvertArgs),
+    /// Copy an array or hierarchy to another store, byte for byte or
+    /// re-encoded (chunks, shards, compressor, Zarr format), chunk by chunk.
+    Copy(copy::CopyArgs),
     /// Write a small hierarchy of realistic arrays, read it back, and print
     /// what was done with throughput.
     Quickstart(QuickstartArgs),
@@ -189,6 +196,7 @@ fn main() {
         Command::Export(a) => export::run(&a),
         Command::Import(a) => import::run(&a),
         Command::Convert(a) => convert::run(&a),
+        Command::Copy(a) => copy::run(&a),
         Command::Quickstart(a) => quickstart::run(&a),
     };
     if let Err(e) = result {

@@ -11,6 +11,7 @@
 //! (numpy `.npy` files to and from N-d buffers).
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod array;
 pub mod buffer;
 pub mod chunk;

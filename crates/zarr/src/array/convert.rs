@@ -7,7 +7,9 @@
 //! encoding, so every chunk keeps its key and its bytes. A null V2 fill
 //! value becomes the data type's default. Arrays whose V2 codecs other V3
 //! readers do not take in that form (`packbits`, `quantize` to another
-//! type) are re-encoded instead, with the default V3 codecs.
+//! type) are re-encoded instead, with the default V3 codecs, streaming one
+//! chunk at a time (see [`super::stream_array`]);
+//! [`convert_v2_to_v3_with_progress`] reports progress.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -27,7 +29,7 @@
 //! ```
 
 use super::error::{ArrayError, Result};
-use super::{node_key, normalize_path, parse_v2, v2_key};
+use super::{node_key, normalize_path, parse_v2, v2_key, ProgressFn, ProgressTracker};
 use crate::metadata::{GroupMetadata, GroupMetadataV2, NodeMetadata};
 use crate::store::StoreRef;
 
@@ -56,7 +58,12 @@ fn portable(v3: &crate::metadata::ArrayMetadata) -> bool {
     })
 }
 
-/// Re-encode: read the whole V2 array, write a V3 array with default codecs.
+/// Re-encode with the default V3 codecs, streaming one destination chunk
+/// at a time (never the whole array in memory). In place, the V3 chunks
+/// (`c/...` keys) are written beside the V2 ones (plain numeric keys), the
+/// `zarr.json` is written last, and only then are the V2 documents and
+/// chunks deleted.
+#[allow(clippy::too_many_arguments)]
 fn reencode(
     src: &StoreRef,
     src_path: &str,
@@ -65,25 +72,45 @@ fn reencode(
     v3: &crate::metadata::ArrayMetadata,
     in_place: bool,
     overwrite: bool,
+    tracker: &ProgressTracker,
 ) -> Result<()> {
-    let a = super::Array::open(src.clone(), src_path)?;
-    let data = a.read_ndbuffer(&crate::chunk::Selection::all())?;
-    if in_place {
-        if dst_path.is_empty() {
-            for k in dst.list()? {
-                dst.delete(&k)?;
-            }
-        } else {
-            dst.delete_dir(dst_path)?;
-        }
-    }
-    let b = super::ArrayBuilder::new(v3.shape.clone(), v3.data_type)
+    let zarray_key = v2_key(src_path, ".zarray");
+    let zarray = src
+        .get(&zarray_key, &Default::default(), None)?
+        .ok_or_else(|| ArrayError::NotFound {
+            path: src_path.to_string(),
+            key: zarray_key.clone(),
+        })?;
+    let zattrs = src.get(&v2_key(src_path, ".zattrs"), &Default::default(), None)?;
+    let (meta, v2) = parse_v2(&zarray, zattrs.as_deref(), &zarray_key)?;
+    let a = super::Array::from_metadata_v2(src.clone(), src_path, v2, meta, Default::default())?;
+    let builder = super::ArrayBuilder::new(v3.shape.clone(), v3.data_type)
         .chunks(v3.chunk_shape().to_vec())
         .fill_value_json(v3.data_type.fill_value_to_json(&v3.fill_value))
-        .attributes(v3.attributes.clone())
-        .overwrite(overwrite || in_place)
-        .create(dst.clone(), dst_path)?;
-    b.write_ndbuffer(&crate::chunk::Selection::all(), &data)
+        .attributes(v3.attributes.clone());
+    if !in_place {
+        let b = builder.overwrite(overwrite).create(dst.clone(), dst_path)?;
+        return super::stream_array(&a, &b, tracker);
+    }
+    let metadata = builder.build_metadata()?;
+    // Chunks of a V3 array being replaced (overwrite) would mix in.
+    dst.delete_dir(&join(dst_path, "c"))?;
+    let b =
+        super::Array::from_metadata(dst.clone(), dst_path, metadata.clone(), Default::default())?;
+    super::stream_array(&a, &b, tracker)?;
+    dst.set(&node_key(dst_path), metadata.to_json_bytes().into())?;
+    let prefix = if dst_path.is_empty() {
+        String::new()
+    } else {
+        format!("{dst_path}/")
+    };
+    for key in dst.list_prefix(&prefix)? {
+        let rel = &key[prefix.len()..];
+        if rel != "zarr.json" && !rel.starts_with("c/") {
+            dst.delete(&key)?;
+        }
+    }
+    Ok(())
 }
 
 fn join(path: &str, child: &str) -> String {
@@ -112,6 +139,38 @@ pub fn convert_v2_to_v3(
     dst_path: &str,
     overwrite: bool,
 ) -> Result<ConvertSummary> {
+    convert_v2_to_v3_with_progress(src, src_path, dst, dst_path, overwrite, None)
+}
+
+/// [`convert_v2_to_v3`], reporting progress to `progress`: chunk objects
+/// copied (stored bytes) and chunks re-encoded (decoded bytes). Totals grow
+/// as each array is reached.
+///
+/// ```
+/// use std::sync::{atomic::{AtomicU64, Ordering}, Arc};
+/// use zarr::array::{convert_v2_to_v3_with_progress, ArrayBuilder, CopyProgress};
+/// use zarr::dtype::DataType;
+/// use zarr::store::{MemoryStore, StoreRef};
+/// let src: StoreRef = Arc::new(MemoryStore::new());
+/// let a = ArrayBuilder::new(vec![4], DataType::Int16).chunks(vec![2]).zarr_format(2)
+///     .create(src.clone(), "a").unwrap();
+/// a.write_slice(&"0:4".parse().unwrap(), &[1i16, 2, 3, 4]).unwrap();
+/// let dst: StoreRef = Arc::new(MemoryStore::new());
+/// let chunks = Arc::new(AtomicU64::new(0));
+/// let c = chunks.clone();
+/// let cb = Arc::new(move |p: &CopyProgress| c.store(p.chunks_done, Ordering::Relaxed));
+/// convert_v2_to_v3_with_progress(&src, "a", &dst, "a", false, Some(cb)).unwrap();
+/// assert_eq!(chunks.load(Ordering::Relaxed), 2);
+/// ```
+pub fn convert_v2_to_v3_with_progress(
+    src: &StoreRef,
+    src_path: &str,
+    dst: &StoreRef,
+    dst_path: &str,
+    overwrite: bool,
+    progress: Option<ProgressFn>,
+) -> Result<ConvertSummary> {
+    let tracker = ProgressTracker::new(progress);
     let src_path = normalize_path(src_path)?;
     let dst_path = normalize_path(dst_path)?;
     let in_place = same_store(src, dst) && src_path == dst_path;
@@ -124,10 +183,12 @@ pub fn convert_v2_to_v3(
         in_place,
         overwrite,
         &mut summary,
+        &tracker,
     )?;
     Ok(summary)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn convert_node(
     src: &StoreRef,
     src_path: &str,
@@ -136,6 +197,7 @@ fn convert_node(
     in_place: bool,
     overwrite: bool,
     summary: &mut ConvertSummary,
+    tracker: &ProgressTracker,
 ) -> Result<()> {
     let proto = Default::default();
     let zattrs = src.get(&v2_key(src_path, ".zattrs"), &proto, None)?;
@@ -156,7 +218,9 @@ fn convert_node(
         // Check the chain builds before writing anything.
         super::Array::from_metadata(src.clone(), src_path, v3.clone(), Default::default())?;
         if !portable(&v3) {
-            reencode(src, src_path, dst, dst_path, &v3, in_place, overwrite)?;
+            reencode(
+                src, src_path, dst, dst_path, &v3, in_place, overwrite, tracker,
+            )?;
             summary.arrays += 1;
             summary.reencoded += 1;
             return Ok(());
@@ -167,15 +231,19 @@ fn convert_node(
             } else {
                 format!("{src_path}/")
             };
-            for key in src.list_prefix(&prefix)? {
+            let keys = src.list_prefix(&prefix)?;
+            tracker.plan(keys.len() as u64, src.getsize_prefix(&prefix)?);
+            for key in keys {
                 let rel = &key[prefix.len()..];
                 let name = rel.rsplit('/').next().unwrap_or(rel);
                 if V2_DOCS.contains(&name) || name == "zarr.json" {
                     continue;
                 }
                 if let Some(bytes) = src.get(&key, &proto, None)? {
+                    let n = bytes.len() as u64;
                     dst.set(&join(dst_path, rel), bytes)?;
                     summary.chunks_copied += 1;
+                    tracker.done(1, n);
                 }
             }
         }
@@ -226,6 +294,7 @@ fn convert_node(
                 in_place,
                 overwrite,
                 summary,
+                tracker,
             )?;
         }
     }

@@ -1,0 +1,1 @@
+//! Creating, opening, saving and loading arrays (in progress).
