@@ -28,14 +28,14 @@
 //! let src: StoreRef = Arc::new(MemoryStore::new());
 //! let a = ArrayBuilder::new(vec![8, 8], DataType::Int32).chunks(vec![4, 4]).zarr_format(2)
 //!     .create(src.clone(), "g/a").unwrap();
-//! a.write_slice(&"..".parse().unwrap(), &(0..64).collect::<Vec<i32>>()).unwrap();
+//! a.write_slice(&zarr::chunk::Selection::all(), &(0..64).collect::<Vec<i32>>()).unwrap();
 //! let dst: StoreRef = Arc::new(MemoryStore::new());
 //! let opts = CopyOptions::default().zarr_format(3).chunks(vec![2, 2]).shards(Shards::Shape(vec![4, 8]));
 //! let s = copy(&src, "g/a", &dst, "b", &opts).unwrap();
 //! assert_eq!(s.reencoded, 1);
 //! let b = Array::open(dst, "b").unwrap();
 //! assert_eq!((b.zarr_format(), b.chunk_shape()), (3, &[4u64, 8][..]));
-//! assert_eq!(b.read_vec::<i32>(&"..".parse().unwrap()).unwrap(), (0..64).collect::<Vec<i32>>());
+//! assert_eq!(b.read_vec::<i32>(&zarr::chunk::Selection::all()).unwrap(), (0..64).collect::<Vec<i32>>());
 //! ```
 
 use crate::array::{stream_chunks, Array, ArrayBuilder, ArrayError, ProgressTracker, Result};
@@ -789,7 +789,7 @@ fn portable(c: &CodecMetadata) -> bool {
 }
 
 /// The builder of the copy of `a` under `options`.
-fn target_builder(a: &Array, options: &CopyOptions) -> Result<ArrayBuilder> {
+pub(crate) fn target_builder(a: &Array, options: &CopyOptions) -> Result<ArrayBuilder> {
     let src_format = a.zarr_format();
     let format = options.zarr_format.unwrap_or(src_format);
     let inner = a.inner_chunk_shape();
