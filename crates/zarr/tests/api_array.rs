@@ -270,13 +270,13 @@ fn access_modes() {
     rw.write_slice(&"0:1".parse().unwrap(), &[9u8]).unwrap();
     // w- fails on an existing node (V3 or V2, array or group).
     assert!(matches!(
-        open_array(&s, "a", AccessMode::CreateNew, Some(&spec)),
+        open_array(&s, "a", AccessMode::Create, Some(&spec)),
         Err(ArrayError::AlreadyExists { .. })
     ));
     s.set("g/.zgroup", br#"{"zarr_format": 2}"#.to_vec().into())
         .unwrap();
     assert!(matches!(
-        open_array(&s, "g", AccessMode::CreateNew, Some(&spec)),
+        open_array(&s, "g", AccessMode::Create, Some(&spec)),
         Err(ArrayError::AlreadyExists { .. })
     ));
     // ...and a group is not an array for r / a.
@@ -291,11 +291,11 @@ fn access_modes() {
     assert_eq!(w.read_vec::<i64>(&all()).unwrap(), vec![0; 3]);
     assert!(s.list_prefix("a/c/").unwrap().is_empty());
     assert!(open_array(&s, "n", AccessMode::Overwrite, None).is_err());
-    assert!(open_array(&s, "n", AccessMode::CreateNew, Some(&spec)).is_ok());
+    assert!(open_array(&s, "n", AccessMode::Create, Some(&spec)).is_ok());
     // open_like: creates like the template in a, opens in r.
     let l = open_like(&w, &s, "l", AccessMode::Append).unwrap();
     assert_eq!((l.shape(), l.data_type()), (w.shape(), w.data_type()));
-    assert!(open_like(&w, &s, "l", AccessMode::CreateNew).is_err());
+    assert!(open_like(&w, &s, "l", AccessMode::Create).is_err());
     assert!(open_like(&w, &s, "missing", AccessMode::Read).is_err());
     assert!(open_like(&w, &s, "l", AccessMode::Read).is_ok());
 }

@@ -579,7 +579,7 @@ pub fn full_like(
 /// a.write_slice(&"0:1".parse().unwrap(), &[7u8]).unwrap();
 /// let r = open_array(&store, "a", AccessMode::Read, None).unwrap();
 /// assert!(r.write_slice(&"0:1".parse().unwrap(), &[8u8]).is_err());
-/// assert!(matches!(open_array(&store, "a", AccessMode::CreateNew, Some(&spec)), Err(ArrayError::AlreadyExists { .. })));
+/// assert!(matches!(open_array(&store, "a", AccessMode::Create, Some(&spec)), Err(ArrayError::AlreadyExists { .. })));
 /// ```
 pub fn open_array(
     store: &StoreRef,
@@ -604,7 +604,7 @@ pub fn open_array(
             other => other,
         },
         AccessMode::Overwrite => need()?.clone().overwrite(true).create(store.clone(), path),
-        AccessMode::CreateNew => {
+        AccessMode::Create => {
             let b = need()?.clone().overwrite(false);
             let p = path.trim_matches('/');
             for k in ["zarr.json", ".zarray", ".zgroup"] {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 /// ```
 /// use zarr::api::AccessMode;
 /// let m: AccessMode = "w-".parse().unwrap();
-/// assert_eq!(m, AccessMode::CreateNew);
+/// assert_eq!(m, AccessMode::Create);
 /// assert_eq!(m.as_str(), "w-");
 /// assert!(!AccessMode::Read.writable());
 /// assert!("x".parse::<AccessMode>().is_err());
@@ -25,7 +25,7 @@ pub enum AccessMode {
     /// `w`: create, replacing whatever is there.
     Overwrite,
     /// `w-`: create; fail when something is there.
-    CreateNew,
+    Create,
 }
 
 impl AccessMode {
@@ -36,13 +36,29 @@ impl AccessMode {
             AccessMode::ReadWrite => "r+",
             AccessMode::Append => "a",
             AccessMode::Overwrite => "w",
-            AccessMode::CreateNew => "w-",
+            AccessMode::Create => "w-",
         }
     }
 
     /// True for every mode but `r`.
     pub fn writable(self) -> bool {
         self != AccessMode::Read
+    }
+
+    /// True for the modes that open an existing node (`r`, `r+`, `a`).
+    pub fn opens_existing(self) -> bool {
+        matches!(
+            self,
+            AccessMode::Read | AccessMode::ReadWrite | AccessMode::Append
+        )
+    }
+
+    /// True for the modes that may create a node (`a`, `w`, `w-`).
+    pub fn creates(self) -> bool {
+        matches!(
+            self,
+            AccessMode::Append | AccessMode::Overwrite | AccessMode::Create
+        )
     }
 }
 
@@ -65,7 +81,7 @@ impl FromStr for AccessMode {
             "r+" => AccessMode::ReadWrite,
             "a" => AccessMode::Append,
             "w" => AccessMode::Overwrite,
-            "w-" => AccessMode::CreateNew,
+            "w-" => AccessMode::Create,
             _ => return Err(ParseAccessModeError(s.to_string())),
         })
     }
