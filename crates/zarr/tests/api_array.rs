@@ -427,3 +427,99 @@ print("OK")
     let out = common::run_code(&py, code, &[dir.path()]);
     assert!(out.contains("OK"), "{out}");
 }
+
+/// The `_async` twins over async stores behave as the blocking functions.
+#[test]
+fn async_twins() {
+    use zarr::api::array::{
+        array_async, create_array_async, empty_async, from_array_async, full_async,
+        full_like_async, load_async, ones_async, ones_like_async, open_array_async,
+        open_like_async, save_async, zeros_async, zeros_like_async,
+    };
+    use zarr::store::{AsyncStore, SyncToAsync};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sync = mem();
+    let store: Arc<dyn AsyncStore> = Arc::new(SyncToAsync::new(sync.clone()));
+    rt.block_on(async {
+        let o = |p: &str| CreateOptions::new(DataType::Int32).path(p);
+        let e = empty_async(store.clone(), vec![4], &o("e")).await.unwrap();
+        assert_eq!(e.read_vec::<i32>(&all()).await.unwrap(), vec![0; 4]);
+        let z = zeros_async(store.clone(), vec![4], &o("z")).await.unwrap();
+        assert_eq!(z.read_vec::<i32>(&all()).await.unwrap(), vec![0; 4]);
+        let one = ones_async(store.clone(), vec![4], &o("o")).await.unwrap();
+        assert_eq!(one.read_vec::<i32>(&all()).await.unwrap(), vec![1; 4]);
+        let f = full_async(store.clone(), vec![4], json!(3), &o("f"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            full_async(store.clone(), vec![4], json!(3), &o("f")).await,
+            Err(ArrayError::AlreadyExists { .. })
+        ));
+        let l = zeros_like_async(&f, store.clone(), "zl", false)
+            .await
+            .unwrap();
+        assert_eq!(l.read_vec::<i32>(&all()).await.unwrap(), vec![0; 4]);
+        let l = ones_like_async(&f, store.clone(), "ol", false)
+            .await
+            .unwrap();
+        assert_eq!(l.read_vec::<i32>(&all()).await.unwrap(), vec![1; 4]);
+        let l = full_like_async(&f, store.clone(), "fl", None, false)
+            .await
+            .unwrap();
+        assert_eq!(l.read_vec::<i32>(&all()).await.unwrap(), vec![3; 4]);
+        let data = NDBuffer::from_vec(&[3], vec![7i32, 8, 9]).unwrap();
+        let a = array_async(store.clone(), data.clone(), &o("a"))
+            .await
+            .unwrap();
+        assert_eq!(a.read_vec::<i32>(&all()).await.unwrap(), vec![7, 8, 9]);
+        let b = ArrayBuilder::new(vec![3], DataType::Int32);
+        let c = create_array_async(store.clone(), "c", &b, Some(data.clone()))
+            .await
+            .unwrap();
+        assert_eq!(c.read_vec::<i32>(&all()).await.unwrap(), vec![7, 8, 9]);
+        // Modes.
+        let r = open_array_async(store.clone(), "c", AccessMode::Read, None)
+            .await
+            .unwrap();
+        assert_eq!(r.read_vec::<i32>(&all()).await.unwrap(), vec![7, 8, 9]);
+        assert!(r.write_slice(&all(), vec![0i32; 3]).await.is_err());
+        assert!(matches!(
+            open_array_async(store.clone(), "c", AccessMode::Create, Some(&b)).await,
+            Err(ArrayError::AlreadyExists { .. })
+        ));
+        assert!(matches!(
+            open_array_async(store.clone(), "nope", AccessMode::ReadWrite, None).await,
+            Err(ArrayError::NotFound { .. })
+        ));
+        let w = open_array_async(store.clone(), "c", AccessMode::Overwrite, Some(&b))
+            .await
+            .unwrap();
+        assert_eq!(w.read_vec::<i32>(&all()).await.unwrap(), vec![0; 3]);
+        let ol = open_like_async(&a, store.clone(), "ol2", AccessMode::Append)
+            .await
+            .unwrap();
+        assert_eq!(ol.shape(), a.shape());
+        // from_array, across two async stores.
+        let other: Arc<dyn AsyncStore> = Arc::new(SyncToAsync::new(mem()));
+        let k = from_array_async(other.clone(), "k", &a, &CopyOptions::default(), true)
+            .await
+            .unwrap();
+        assert_eq!(k.read_vec::<i32>(&all()).await.unwrap(), vec![7, 8, 9]);
+        // save / load.
+        save_async(
+            other.clone(),
+            "g",
+            vec![data.clone()],
+            vec![("x".to_string(), data.clone())],
+            3,
+        )
+        .await
+        .unwrap();
+        let x = load_async(other.clone(), "g/x").await.unwrap();
+        assert_eq!(x.to_vec::<i32>().unwrap(), vec![7, 8, 9]);
+        assert!(matches!(
+            load_async(other, "g").await,
+            Err(ArrayError::NotAnArray { .. })
+        ));
+    });
+}

@@ -496,3 +496,42 @@ print("OK")
     let text = common::run_code(&py, code, &[&path]);
     assert!(text.contains("OK"), "{text}");
 }
+
+#[test]
+fn async_twins_copy_between_async_stores() {
+    use zarr::api::copy::{copy_all_async, copy_async, copy_store_async};
+    use zarr::store::{AsyncStore, SyncToAsync};
+    let src = small_hierarchy();
+    let dst = mem();
+    let a: Arc<dyn AsyncStore> = Arc::new(SyncToAsync::new(src.clone()));
+    let b: Arc<dyn AsyncStore> = Arc::new(SyncToAsync::new(dst.clone()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = copy_async(
+            a.clone(),
+            "g",
+            b.clone(),
+            "g2",
+            &CopyOptions::default().chunks(vec![3, 4]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.reencoded, 1);
+        let s = copy_all_async(a.clone(), "", b.clone(), "all", &CopyOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(s.arrays, 2);
+        let s = copy_store_async(a.clone(), "", b.clone(), "raw", &CopyOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(s.objects_copied, src.list().unwrap().len());
+        assert!(matches!(
+            copy_async(a, "g", b, "g2", &CopyOptions::default()).await,
+            Err(ArrayError::AlreadyExists { .. })
+        ));
+    });
+    let c = Array::open(dst.clone(), "g2/a").unwrap();
+    assert_eq!(c.chunk_shape(), &[3, 4]);
+    assert_eq!(read_all_i32(&c), (0..24).collect::<Vec<i32>>());
+    assert!(dst.exists("raw/g/notes.txt").unwrap());
+}

@@ -38,15 +38,17 @@
 //! assert_eq!(b.read_vec::<i32>(&zarr::chunk::Selection::all()).unwrap(), (0..64).collect::<Vec<i32>>());
 //! ```
 
+use super::blocking::{blocking, run_blocking};
 use crate::array::{stream_chunks, Array, ArrayBuilder, ArrayError, ProgressTracker, Result};
 use crate::codec::{ChunkSpec, CodecChain, IndexLocation};
 use crate::metadata::{
     ChunkKeyEncodingMetadata, CodecMetadata, GroupMetadata, GroupMetadataV2, NodeMetadata,
 };
-use crate::store::StoreRef;
+use crate::store::{AsyncStore, StoreRef};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use crate::array::{CopyProgress, ProgressFn};
 
@@ -881,4 +883,65 @@ fn is_unchanged(a: &Array, b: &ArrayBuilder, options: &CopyOptions) -> Result<bo
         Some(v2) => b.build_metadata_v2()? == *v2,
         None => b.build_metadata()? == *a.metadata(),
     })
+}
+
+// ---- async twins ----
+
+/// The async twin of [`copy`], over async stores: the copy runs on tokio's
+/// blocking pool (chunks in parallel), each store call driven on the
+/// runtime.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zarr::api::copy::{copy_async, CopyOptions};
+/// use zarr::array::ArrayBuilder;
+/// use zarr::dtype::DataType;
+/// use zarr::store::{AsyncStore, MemoryStore, Store, StoreRef, SyncToAsync};
+/// let src: StoreRef = Arc::new(MemoryStore::new());
+/// ArrayBuilder::new(vec![4], DataType::UInt8).create(src.clone(), "a").unwrap();
+/// let dst: StoreRef = Arc::new(MemoryStore::new());
+/// let rt = tokio::runtime::Runtime::new().unwrap();
+/// let s = rt.block_on(copy_async(
+///     Arc::new(SyncToAsync::new(src)), "a",
+///     Arc::new(SyncToAsync::new(dst.clone())), "b",
+///     &CopyOptions::default().chunks(vec![2]),
+/// )).unwrap();
+/// assert_eq!(s.reencoded, 1);
+/// assert!(dst.exists("b/zarr.json").unwrap());
+/// ```
+pub async fn copy_async(
+    src: Arc<dyn AsyncStore>,
+    src_path: &str,
+    dst: Arc<dyn AsyncStore>,
+    dst_path: &str,
+    options: &CopyOptions,
+) -> Result<CopySummary> {
+    let (sp, dp, o) = (src_path.to_string(), dst_path.to_string(), options.clone());
+    run_blocking(move |h| copy(&blocking(src, h.clone()), &sp, &blocking(dst, h), &dp, &o)).await
+}
+
+/// The async twin of [`copy_all`] (see [`copy_async`]).
+pub async fn copy_all_async(
+    src: Arc<dyn AsyncStore>,
+    src_path: &str,
+    dst: Arc<dyn AsyncStore>,
+    dst_path: &str,
+    options: &CopyOptions,
+) -> Result<CopySummary> {
+    let (sp, dp, o) = (src_path.to_string(), dst_path.to_string(), options.clone());
+    run_blocking(move |h| copy_all(&blocking(src, h.clone()), &sp, &blocking(dst, h), &dp, &o))
+        .await
+}
+
+/// The async twin of [`copy_store`] (see [`copy_async`]).
+pub async fn copy_store_async(
+    src: Arc<dyn AsyncStore>,
+    src_path: &str,
+    dst: Arc<dyn AsyncStore>,
+    dst_path: &str,
+    options: &CopyOptions,
+) -> Result<CopySummary> {
+    let (sp, dp, o) = (src_path.to_string(), dst_path.to_string(), options.clone());
+    run_blocking(move |h| copy_store(&blocking(src, h.clone()), &sp, &blocking(dst, h), &dp, &o))
+        .await
 }

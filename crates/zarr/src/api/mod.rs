@@ -7,6 +7,7 @@
 //!   stores, optionally re-encoding.
 
 pub mod array;
+mod blocking;
 pub mod copy;
 mod mode;
 

@@ -588,3 +588,23 @@ impl Array {
         Ok(a)
     }
 }
+
+impl AsyncArray {
+    /// The async store the array lives in.
+    pub fn async_store(&self) -> &Arc<dyn AsyncStore> {
+        &self.store
+    }
+
+    /// The array's metadata and settings as a blocking [`Array`] over
+    /// `store` (the same data seen through a synchronous store).
+    pub fn to_blocking(&self, store: crate::store::StoreRef) -> Result<Array> {
+        let mut a = Array::from_metadata(
+            store,
+            &self.path,
+            self.metadata.clone(),
+            self.config.clone(),
+        )?;
+        a.v2 = self.v2.clone();
+        Ok(a)
+    }
+}
