@@ -535,3 +535,52 @@ fn async_twins_copy_between_async_stores() {
     assert_eq!(read_all_i32(&c), (0..24).collect::<Vec<i32>>());
     assert!(dst.exists("raw/g/notes.txt").unwrap());
 }
+
+#[test]
+fn overlapping_paths_in_one_store_and_zero_dimensional_arrays() {
+    let s = small_hierarchy();
+    for (a, b) in [("g", "g"), ("g", "g/sub"), ("", "x"), ("g/a", "")] {
+        let err = copy(
+            &s,
+            a,
+            &s,
+            b,
+            &CopyOptions::default().if_exists(IfExists::Replace),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("overlap"), "{a} {b}: {err}");
+        assert!(copy_store(&s, a, &s, b, &CopyOptions::default()).is_err());
+    }
+    // Disjoint paths in one store are fine.
+    copy(&s, "g", &s, "h", &CopyOptions::default()).unwrap();
+    assert_eq!(
+        read_all_i32(&Array::open(s.clone(), "h/a").unwrap()),
+        (0..24).collect::<Vec<i32>>()
+    );
+    // A 0-d array re-encodes (one chunk) and byte-copies.
+    let z = ArrayBuilder::new(vec![], DataType::Float64)
+        .create(s.clone(), "scalar")
+        .unwrap();
+    z.write_slice(&Selection::all(), &[2.5f64]).unwrap();
+    let d = mem();
+    let o = CopyOptions::default().compressors(vec![zstd(1)]);
+    let r = copy(&s, "scalar", &d, "s", &o).unwrap();
+    assert_eq!(r.reencoded, 1);
+    let b = Array::open(d.clone(), "s").unwrap();
+    assert_eq!(b.read_vec::<f64>(&Selection::all()).unwrap(), vec![2.5]);
+    // An empty (zero-length) array copies with no chunks.
+    ArrayBuilder::new(vec![0, 3], DataType::UInt8)
+        .chunks(vec![2, 2])
+        .create(s.clone(), "none")
+        .unwrap();
+    let r = copy(
+        &s,
+        "none",
+        &d,
+        "n",
+        &CopyOptions::default().chunks(vec![1, 1]),
+    )
+    .unwrap();
+    assert_eq!(r.reencoded, 1);
+    assert_eq!(Array::open(d, "n").unwrap().shape(), &[0, 3]);
+}

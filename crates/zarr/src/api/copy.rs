@@ -213,7 +213,9 @@ impl CopySummary {
 /// below it) to `dst_path` in `dst`, re-encoding as `options` say. Missing
 /// parent groups of `dst_path` are created. A node already at `dst_path` is
 /// handled by [`CopyOptions::if_exists`]. Fails with
-/// [`ArrayError::NotFound`] when there is no node at `src_path`.
+/// [`ArrayError::NotFound`] when there is no node at `src_path`, and with
+/// [`ArrayError::InvalidArgument`] when `src` and `dst` are the same store
+/// and one path is inside the other.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -274,6 +276,7 @@ pub fn copy_all(
 ) -> Result<CopySummary> {
     let src_path = norm(src_path)?;
     let dst_path = norm(dst_path)?;
+    check_overlap(src, &src_path, dst, &dst_path)?;
     let tracker = ProgressTracker::new(options.progress.clone());
     let kind = node_kind(src, &src_path)?;
     let Some(kind) = kind.filter(|k| !k.is_array()) else {
@@ -343,14 +346,9 @@ pub fn copy_store(
         return copy(src, src_path, dst, dst_path, options);
     }
     let tracker = ProgressTracker::new(options.progress.clone());
-    copy_keys(
-        src,
-        &norm(src_path)?,
-        dst,
-        &norm(dst_path)?,
-        options.if_exists,
-        &tracker,
-    )
+    let (sp, dp) = (norm(src_path)?, norm(dst_path)?);
+    check_overlap(src, &sp, dst, &dp)?;
+    copy_keys(src, &sp, dst, &dp, options.if_exists, &tracker)
 }
 
 // ---- nodes ----
@@ -446,15 +444,30 @@ fn walk(store: &StoreRef, root: &str) -> Result<BTreeMap<String, Kind>> {
         }
     }
     let mut nodes = BTreeMap::new();
+    let mut arrays = std::collections::HashSet::new();
+    // Shallow paths first, so arrays are known before anything below them.
+    let mut paths: Vec<String> = paths.into_iter().collect();
+    paths.sort_by_key(|p| {
+        if p.is_empty() {
+            0
+        } else {
+            p.matches('/').count() + 1
+        }
+    });
     for rel in paths {
         // Skip anything below an array (not a node of the hierarchy).
-        let under_array = nodes.iter().any(|(p, k): (&String, &Kind)| {
-            k.is_array() && (p.is_empty() || rel.starts_with(&format!("{p}/")))
-        });
-        if under_array {
+        let mut ancestors = std::iter::once("").chain(
+            rel.match_indices('/')
+                .map(|(i, _)| &rel[..i])
+                .chain(std::iter::once(rel.as_str())),
+        );
+        if ancestors.any(|a| a != rel && arrays.contains(a)) {
             continue;
         }
         if let Some(kind) = node_kind(store, &join(root, &rel))? {
+            if kind.is_array() {
+                arrays.insert(rel.clone());
+            }
             nodes.insert(rel, kind);
         }
     }
@@ -586,6 +599,18 @@ fn claim(dst: &StoreRef, dst_path: &str, if_exists: IfExists) -> Result<bool> {
     }
 }
 
+/// Refuse copies of a subtree onto itself or into itself (same store).
+fn check_overlap(src: &StoreRef, src_path: &str, dst: &StoreRef, dst_path: &str) -> Result<()> {
+    let same = std::ptr::addr_eq(Arc::as_ptr(src), Arc::as_ptr(dst));
+    let inside = |a: &str, b: &str| a.is_empty() || a == b || b.starts_with(&format!("{a}/"));
+    if same && (inside(src_path, dst_path) || inside(dst_path, src_path)) {
+        return Err(ArrayError::InvalidArgument(format!(
+            "cannot copy {src_path:?} to {dst_path:?} in the same store: the paths overlap"
+        )));
+    }
+    Ok(())
+}
+
 fn copy_node(
     src: &StoreRef,
     src_path: &str,
@@ -596,6 +621,7 @@ fn copy_node(
 ) -> Result<CopySummary> {
     let src_path = norm(src_path)?;
     let dst_path = norm(dst_path)?;
+    check_overlap(src, &src_path, dst, &dst_path)?;
     let nodes = walk(src, &src_path)?;
     let Some(&root) = nodes.get("") else {
         return Err(not_found(&src_path));
