@@ -128,10 +128,12 @@ pub(crate) fn decoded_bytes(a: &Array) -> u64 {
     n * a.data_type().size().unwrap_or(0) as u64
 }
 
-/// Copy every element of `src` into `dst` (same shape and data type), one
-/// destination chunk or shard at a time, chunks in parallel: each is read
-/// from `src` (decoding only the source chunks it overlaps) and encoded
-/// and stored by `dst`. Plans `dst`'s chunk count and decoded size on
+/// Copy every element of `src` into `dst` (same shape and data type), a
+/// few destination chunks or shards at a time, in parallel: each unit is
+/// read from `src` (decoding only the source chunks it overlaps) and
+/// encoded and stored by `dst` as whole chunks. A unit spans one
+/// destination chunk, or as many as cover one source chunk when those are
+/// larger. Plans `dst`'s chunk count and decoded size on
 /// `progress`, then reports each chunk done. Chunks equal to the fill value
 /// are not stored (unless `dst` writes empty chunks).
 pub fn stream_array(src: &Array, dst: &Array, progress: &ProgressTracker) -> Result<()> {
@@ -151,21 +153,44 @@ pub fn stream_array(src: &Array, dst: &Array, progress: &ProgressTracker) -> Res
     stream_chunks(src, dst, progress)
 }
 
+/// The region copied as one unit along each dimension: the destination's
+/// chunk (or shard) size, grown to a whole number of them covering at least
+/// one source chunk (its inner chunk when sharded, the unit a partial read
+/// decodes). Every destination chunk in a unit is then written whole, and
+/// each source chunk is decoded by at most two units per dimension, however
+/// the grids compare (small destination chunks from large source chunks do
+/// not decode each source chunk over and over).
+fn unit_shape(src: &Array, dst: &Array) -> Vec<u64> {
+    let read = src
+        .inner_chunk_shape()
+        .unwrap_or_else(|| src.chunk_shape().to_vec());
+    dst.chunk_shape()
+        .iter()
+        .zip(&read)
+        .map(|(&d, &r)| r.max(d).div_ceil(d.max(1)) * d.max(1))
+        .collect()
+}
+
 /// [`stream_array`] without planning (the caller planned the totals).
 pub(crate) fn stream_chunks(src: &Array, dst: &Array, progress: &ProgressTracker) -> Result<()> {
     let shape = dst.shape().to_vec();
     let cs = dst.chunk_shape().to_vec();
-    let grid = dst.chunk_grid_shape();
-    // Coordinates are generated lazily; rayon splits the index range.
-    let coords = grid_indices(&grid);
-    coords.par_bridge().try_for_each(|c| {
-        let start: Vec<u64> = c.iter().zip(&cs).map(|(i, s)| i * s).collect();
+    let unit = unit_shape(src, dst);
+    let grid = crate::chunk::grid_shape(&shape, &unit);
+    // Coordinates are generated lazily; rayon takes units as threads free up.
+    grid_indices(&grid).par_bridge().try_for_each(|c| {
+        let start: Vec<u64> = c.iter().zip(&unit).map(|(i, u)| i * u).collect();
         let extent: Vec<u64> = start
             .iter()
-            .zip(&cs)
+            .zip(&unit)
             .zip(&shape)
-            .map(|((st, s), n)| (*s).min(n - st))
+            .map(|((st, u), n)| (*u).min(n - st))
             .collect();
+        let chunks: u64 = extent
+            .iter()
+            .zip(&cs)
+            .map(|(e, c)| e.div_ceil((*c).max(1)))
+            .product();
         let sel = Selection::from_box(&start, &extent);
         let buf = src.read_ndbuffer(&sel)?;
         let bytes = match buf.data() {
@@ -173,7 +198,7 @@ pub(crate) fn stream_chunks(src: &Array, dst: &Array, progress: &ProgressTracker
             NDData::Variable(v) => v.iter().map(|e| e.len() as u64).sum(),
         };
         dst.write_ndbuffer(&sel, &buf)?;
-        progress.done(1, bytes);
+        progress.done(chunks, bytes);
         Ok(())
     })
 }
