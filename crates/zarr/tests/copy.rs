@@ -225,6 +225,27 @@ fn whole_hierarchy_with_one_option_set_and_back_to_v2() {
     );
     let text = common::run_code(&py, CHECK_COPY, &[&src_dir, &v2_dir, Path::new("v2")]);
     assert!(text.contains("OK"), "{text}");
+    // zarr-python 2.18 reads the V2 copy too (ZARR_TEST_PYTHON2).
+    let Some(py2) = std::env::var_os("ZARR_TEST_PYTHON2").filter(|p| !p.is_empty()) else {
+        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 check");
+        return;
+    };
+    let code = r#"
+import sys, numpy as np, zarr
+assert zarr.__version__.startswith("2.18"), zarr.__version__
+g = zarr.open_group(sys.argv[1], mode="r")
+assert g.attrs["title"] == "survey"
+assert g["ints"].attrs["units"] == "m"
+assert (g["ints"][:] == np.arange(37 * 23, dtype="<i4").reshape(37, 23) * 7 - 300).all()
+f = g["g1/floats"][:]
+assert np.isnan(f[:3]).all() and np.allclose(f[3:45], np.linspace(-1, 1, 42))
+assert list(g["g1/names"][:]) == ["a", "", "ünï", "x" * 40, "b", "c", "d", "e", "f"]
+assert g["g1/floats"].compressor.codec_id == "zlib"
+assert "empty" in g["g1"]
+print("OK")
+"#;
+    let text = common::run_code(Path::new(&py2), code, &[&v2_dir]);
+    assert!(text.contains("OK"), "{text}");
 }
 
 fn small_hierarchy() -> StoreRef {
