@@ -248,6 +248,10 @@ fn copy_bad_arguments_are_one_line_errors() {
     let missing = dir.path().join("none.zarr");
     let err = fails(&["copy", s(&missing), dst]);
     assert!(err.contains("no such store"), "{err}");
+    // One folder as source and destination: overlapping paths are refused
+    // (even with --overwrite, which would delete the source).
+    let err = fails(&["copy", src, src, "--path", "g", "--overwrite"]);
+    assert!(err.contains("overlap"), "{err}");
     // clap refuses other formats (status 2, usage on stderr).
     let o = zarr_env(&["copy", src, dst, "--zarr-format", "4"], &[]);
     assert_eq!(o.status.code(), Some(2));
