@@ -697,3 +697,23 @@ fn each_source_chunk_is_decoded_a_bounded_number_of_times() {
         );
     }
 }
+
+/// The async twins work on a current-thread runtime too (as `#[tokio::test]` uses).
+#[test]
+fn async_twins_on_a_current_thread_runtime() {
+    use zarr::api::copy::copy_async;
+    use zarr::store::{AsyncStore, SyncToAsync};
+    let src = small_hierarchy();
+    let dst = mem();
+    let a: Arc<dyn AsyncStore> = Arc::new(SyncToAsync::new(src));
+    let b: Arc<dyn AsyncStore> = Arc::new(SyncToAsync::new(dst.clone()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let o = CopyOptions::default().chunks(vec![6, 4]);
+    let s = rt.block_on(copy_async(a, "g", b, "g", &o)).unwrap();
+    assert_eq!(s.reencoded, 1);
+    let c = Array::open(dst, "g/a").unwrap();
+    assert_eq!(read_all_i32(&c), (0..24).collect::<Vec<i32>>());
+}
