@@ -331,6 +331,32 @@ fn from_array_keeps_or_changes_the_encoding() {
     );
     assert_eq!(g.metadata().codecs.last().unwrap().name, "gzip");
     assert_eq!(g.read_vec::<f32>(&all()).unwrap(), v);
+    // Given filters, serializer, fill value and attributes.
+    let o = CopyOptions::default()
+        .shards(Shards::None)
+        .filters(vec![CodecMetadata::new(
+            "transpose",
+            Some(obj(json!({"order": [1, 0]}))),
+        )])
+        .serializer(CodecMetadata::new(
+            "bytes",
+            Some(obj(json!({"endian": "big"}))),
+        ))
+        .fill_value(json!(-1.0))
+        .attributes(obj(json!({"new": true})));
+    let t = from_array(&s, "t", &src, &o, true).unwrap();
+    let names: Vec<&str> = t
+        .metadata()
+        .codecs
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["transpose", "bytes", "zstd"]);
+    assert_eq!(t.metadata().codecs[1].get("endian"), Some(&json!("big")));
+    assert_eq!(t.attributes(), &obj(json!({"new": true})));
+    assert_eq!(t.read_vec::<f32>(&all()).unwrap(), v);
+    let e = from_array(&s, "t2", &src, &o, false).unwrap();
+    assert_eq!(e.read_vec::<f32>(&all()).unwrap(), vec![-1.0; 100]);
     // write_data false: metadata only.
     let m = from_array(&s, "meta", &src, &CopyOptions::default(), false).unwrap();
     assert!(s.list_prefix("meta/c/").unwrap().is_empty());

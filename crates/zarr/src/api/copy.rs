@@ -107,6 +107,17 @@ pub struct CopyOptions {
     /// Ignored for V2 copies when [`CopyOptions::compressor_v2`] is set (and
     /// an error without it).
     pub compressors: Option<Vec<CodecMetadata>>,
+    /// V3 array-to-array codecs (`filters`); `None` keeps the source's
+    /// (for a V2 source, those of its filters zarr-python reads in V3).
+    pub filters: Option<Vec<CodecMetadata>>,
+    /// The V3 array-to-bytes codec (`serializer`); `None` keeps the source's.
+    pub serializer: Option<CodecMetadata>,
+    /// The fill value as written in `zarr.json` / `.zarray`; `None` keeps
+    /// the source's.
+    pub fill_value: Option<Value>,
+    /// The user attributes of copied arrays; `None` keeps each source
+    /// array's ([`CopyOptions::without_attrs`] still clears them).
+    pub attributes: Option<Map<String, Value>>,
     /// The V2 compressor as a numcodecs configuration (`Some(None)`: no
     /// compressor); `None` keeps a V2 source's and uses zarr-python's
     /// default (zstd) for a V3 source. Ignored for V3 copies.
@@ -127,6 +138,10 @@ impl std::fmt::Debug for CopyOptions {
             .field("chunks", &self.chunks)
             .field("shards", &self.shards)
             .field("compressors", &self.compressors)
+            .field("filters", &self.filters)
+            .field("serializer", &self.serializer)
+            .field("fill_value", &self.fill_value)
+            .field("attributes", &self.attributes)
             .field("compressor_v2", &self.compressor_v2)
             .field("zarr_format", &self.zarr_format)
             .field("if_exists", &self.if_exists)
@@ -150,6 +165,26 @@ impl CopyOptions {
     /// Set [`CopyOptions::compressors`].
     pub fn compressors(mut self, compressors: Vec<CodecMetadata>) -> Self {
         self.compressors = Some(compressors);
+        self
+    }
+    /// Set [`CopyOptions::filters`].
+    pub fn filters(mut self, filters: Vec<CodecMetadata>) -> Self {
+        self.filters = Some(filters);
+        self
+    }
+    /// Set [`CopyOptions::serializer`].
+    pub fn serializer(mut self, serializer: CodecMetadata) -> Self {
+        self.serializer = Some(serializer);
+        self
+    }
+    /// Set [`CopyOptions::fill_value`].
+    pub fn fill_value(mut self, fill_value: Value) -> Self {
+        self.fill_value = Some(fill_value);
+        self
+    }
+    /// Set [`CopyOptions::attributes`].
+    pub fn attributes(mut self, attributes: Map<String, Value>) -> Self {
+        self.attributes = Some(attributes);
         self
     }
     /// Set [`CopyOptions::compressor_v2`].
@@ -183,6 +218,10 @@ impl CopyOptions {
         self.chunks.is_none()
             && self.shards == Shards::Keep
             && self.compressors.is_none()
+            && self.filters.is_none()
+            && self.serializer.is_none()
+            && self.fill_value.is_none()
+            && self.attributes.is_none()
             && self.compressor_v2.is_none()
             && self.zarr_format.is_none()
             && !self.without_attrs

@@ -70,7 +70,10 @@ pub(crate) fn target_builder(a: &Array, options: &CopyOptions) -> Result<ArrayBu
     let attributes = if options.without_attrs {
         Map::new()
     } else {
-        a.attributes().clone()
+        options
+            .attributes
+            .clone()
+            .unwrap_or_else(|| a.attributes().clone())
     };
     let mut b = ArrayBuilder::new(a.shape().to_vec(), a.data_type())
         .chunks(chunks)
@@ -103,6 +106,9 @@ pub(crate) fn target_builder(a: &Array, options: &CopyOptions) -> Result<ArrayBu
         if let Some(c) = &options.compressor_v2 {
             b = b.compressor_v2(c.clone());
         }
+        if let Some(f) = &options.fill_value {
+            b = b.fill_value_json(f.clone());
+        }
         let sep = match &a.metadata().chunk_key_encoding {
             ChunkKeyEncodingMetadata::V2 { separator } => *separator,
             _ => '.',
@@ -128,11 +134,17 @@ pub(crate) fn target_builder(a: &Array, options: &CopyOptions) -> Result<ArrayBu
             b = b.shard_index_location(loc);
         }
     }
+    let filters = options.filters.clone().unwrap_or(filters);
+    let serializer = options.serializer.clone().unwrap_or(serializer);
     let compressors = options.compressors.clone().unwrap_or(compressors);
+    let fill = options
+        .fill_value
+        .clone()
+        .unwrap_or_else(|| m.data_type.fill_value_to_json(&m.fill_value));
     Ok(b.filters(filters)
         .serializer(serializer)
         .compressors(compressors)
-        .fill_value_json(m.data_type.fill_value_to_json(&m.fill_value)))
+        .fill_value_json(fill))
 }
 
 /// True when the copy's metadata equals the source's (its bytes can be copied).
