@@ -21,7 +21,8 @@ pub struct CopyArgs {
     #[arg(long, default_value = "")]
     pub path: String,
     /// The chunk shape of copied arrays, `a,b,c` (with shards, the inner
-    /// chunk shape). Default: each source array's.
+    /// chunk shape); every array copied must have that many dimensions.
+    /// Default: each source array's.
     #[arg(long)]
     pub chunks: Option<String>,
     /// The shard shape of copied arrays, `a,b,c`, or `none` for unsharded.
