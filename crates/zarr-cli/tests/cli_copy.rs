@@ -145,6 +145,23 @@ fn copy_reencodes_v2_blosc_to_v3_sharded_zstd_and_zarr_python_reads_it() {
     assert_eq!(a.chunk_shape(), &[10, 10]);
     assert_eq!(a.inner_chunk_shape(), Some(vec![5, 5]));
     assert_eq!(a.read_vec::<i32>(&Selection::all()).unwrap(), v);
+    // And back to unsharded chunks with --shards none.
+    let flat = dir.path().join("flat.zarr");
+    ok(&[
+        "copy",
+        s(&dst),
+        s(&flat),
+        "--shards",
+        "none",
+        "--chunks",
+        "15,20",
+    ]);
+    let f = Array::open(local(&flat), "g/a").unwrap();
+    assert_eq!(
+        (f.chunk_shape(), f.inner_chunk_shape()),
+        (&[15u64, 20][..], None)
+    );
+    assert_eq!(f.read_vec::<i32>(&Selection::all()).unwrap(), v);
     let code = r#"
 import sys, numpy as np, zarr
 g = zarr.open_group(sys.argv[1], mode="r")
