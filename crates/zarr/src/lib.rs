@@ -11,11 +11,13 @@
 //! (numpy `.npy` files to and from N-d buffers).
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod array;
 pub mod buffer;
 pub mod chunk;
 pub mod codec;
 pub mod dtype;
+pub mod group;
 pub mod metadata;
 pub mod npy;
 pub mod store;
