@@ -335,6 +335,7 @@ fn group_info(
     });
     names.sort();
     let members: Vec<(String, Value)> = names.iter().map(|n| member(store, path, n)).collect();
+    let summary = hierarchy_summary(store, path).map_err(in_store(&args.store))?;
     if args.json {
         let out = json!({
             "store": args.store.display().to_string(),
@@ -343,6 +344,7 @@ fn group_info(
             "zarr_format": format,
             "attributes": g.attributes,
             "members": members.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            "hierarchy": {"arrays": summary.0, "groups": summary.1, "consolidated": summary.2},
             "stored_size_bytes": stored,
             "stored_size": human_bytes(stored),
             "metadata": raw,
@@ -355,6 +357,18 @@ fn group_info(
     println!("  format:       Zarr V{format}");
     println!("  attributes:   {}", attributes_text(&g.attributes));
     println!("  stored size:  {} ({stored} bytes)", human_bytes(stored));
+    println!(
+        "  hierarchy:    {} array{}, {} group{} below (all levels){}",
+        summary.0,
+        if summary.0 == 1 { "" } else { "s" },
+        summary.1,
+        if summary.1 == 1 { "" } else { "s" },
+        if summary.2 {
+            "; consolidated metadata"
+        } else {
+            ""
+        }
+    );
     if members.is_empty() {
         println!("  members:      (none)");
     } else {
@@ -366,4 +380,25 @@ fn group_info(
         }
     }
     Ok(())
+}
+
+/// The arrays and groups below the group at `path` (all levels), and
+/// whether it has consolidated metadata (the counts then come from it).
+fn hierarchy_summary(
+    store: &StoreRef,
+    path: &str,
+) -> std::result::Result<(usize, usize, bool), zarr::group::GroupError> {
+    let g = zarr::group::Group::open(
+        store.clone(),
+        path,
+        None,
+        zarr::group::UseConsolidated::Auto,
+    )?;
+    let all = g.members_metadata(None)?;
+    let groups = all.iter().filter(|(_, m)| m.is_group()).count();
+    Ok((
+        all.len() - groups,
+        groups,
+        g.consolidated_metadata().is_some(),
+    ))
 }
