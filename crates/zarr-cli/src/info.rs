@@ -335,7 +335,8 @@ fn group_info(
     });
     names.sort();
     let members: Vec<(String, Value)> = names.iter().map(|n| member(store, path, n)).collect();
-    let summary = hierarchy_summary(store, path).map_err(in_store(&args.store))?;
+    // A member with bad metadata is reported below, not fatal.
+    let summary = hierarchy_summary(store, path);
     if args.json {
         let out = json!({
             "store": args.store.display().to_string(),
@@ -344,7 +345,11 @@ fn group_info(
             "zarr_format": format,
             "attributes": g.attributes,
             "members": members.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
-            "hierarchy": {"arrays": summary.0, "groups": summary.1, "consolidated": summary.2},
+            "hierarchy": match &summary {
+                Ok((arrays, groups, consolidated)) =>
+                    json!({"arrays": arrays, "groups": groups, "consolidated": consolidated}),
+                Err(e) => json!({"error": e.to_string()}),
+            },
             "stored_size_bytes": stored,
             "stored_size": human_bytes(stored),
             "metadata": raw,
@@ -357,18 +362,22 @@ fn group_info(
     println!("  format:       Zarr V{format}");
     println!("  attributes:   {}", attributes_text(&g.attributes));
     println!("  stored size:  {} ({stored} bytes)", human_bytes(stored));
-    println!(
-        "  hierarchy:    {} array{}, {} group{} below (all levels){}",
-        summary.0,
-        if summary.0 == 1 { "" } else { "s" },
-        summary.1,
-        if summary.1 == 1 { "" } else { "s" },
-        if summary.2 {
-            "; consolidated metadata"
-        } else {
-            ""
-        }
-    );
+    match &summary {
+        Ok((arrays, groups, consolidated)) => println!(
+            "  hierarchy:    {arrays} array{}, {groups} group{} below (all levels){}",
+            if *arrays == 1 { "" } else { "s" },
+            if *groups == 1 { "" } else { "s" },
+            if *consolidated {
+                "; consolidated metadata"
+            } else {
+                ""
+            }
+        ),
+        Err(e) => println!(
+            "  hierarchy:    (not readable: {})",
+            util::one_line(&e.to_string())
+        ),
+    }
     if members.is_empty() {
         println!("  members:      (none)");
     } else {

@@ -1045,5 +1045,28 @@ fn async_twins_behave_the_same() {
         api::open_consolidated_async(&store, &Default::default())
             .await
             .unwrap();
+        // save_group / load
+        let x = NDBuffer::from_vec(&[2], vec!["a".to_string(), "bc".to_string()]).unwrap();
+        let y = NDBuffer::from_vec(&[2, 2], vec![1.5f32, 2.5, 3.5, 4.5]).unwrap();
+        api::save_group_async(
+            &store,
+            "s",
+            None,
+            &[("x".into(), x.clone()), ("y".into(), y.clone())],
+        )
+        .await
+        .unwrap();
+        let api::LoadedAsync::Group(lazy) = api::load_async(&store, "s", None).await.unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(lazy.names(), ["x", "y"]);
+        assert_eq!(lazy.get("x").await.unwrap(), x);
+        assert_eq!(lazy.get("y").await.unwrap(), y);
+        let api::LoadedAsync::Array(b) = api::load_async(&store, "s/y", None).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(b, y);
+        assert!(api::save_group_async(&store, "s", None, &[]).await.is_err());
     });
 }

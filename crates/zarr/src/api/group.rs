@@ -382,6 +382,171 @@ pub fn load(store: &StoreRef, path: &str, zarr_format: Option<u8>) -> Result<Loa
     }
 }
 
+/// Write a whole [`NDBuffer`] to an [`AsyncArray`] (typed dispatch: the
+/// async array API is typed).
+async fn write_all_async(a: &AsyncArray, data: &NDBuffer) -> Result<()> {
+    use crate::dtype::DataType as D;
+    use half::f16;
+    use num_complex::Complex;
+    let data = data.to_order(crate::buffer::Order::C);
+    macro_rules! w {
+        ($t:ty) => {
+            a.write_slice(
+                &Selection::all(),
+                data.to_vec::<$t>().map_err(GroupError::InvalidArgument)?,
+            )
+            .await?
+        };
+    }
+    match data.data_type() {
+        D::Bool => w!(bool),
+        D::Int8 => w!(i8),
+        D::Int16 => w!(i16),
+        D::Int32 => w!(i32),
+        D::Int64 => w!(i64),
+        D::UInt8 => w!(u8),
+        D::UInt16 => w!(u16),
+        D::UInt32 => w!(u32),
+        D::UInt64 => w!(u64),
+        D::Float16 => w!(f16),
+        D::Float32 => w!(f32),
+        D::Float64 => w!(f64),
+        D::Complex64 => w!(Complex<f32>),
+        D::Complex128 => w!(Complex<f64>),
+        D::String => w!(String),
+        D::Bytes => w!(Vec<u8>),
+        other => {
+            return Err(GroupError::InvalidArgument(format!(
+                "the async API cannot write {other} arrays from an NDBuffer yet"
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// Read a whole [`AsyncArray`] into an [`NDBuffer`] (C order).
+async fn read_all_async(a: &AsyncArray) -> Result<NDBuffer> {
+    use crate::dtype::DataType as D;
+    use half::f16;
+    use num_complex::Complex;
+    let shape: Vec<usize> = a.shape().iter().map(|&n| n as usize).collect();
+    macro_rules! r {
+        ($t:ty) => {
+            NDBuffer::from_vec(&shape, a.read_vec::<$t>(&Selection::all()).await?)
+                .map_err(GroupError::InvalidArgument)?
+        };
+    }
+    Ok(match a.data_type() {
+        D::Bool => r!(bool),
+        D::Int8 => r!(i8),
+        D::Int16 => r!(i16),
+        D::Int32 => r!(i32),
+        D::Int64 => r!(i64),
+        D::UInt8 => r!(u8),
+        D::UInt16 => r!(u16),
+        D::UInt32 => r!(u32),
+        D::UInt64 => r!(u64),
+        D::Float16 => r!(f16),
+        D::Float32 => r!(f32),
+        D::Float64 => r!(f64),
+        D::Complex64 => r!(Complex<f32>),
+        D::Complex128 => r!(Complex<f64>),
+        D::String => r!(String),
+        D::Bytes => r!(Vec<u8>),
+        other => {
+            return Err(GroupError::InvalidArgument(format!(
+                "the async API cannot read {other} arrays into an NDBuffer yet"
+            )))
+        }
+    })
+}
+
+/// The async twin of [`save_group`] (fixed-length string and bytes data
+/// types are not supported here yet).
+pub async fn save_group_async(
+    store: &Arc<dyn AsyncStore>,
+    path: &str,
+    zarr_format: Option<u8>,
+    arrays: &[(String, NDBuffer)],
+) -> Result<AsyncGroup> {
+    if arrays.is_empty() {
+        return Err(GroupError::InvalidArgument(
+            "save_group needs at least one array".into(),
+        ));
+    }
+    for (name, _) in arrays {
+        crate::group::validate_node_path(name)?;
+    }
+    let g = group_async(store, path, true, zarr_format, Map::new()).await?;
+    for (name, data) in arrays {
+        let shape = data.shape().iter().map(|&n| n as u64).collect();
+        let a = g
+            .create_array(name, &ArrayBuilder::new(shape, data.data_type()))
+            .await?;
+        write_all_async(&a, data).await?;
+    }
+    Ok(g)
+}
+
+/// What [`load_async`] gives.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum LoadedAsync {
+    /// The whole array, read.
+    Array(NDBuffer),
+    /// A group: its arrays, read when asked for.
+    Group(LazyGroupAsync),
+}
+
+/// The async twin of [`LazyGroup`].
+#[derive(Debug)]
+pub struct LazyGroupAsync {
+    group: AsyncGroup,
+    names: Vec<String>,
+}
+
+impl LazyGroupAsync {
+    /// The names of the group's arrays, sorted.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// Read the array `name` whole.
+    pub async fn get(&self, name: &str) -> Result<NDBuffer> {
+        if !self.names.iter().any(|n| n == name) {
+            return Err(GroupError::MemberNotFound {
+                group: self.group.path().to_string(),
+                name: name.to_string(),
+            });
+        }
+        read_all_async(&self.group.array(name).await?).await
+    }
+    /// The group.
+    pub fn group(&self) -> &AsyncGroup {
+        &self.group
+    }
+}
+
+/// The async twin of [`load`].
+pub async fn load_async(
+    store: &Arc<dyn AsyncStore>,
+    path: &str,
+    zarr_format: Option<u8>,
+) -> Result<LoadedAsync> {
+    match open_async(store, path, AccessMode::Read, zarr_format).await? {
+        AsyncNode::Array(a) => Ok(LoadedAsync::Array(read_all_async(&a).await?)),
+        AsyncNode::Group(group) => {
+            let names = group
+                .members_metadata(Some(0))
+                .await?
+                .into_iter()
+                .filter(|(_, m)| !m.is_group())
+                .map(|(k, _)| k)
+                .collect();
+            Ok(LoadedAsync::Group(LazyGroupAsync { group, names }))
+        }
+    }
+}
+
 /// The hierarchy below `group` as text, as zarr-python's `tree` /
 /// `Group.tree(level=...)` prints it (`level` limits the depth).
 pub fn tree(group: &Group, level: Option<usize>) -> Result<String> {
