@@ -82,6 +82,26 @@ fn check_writable(store: &dyn AsyncStore, operation: &'static str, path: &str) -
     Ok(())
 }
 
+/// A short name of a store for messages: its type, without its contents
+/// (adapters unwrapped).
+fn store_name(store: &dyn AsyncStore) -> String {
+    let debug = format!("{store:?}");
+    let mut rest = debug.as_str();
+    for wrapper in [
+        "Inline(",
+        "ReadOnlyAsync(",
+        "SyncToAsync { inner: ",
+        "ReadOnlyStore { inner: ",
+    ] {
+        rest = rest.strip_prefix(wrapper).unwrap_or(rest);
+    }
+    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("store")
+        .to_string()
+}
+
 /// Create a group at `path` (missing parents too). An existing node is
 /// [`GroupError::AlreadyExists`] unless `overwrite`, which deletes it first.
 pub(crate) async fn create(
@@ -152,7 +172,7 @@ pub(crate) async fn open(
     if !store.supports_consolidated_metadata() {
         if use_consolidated != UseConsolidated::Auto && use_consolidated != UseConsolidated::Never {
             return Err(GroupError::ConsolidationUnsupported {
-                store: format!("{store:?}"),
+                store: store_name(store),
             });
         }
         use_consolidated = UseConsolidated::Never;
@@ -500,7 +520,7 @@ pub(crate) async fn consolidate(
 ) -> Result<GroupState> {
     if !store.supports_consolidated_metadata() {
         return Err(GroupError::ConsolidationUnsupported {
-            store: format!("{store:?}"),
+            store: store_name(store),
         });
     }
     let mut state = open(store, path, zarr_format, &UseConsolidated::Never).await?;
