@@ -88,7 +88,7 @@ fn path_taken(path: &str) -> GroupError {
 /// [`GroupError::NotAGroup`].
 pub fn open_group(store: &StoreRef, options: &GroupOptions) -> Result<Group> {
     let store = mode_store(store, options.mode)?;
-    let path = options.path.as_str();
+    let path = options.path.trim_matches('/');
     if options.mode == AccessMode::Create && !store.is_empty(path)? {
         return Err(path_taken(path));
     }
@@ -118,7 +118,7 @@ pub async fn open_group_async(
     options: &GroupOptions,
 ) -> Result<AsyncGroup> {
     let store = mode_store_async(store, options.mode)?;
-    let path = options.path.as_str();
+    let path = options.path.trim_matches('/');
     if options.mode == AccessMode::Create && !store.is_empty(path).await? {
         return Err(path_taken(path));
     }
