@@ -155,9 +155,19 @@ fn write_ours(store: &StoreRef, fmt: u8) -> Group {
         .unwrap();
     x.write_slice(&Selection::all(), &[0i32, 1, 2, 3, 4, 5])
         .unwrap();
-    g.create_group("empty", Map::new(), false).unwrap();
+    // Non-ASCII text and small floats: written as Python's json writes them.
+    g.create_group(
+        "empty",
+        attrs(json!({"unit": "°C", "eps": 1e-05, "big": 1e16})),
+        false,
+    )
+    .unwrap();
     let b = g
-        .create_array("B", &ArrayBuilder::new(vec![4], DataType::Float64))
+        .create_array(
+            "B",
+            &ArrayBuilder::new(vec![4], DataType::Float64)
+                .attribute("long_name", json!("température")),
+        )
         .unwrap();
     b.write_slice(&Selection::all(), &[0.5f64, 1.5, 2.5, 3.5])
         .unwrap();
@@ -1109,4 +1119,39 @@ zarr.consolidate_metadata(sys.argv[1])
         x.read_vec::<i32>(&Selection::all()).unwrap(),
         [0, 1, 2, 3, 4, 5]
     );
+}
+
+/// Group documents are byte for byte what zarr-python writes.
+#[test]
+fn group_documents_match_zarr_python_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = json!({"unit": "°C", "eps": 1e-05, "big": 1e16, "n": [1, 2.5], "nested": {"k": null}});
+    for fmt in [3u8, 2] {
+        let ours = tmp.path().join(format!("ours{fmt}"));
+        let theirs = tmp.path().join(format!("theirs{fmt}"));
+        Group::create(local(&ours), "g/h", fmt, attrs(a.clone()), false).unwrap();
+        common::run_code(
+            &common::python(),
+            "import sys, json, zarr\nzarr.open_group(sys.argv[1], path='g/h', mode='w', zarr_format=int(sys.argv[2]), attributes=json.loads(sys.argv[3]))",
+            &[&theirs, Path::new(&fmt.to_string()), Path::new(&a.to_string())],
+        );
+        let keys: &[&str] = if fmt == 3 {
+            &["zarr.json", "g/zarr.json", "g/h/zarr.json"]
+        } else {
+            &[
+                ".zgroup",
+                ".zattrs",
+                "g/.zgroup",
+                "g/h/.zgroup",
+                "g/h/.zattrs",
+            ]
+        };
+        for k in keys {
+            assert_eq!(
+                std::fs::read_to_string(ours.join(k)).unwrap(),
+                std::fs::read_to_string(theirs.join(k)).unwrap(),
+                "{k}"
+            );
+        }
+    }
 }

@@ -198,79 +198,12 @@ pub(crate) fn encode_v2(attributes: &Map<String, Value>, members: &MemberMap) ->
             }
         }
     }
-    python_json(&json!({"metadata": m, "zarr_consolidated_format": 1}))
-}
-
-/// JSON as Python's `json.dumps` writes it without indent: `", "` and
-/// `": "` separators, non-ASCII characters escaped.
-pub(crate) fn python_json(v: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
-    if serde::Serialize::serialize(v, &mut ser).is_err() {
-        return serde_json::to_vec(v).unwrap_or_default();
-    }
-    out
-}
-
-struct PythonFormatter;
-
-impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        for c in fragment.chars() {
-            if c.is_ascii() {
-                w.write_all(&[c as u8])?;
-            } else {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    write!(w, "\\u{u:04x}")?;
-                }
-            }
-        }
-        Ok(())
-    }
+    super::pyjson::compact(&json!({"metadata": m, "zarr_consolidated_format": 1}))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn python_separators_and_ascii() {
-        let v = json!({"a": [1, 2], "b": {"c": "é"}});
-        assert_eq!(
-            String::from_utf8(python_json(&v)).unwrap(),
-            r#"{"a": [1, 2], "b": {"c": "\u00e9"}}"#
-        );
-    }
 
     #[test]
     fn order_is_depth_then_caseless_name() {

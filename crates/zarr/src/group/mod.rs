@@ -31,6 +31,7 @@ mod hierarchy;
 mod mode;
 mod names;
 mod node;
+mod pyjson;
 mod tree;
 
 pub use asynchronous::{AsyncGroup, AsyncNode};

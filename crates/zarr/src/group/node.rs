@@ -83,15 +83,16 @@ impl AnyMetadata {
                 zarr_format: 3,
                 metadata,
             } => vec![(doc_key(path, "zarr.json"), pretty(&metadata.to_json()))],
-            AnyMetadata::Group { metadata, .. } => {
-                let g = GroupMetadataV2 {
-                    attributes: metadata.attributes.clone(),
-                };
-                vec![
-                    (doc_key(path, ".zgroup"), g.zgroup_bytes()),
-                    (doc_key(path, ".zattrs"), g.zattrs_bytes()),
-                ]
-            }
+            AnyMetadata::Group { metadata, .. } => vec![
+                (
+                    doc_key(path, ".zgroup"),
+                    pretty(&serde_json::json!({"zarr_format": 2})),
+                ),
+                (
+                    doc_key(path, ".zattrs"),
+                    pretty(&Value::Object(metadata.attributes.clone())),
+                ),
+            ],
             AnyMetadata::Array(a) => vec![(doc_key(path, "zarr.json"), a.to_json_bytes())],
             AnyMetadata::ArrayV2(a) => vec![
                 (doc_key(path, ".zarray"), a.zarray_bytes()),
@@ -121,8 +122,10 @@ impl AnyMetadata {
     }
 }
 
+/// A metadata document as zarr-python writes it (Python's `json.dumps` with
+/// `indent=2`).
 pub(crate) fn pretty(v: &Value) -> Vec<u8> {
-    serde_json::to_vec_pretty(v).unwrap_or_default()
+    super::pyjson::pretty(v)
 }
 
 pub(crate) fn meta_err(key: &str) -> impl Fn(MetadataError) -> GroupError + '_ {
