@@ -34,7 +34,7 @@ fn native_name(data_type: DataType, endian: Option<Endian>) -> String {
         DataType::String => "StringDType()".into(),
         DataType::Bytes => "object".into(),
         DataType::FixedBytes(n) => format!("|S{n}"),
-        DataType::FixedUtf32(n) => format!("{}U{}", if big { ">" } else { "<" }, n / 4),
+        DataType::FixedUtf32(n) => format!("{}U{n}", if big { ">" } else { "<" }),
         d if big && d.size().is_some_and(|s| s > 1) => d
             .to_numpy_str(Endian::Big)
             .unwrap_or_else(|| d.name().to_string()),
