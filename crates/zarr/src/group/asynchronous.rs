@@ -276,12 +276,12 @@ impl AsyncGroup {
 
     /// Delete the member at `name` (may be nested) and everything below it.
     pub async fn delete(&mut self, name: &str) -> Result<()> {
-        core::delete(self.store.as_ref(), &mut self.state, name).await
+        super::edit::delete(self.store.as_ref(), &mut self.state, name).await
     }
 
     /// Move (rename) the member `source` to `dest`, both relative to the group.
     pub async fn move_member(&mut self, source: &str, dest: &str) -> Result<()> {
-        core::move_member(self.store.as_ref(), &mut self.state, source, dest).await
+        super::edit::move_member(self.store.as_ref(), &mut self.state, source, dest).await
     }
 
     /// The hierarchy as text, as zarr-python's `Group.tree(level=...)`:

@@ -77,7 +77,11 @@ impl Group {
     }
 
     /// Open the group at `path`: V3 (`zarr.json`) first, then V2, unless
-    /// `zarr_format` says which; consolidated metadata as `use_consolidated` says.
+    /// `zarr_format` says which; consolidated metadata as `use_consolidated`
+    /// says. A missing group is [`GroupError::NotFound`], an array there
+    /// [`GroupError::NotAGroup`]. A V2 group with consolidated metadata is
+    /// opened from `.zmetadata` alone (its own `.zgroup` and `.zattrs` are in
+    /// it), as zarr-python 2 does: one read.
     pub fn open(
         store: StoreRef,
         path: &str,
@@ -300,7 +304,7 @@ impl Group {
     /// Consolidated metadata, if the group has some, is updated.
     pub fn delete(&mut self, name: &str) -> Result<()> {
         let store = self.inline();
-        block_on(core::delete(&store, &mut self.state, name))
+        block_on(super::edit::delete(&store, &mut self.state, name))
     }
 
     /// Move (rename) the member `source` to `dest`, both relative to the
@@ -309,7 +313,12 @@ impl Group {
     /// [`GroupError::AlreadyExists`].
     pub fn move_member(&mut self, source: &str, dest: &str) -> Result<()> {
         let store = self.inline();
-        block_on(core::move_member(&store, &mut self.state, source, dest))
+        block_on(super::edit::move_member(
+            &store,
+            &mut self.state,
+            source,
+            dest,
+        ))
     }
 
     /// The hierarchy as text, as zarr-python's `Group.tree(level=...)`:

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// How many metadata reads run at once when walking a hierarchy.
-const CONCURRENCY: usize = 64;
+pub(crate) const CONCURRENCY: usize = 64;
 
 /// A group's path, format, metadata and consolidated members.
 #[derive(Clone, Debug)]
@@ -72,7 +72,11 @@ pub(crate) fn check_format(zarr_format: u8) -> Result<u8> {
     }
 }
 
-fn check_writable(store: &dyn AsyncStore, operation: &'static str, path: &str) -> Result<()> {
+pub(crate) fn check_writable(
+    store: &dyn AsyncStore,
+    operation: &'static str,
+    path: &str,
+) -> Result<()> {
     if store.read_only() {
         return Err(GroupError::ReadOnly {
             operation,
@@ -394,122 +398,6 @@ pub(crate) async fn prepare_member(
     Ok(path)
 }
 
-/// Delete the member at `rel` and everything below it; consolidated
-/// metadata, if the group has some, is updated.
-pub(crate) async fn delete(
-    store: &dyn AsyncStore,
-    state: &mut GroupState,
-    rel: &str,
-) -> Result<()> {
-    let rel = normalize(rel)?;
-    if rel.is_empty() {
-        return Err(GroupError::InvalidArgument(
-            "delete needs a member name (not the group itself)".into(),
-        ));
-    }
-    let path = join(&state.path, &rel);
-    check_writable(store, "delete", &path)?;
-    let exists = match &state.consolidated {
-        Some(all) => all.contains_key(&rel) || node_exists(store, &path).await?,
-        None => node_exists(store, &path).await?,
-    };
-    if !exists {
-        return Err(GroupError::MemberNotFound {
-            group: state.path.clone(),
-            name: rel,
-        });
-    }
-    delete_node(store, &path).await?;
-    if let Some(all) = &state.consolidated {
-        let prefix = format!("{rel}/");
-        let kept: MemberMap = all
-            .iter()
-            .filter(|(k, _)| **k != rel && !k.starts_with(&prefix))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        state.consolidated = Some(Arc::new(kept));
-        save(store, state).await?;
-    }
-    Ok(())
-}
-
-/// Move (rename) the member at `source` to `dest` (both relative to the
-/// group): every key below it is copied, then the source is deleted.
-/// Missing parents of `dest` are created; an existing `dest` is an error.
-pub(crate) async fn move_member(
-    store: &dyn AsyncStore,
-    state: &mut GroupState,
-    source: &str,
-    dest: &str,
-) -> Result<()> {
-    let src_rel = normalize(source)?;
-    let dst_rel = normalize(dest)?;
-    validate_node_path(&dst_rel)?;
-    if src_rel.is_empty() || dst_rel.is_empty() {
-        return Err(GroupError::InvalidArgument(
-            "move needs a source and a destination member name".into(),
-        ));
-    }
-    if dst_rel == src_rel || dst_rel.starts_with(&format!("{src_rel}/")) {
-        return Err(GroupError::InvalidArgument(format!(
-            "cannot move {src_rel:?} into itself ({dst_rel:?})"
-        )));
-    }
-    let src = join(&state.path, &src_rel);
-    let dst = join(&state.path, &dst_rel);
-    check_writable(store, "move", &src)?;
-    if !node_exists(store, &src).await? {
-        return Err(GroupError::MemberNotFound {
-            group: state.path.clone(),
-            name: src_rel,
-        });
-    }
-    if node_exists(store, &dst).await? {
-        return Err(GroupError::AlreadyExists { path: dst });
-    }
-    ensure_parents(store, &dst, state.zarr_format).await?;
-    let p = crate::buffer::BufferPrototype::default();
-    let prefix = format!("{src}/");
-    let keys = store.list_prefix(&prefix).await?;
-    stream::iter(keys.iter())
-        .map(|k| {
-            let p = &p;
-            let prefix = &prefix;
-            let dst = &dst;
-            async move {
-                if let Some(v) = store.get(k, p, None).await? {
-                    store
-                        .set(&format!("{dst}/{}", &k[prefix.len()..]), v)
-                        .await?;
-                }
-                Ok::<_, GroupError>(())
-            }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .try_collect::<Vec<()>>()
-        .await?;
-    store.delete_dir(&src).await?;
-    if let Some(all) = &state.consolidated {
-        let sp = format!("{src_rel}/");
-        let moved: MemberMap = all
-            .iter()
-            .map(|(k, v)| {
-                let k = if *k == src_rel {
-                    dst_rel.clone()
-                } else if let Some(rest) = k.strip_prefix(&sp) {
-                    format!("{dst_rel}/{rest}")
-                } else {
-                    k.clone()
-                };
-                (k, v.clone())
-            })
-            .collect();
-        state.consolidated = Some(Arc::new(moved));
-        save(store, state).await?;
-    }
-    Ok(())
-}
-
 /// Consolidate the metadata of every node below the group at `path` into
 /// it (V3: `zarr.json`; V2: `.zmetadata`), as zarr-python's
 /// `consolidate_metadata` does.
@@ -529,99 +417,4 @@ pub(crate) async fn consolidate(
     state.consolidated = Some(Arc::new(all));
     save(store, &state).await?;
     Ok(state)
-}
-
-/// Parents first, then the rest: what [`create_hierarchy`] writes.
-pub(crate) struct HierarchyPlan {
-    /// Node paths to delete first (with everything below them).
-    pub delete: Vec<String>,
-    /// Every node to create, by path (implicit groups included).
-    pub nodes: Vec<(String, AnyMetadata)>,
-}
-
-impl HierarchyPlan {
-    /// The documents to write.
-    pub fn documents(&self) -> Vec<(String, Vec<u8>)> {
-        self.nodes
-            .iter()
-            .flat_map(|(p, n)| n.documents(p))
-            .collect()
-    }
-}
-
-/// Plan zarr-python's `create_hierarchy`: normalise the paths, insert the
-/// implicit parent groups (an existing group there is kept), refuse mixed
-/// formats and nodes under arrays, and check for existing nodes (an error
-/// unless `overwrite`, which deletes each explicitly named node first).
-pub(crate) async fn plan_hierarchy(
-    store: &dyn AsyncStore,
-    nodes: &[(String, AnyMetadata)],
-    overwrite: bool,
-) -> Result<HierarchyPlan> {
-    let mut explicit: std::collections::BTreeMap<String, AnyMetadata> = Default::default();
-    for (k, v) in nodes {
-        validate_node_path(k)?;
-        let k = normalize(k)?;
-        check_format(v.zarr_format())?;
-        explicit.insert(k, v.clone());
-    }
-    let Some(format) = explicit.values().next().map(AnyMetadata::zarr_format) else {
-        return Ok(HierarchyPlan {
-            delete: Vec::new(),
-            nodes: Vec::new(),
-        });
-    };
-    let (v2, v3): (Vec<_>, Vec<_>) = explicit.iter().partition(|(_, v)| v.zarr_format() == 2);
-    if !v2.is_empty() && !v3.is_empty() {
-        return Err(GroupError::MixedFormats {
-            message: format!(
-                "Zarr V2 nodes {:?} and Zarr V3 nodes {:?} in one hierarchy",
-                v2.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-                v3.iter().map(|(k, _)| k).collect::<Vec<_>>()
-            ),
-        });
-    }
-    check_writable(store, "create a hierarchy at", "")?;
-    let mut implicit: Vec<String> = Vec::new();
-    for k in explicit.keys() {
-        for parent in super::names::ancestors(k) {
-            match explicit.get(&parent) {
-                Some(n) if !n.is_group() => {
-                    return Err(GroupError::ParentIsArray {
-                        path: k.clone(),
-                        parent,
-                    })
-                }
-                Some(_) => {}
-                None => {
-                    if !implicit.contains(&parent) {
-                        implicit.push(parent);
-                    }
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for parent in &implicit {
-        match read_node(store, parent, Some(format)).await? {
-            Some(n) if n.is_group() => {}
-            Some(_) => {
-                return Err(GroupError::ParentIsArray {
-                    path: parent.clone(),
-                    parent: parent.clone(),
-                })
-            }
-            None => out.push((parent.clone(), AnyMetadata::group(format, Map::new()))),
-        }
-    }
-    let mut delete = Vec::new();
-    for k in explicit.keys() {
-        if overwrite {
-            delete.push(k.clone());
-        } else if read_node(store, k, Some(format)).await?.is_some() {
-            return Err(GroupError::AlreadyExists { path: k.clone() });
-        }
-    }
-    out.extend(explicit);
-    Ok(HierarchyPlan { delete, nodes: out })
 }

@@ -2,15 +2,17 @@
 //! [`consolidate_metadata`], each with an async twin.
 
 use super::adapters::Inline;
-use super::core::{self, GroupState};
-use super::error::Result;
-use super::node::{delete_node, AnyMetadata};
+use super::core::{self, check_format, check_writable, GroupState};
+use super::error::{GroupError, Result};
+use super::names::{normalize, validate_node_path};
+use super::node::{delete_node, read_node, AnyMetadata};
 use super::{AsyncGroup, AsyncNode, Group, Node};
 use crate::metadata::GroupMetadata;
 use crate::store::{AsyncStore, StoreRef};
 use futures::executor::block_on;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rayon::prelude::*;
+use serde_json::Map;
 use std::sync::Arc;
 
 fn root_state(zarr_format: u8) -> GroupState {
@@ -49,7 +51,7 @@ pub fn create_hierarchy(
     overwrite: bool,
 ) -> Result<Vec<(String, Node)>> {
     let inline = Inline(store.clone());
-    let plan = block_on(core::plan_hierarchy(&inline, nodes, overwrite))?;
+    let plan = block_on(plan_hierarchy(&inline, nodes, overwrite))?;
     for p in &plan.delete {
         block_on(delete_node(&inline, p))?;
     }
@@ -74,7 +76,7 @@ pub async fn create_hierarchy_async(
     nodes: &[(String, AnyMetadata)],
     overwrite: bool,
 ) -> Result<Vec<(String, AsyncNode)>> {
-    let plan = core::plan_hierarchy(store.as_ref(), nodes, overwrite).await?;
+    let plan = plan_hierarchy(store.as_ref(), nodes, overwrite).await?;
     for p in &plan.delete {
         delete_node(store.as_ref(), p).await?;
     }
@@ -129,4 +131,99 @@ pub async fn consolidate_metadata_async(
 ) -> Result<AsyncGroup> {
     let state = core::consolidate(store.as_ref(), path, zarr_format).await?;
     Ok(AsyncGroup::from_state(store.clone(), state))
+}
+
+/// What [`create_hierarchy`] deletes and writes.
+pub(crate) struct HierarchyPlan {
+    /// Node paths to delete first (with everything below them).
+    pub delete: Vec<String>,
+    /// Every node to create, by path (implicit groups included).
+    pub nodes: Vec<(String, AnyMetadata)>,
+}
+
+impl HierarchyPlan {
+    /// The documents to write.
+    pub fn documents(&self) -> Vec<(String, Vec<u8>)> {
+        self.nodes
+            .iter()
+            .flat_map(|(p, n)| n.documents(p))
+            .collect()
+    }
+}
+
+/// Plan zarr-python's `create_hierarchy`: normalise the paths, insert the
+/// implicit parent groups (an existing group there is kept), refuse mixed
+/// formats and nodes under arrays, and check for existing nodes (an error
+/// unless `overwrite`, which deletes each explicitly named node first).
+pub(crate) async fn plan_hierarchy(
+    store: &dyn AsyncStore,
+    nodes: &[(String, AnyMetadata)],
+    overwrite: bool,
+) -> Result<HierarchyPlan> {
+    let mut explicit: std::collections::BTreeMap<String, AnyMetadata> = Default::default();
+    for (k, v) in nodes {
+        validate_node_path(k)?;
+        let k = normalize(k)?;
+        check_format(v.zarr_format())?;
+        explicit.insert(k, v.clone());
+    }
+    let Some(format) = explicit.values().next().map(AnyMetadata::zarr_format) else {
+        return Ok(HierarchyPlan {
+            delete: Vec::new(),
+            nodes: Vec::new(),
+        });
+    };
+    let (v2, v3): (Vec<_>, Vec<_>) = explicit.iter().partition(|(_, v)| v.zarr_format() == 2);
+    if !v2.is_empty() && !v3.is_empty() {
+        return Err(GroupError::MixedFormats {
+            message: format!(
+                "Zarr V2 nodes {:?} and Zarr V3 nodes {:?} in one hierarchy",
+                v2.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+                v3.iter().map(|(k, _)| k).collect::<Vec<_>>()
+            ),
+        });
+    }
+    check_writable(store, "create a hierarchy at", "")?;
+    let mut implicit: Vec<String> = Vec::new();
+    for k in explicit.keys() {
+        for parent in super::names::ancestors(k) {
+            match explicit.get(&parent) {
+                Some(n) if !n.is_group() => {
+                    return Err(GroupError::ParentIsArray {
+                        path: k.clone(),
+                        parent,
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    if !implicit.contains(&parent) {
+                        implicit.push(parent);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for parent in &implicit {
+        match read_node(store, parent, Some(format)).await? {
+            Some(n) if n.is_group() => {}
+            Some(_) => {
+                return Err(GroupError::ParentIsArray {
+                    path: parent.clone(),
+                    parent: parent.clone(),
+                })
+            }
+            None => out.push((parent.clone(), AnyMetadata::group(format, Map::new()))),
+        }
+    }
+    let mut delete = Vec::new();
+    for k in explicit.keys() {
+        if overwrite {
+            delete.push(k.clone());
+        } else if read_node(store, k, Some(format)).await?.is_some() {
+            return Err(GroupError::AlreadyExists { path: k.clone() });
+        }
+    }
+    out.extend(explicit);
+    Ok(HierarchyPlan { delete, nodes: out })
 }

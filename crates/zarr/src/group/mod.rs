@@ -26,6 +26,7 @@ mod asynchronous;
 mod blocking;
 mod consolidated;
 pub(crate) mod core;
+mod edit;
 mod error;
 mod hierarchy;
 mod mode;
