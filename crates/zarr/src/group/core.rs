@@ -304,38 +304,48 @@ pub(crate) async fn members(
         &["zarr.json"]
     };
     let mut out = Vec::new();
-    // (relative path of a group to list, its depth)
-    let mut queue: Vec<(String, usize)> = vec![(String::new(), 0)];
-    while let Some((rel, depth)) = queue.pop() {
-        let dir = join(&state.path, &rel);
-        let names: Vec<String> = store
-            .list_dir(&dir)
-            .await?
-            .into_iter()
-            .filter(|n| !skip.contains(&n.as_str()))
-            .collect();
-        let found: Vec<(String, Option<AnyMetadata>)> = stream::iter(names)
-            .map(|name| {
-                let child = join(&rel, &name);
-                let full = join(&state.path, &child);
-                async move {
-                    let node = read_node(store, &full, Some(state.zarr_format)).await?;
-                    Ok::<_, GroupError>((child, node))
-                }
+    // Level by level: every group of a level is listed, and every candidate
+    // member read, concurrently.
+    let mut level: Vec<String> = vec![String::new()];
+    let mut depth = 0;
+    while !level.is_empty() {
+        let listed: Vec<(String, Vec<String>)> = stream::iter(level)
+            .map(|rel| async move {
+                let names = store.list_dir(&join(&state.path, &rel)).await?;
+                Ok::<_, GroupError>((rel, names))
             })
             .buffer_unordered(CONCURRENCY)
             .try_collect()
             .await?;
+        let candidates = listed.into_iter().flat_map(|(rel, names)| {
+            names
+                .into_iter()
+                .filter(|n| !skip.contains(&n.as_str()))
+                .map(move |n| join(&rel, &n))
+        });
+        let found: Vec<(String, Option<AnyMetadata>)> = stream::iter(candidates)
+            .map(|child| async move {
+                let full = join(&state.path, &child);
+                let node = read_node(store, &full, Some(state.zarr_format)).await?;
+                Ok::<_, GroupError>((child, node))
+            })
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        let descend = max_depth.is_none_or(|d| depth < d);
+        let mut next = Vec::new();
         for (child, node) in found {
             let Some(mut node) = node else { continue };
             if let AnyMetadata::Group { metadata, .. } = &mut node {
                 metadata.consolidated_metadata = None;
-                if max_depth.is_none_or(|d| depth < d) {
-                    queue.push((child.clone(), depth + 1));
+                if descend {
+                    next.push(child.clone());
                 }
             }
             out.push((child, node));
         }
+        level = next;
+        depth += 1;
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
