@@ -566,6 +566,8 @@ fn attributes_members_get_require_delete_move() {
     g.create_array("t/w", &ArrayBuilder::new(vec![2], DataType::UInt8))
         .unwrap();
     assert_eq!(g.keys().unwrap(), ["s", "t"]);
+    assert_eq!(g.group("t").unwrap().array_keys().unwrap(), ["w"]);
+    assert_eq!(g.group("t").unwrap().group_keys().unwrap(), ["u"]);
     assert_eq!(
         names(&g.members_metadata(Some(1)).unwrap()),
         ["s", "t", "t/u", "t/w"]
@@ -997,6 +999,9 @@ fn async_twins_behave_the_same() {
             .map(|(k, _)| k)
             .collect();
         assert_eq!(names, ["g", "g/x", "h"]);
+        assert_eq!(root.keys().await.unwrap(), ["g", "h"]);
+        assert_eq!(root.group_keys().await.unwrap(), ["g", "h"]);
+        assert!(root.array_keys().await.unwrap().is_empty());
         let c = api::consolidate_metadata_async(&store, "", None)
             .await
             .unwrap();

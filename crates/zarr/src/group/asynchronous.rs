@@ -129,6 +129,32 @@ impl AsyncGroup {
         core::members(self.store.as_ref(), &self.state, max_depth).await
     }
 
+    /// The names of the group's children (arrays and groups), sorted.
+    pub async fn keys(&self) -> Result<Vec<String>> {
+        Ok(self
+            .members_metadata(Some(0))
+            .await?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect())
+    }
+
+    /// The names of the group's child arrays, sorted.
+    pub async fn array_keys(&self) -> Result<Vec<String>> {
+        Ok(super::child_keys(
+            self.members_metadata(Some(0)).await?,
+            false,
+        ))
+    }
+
+    /// The names of the group's child groups, sorted.
+    pub async fn group_keys(&self) -> Result<Vec<String>> {
+        Ok(super::child_keys(
+            self.members_metadata(Some(0)).await?,
+            true,
+        ))
+    }
+
     /// The members (see [`AsyncGroup::members_metadata`]) as arrays and groups.
     pub async fn members(&self, max_depth: Option<usize>) -> Result<Vec<(String, AsyncNode)>> {
         self.members_metadata(max_depth)

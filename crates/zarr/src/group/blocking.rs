@@ -166,6 +166,16 @@ impl Group {
             .collect())
     }
 
+    /// The names of the group's child arrays, sorted.
+    pub fn array_keys(&self) -> Result<Vec<String>> {
+        Ok(super::child_keys(self.members_metadata(Some(0))?, false))
+    }
+
+    /// The names of the group's child groups, sorted.
+    pub fn group_keys(&self) -> Result<Vec<String>> {
+        Ok(super::child_keys(self.members_metadata(Some(0))?, true))
+    }
+
     pub(crate) fn node(&self, rel: &str, meta: AnyMetadata) -> Result<Node> {
         let path = super::names::join(&self.state.path, rel);
         Ok(match meta {

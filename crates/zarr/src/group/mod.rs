@@ -52,6 +52,15 @@ pub(crate) use adapters::ReadOnlyAsync;
 use crate::dtype::DataType;
 use crate::metadata::ArrayMetadata;
 
+/// The names of the members that are groups (`groups`) or arrays.
+fn child_keys(members: Vec<(String, AnyMetadata)>, groups: bool) -> Vec<String> {
+    members
+        .into_iter()
+        .filter(|(_, m)| m.is_group() == groups)
+        .map(|(k, _)| k)
+        .collect()
+}
+
 /// `require_array`'s check of an existing array against the one asked for.
 fn check_compatible(
     path: &str,
