@@ -335,6 +335,8 @@ fn group_info(
     });
     names.sort();
     let members: Vec<(String, Value)> = names.iter().map(|n| member(store, path, n)).collect();
+    // A member with bad metadata is reported below, not fatal.
+    let summary = hierarchy_summary(store, path);
     if args.json {
         let out = json!({
             "store": args.store.display().to_string(),
@@ -343,6 +345,11 @@ fn group_info(
             "zarr_format": format,
             "attributes": g.attributes,
             "members": members.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            "hierarchy": match &summary {
+                Ok((arrays, groups, consolidated)) =>
+                    json!({"arrays": arrays, "groups": groups, "consolidated": consolidated}),
+                Err(e) => json!({"error": e.to_string()}),
+            },
             "stored_size_bytes": stored,
             "stored_size": human_bytes(stored),
             "metadata": raw,
@@ -355,6 +362,22 @@ fn group_info(
     println!("  format:       Zarr V{format}");
     println!("  attributes:   {}", attributes_text(&g.attributes));
     println!("  stored size:  {} ({stored} bytes)", human_bytes(stored));
+    match &summary {
+        Ok((arrays, groups, consolidated)) => println!(
+            "  hierarchy:    {arrays} array{}, {groups} group{} below (all levels){}",
+            if *arrays == 1 { "" } else { "s" },
+            if *groups == 1 { "" } else { "s" },
+            if *consolidated {
+                "; consolidated metadata"
+            } else {
+                ""
+            }
+        ),
+        Err(e) => println!(
+            "  hierarchy:    (not readable: {})",
+            util::one_line(&e.to_string())
+        ),
+    }
     if members.is_empty() {
         println!("  members:      (none)");
     } else {
@@ -366,4 +389,25 @@ fn group_info(
         }
     }
     Ok(())
+}
+
+/// The arrays and groups below the group at `path` (all levels), and
+/// whether it has consolidated metadata (the counts then come from it).
+fn hierarchy_summary(
+    store: &StoreRef,
+    path: &str,
+) -> std::result::Result<(usize, usize, bool), zarr::group::GroupError> {
+    let g = zarr::group::Group::open(
+        store.clone(),
+        path,
+        None,
+        zarr::group::UseConsolidated::Auto,
+    )?;
+    let all = g.members_metadata(None)?;
+    let groups = all.iter().filter(|(_, m)| m.is_group()).count();
+    Ok((
+        all.len() - groups,
+        groups,
+        g.consolidated_metadata().is_some(),
+    ))
 }

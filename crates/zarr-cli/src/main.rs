@@ -13,6 +13,10 @@
 //! zarr copy SRC DST [--path P] [--chunks a,b,c] [--shards a,b,c|none]
 //!           [--compressor ...] [--zarr-format 2|3] [--overwrite]
 //! zarr quickstart [DIR]
+//! zarr tree STORE [--depth N]
+//! zarr ls STORE [--path P]
+//! zarr consolidate STORE
+//! zarr rm STORE --path P
 //! ```
 //!
 //! STORE is a folder, `file://PATH`, `zip://PATH`, a path ending in `.zip`
@@ -23,13 +27,17 @@
 //! that names the file or key and the problem.
 
 mod cast;
+mod consolidate;
 mod convert;
 mod copy;
 mod export;
 mod import;
 mod info;
+mod ls;
 mod progress;
 mod quickstart;
+mod rm;
+mod tree;
 mod util;
 
 use clap::{Parser, Subcommand};
@@ -61,6 +69,52 @@ enum Command {
     /// Write a small hierarchy of realistic arrays, read it back, and print
     /// what was done with throughput.
     Quickstart(QuickstartArgs),
+    /// Print a hierarchy as a tree (names, shapes, data types), as
+    /// zarr-python's `Group.tree()`.
+    Tree(TreeArgs),
+    /// List the members of a group.
+    Ls(LsArgs),
+    /// Consolidate the metadata of a hierarchy into its root group.
+    Consolidate(ConsolidateArgs),
+    /// Delete an array or group and everything below it.
+    Rm(RmArgs),
+}
+
+/// Arguments of `zarr tree`.
+#[derive(clap::Args, Debug)]
+pub struct TreeArgs {
+    /// The store: a folder, `file://PATH`, `zip://PATH`, a `.zip` file or `memory://`.
+    pub store: PathBuf,
+    /// How many levels below the root's children to show (0: the children only).
+    #[arg(long)]
+    pub depth: Option<usize>,
+}
+
+/// Arguments of `zarr ls`.
+#[derive(clap::Args, Debug)]
+pub struct LsArgs {
+    /// The store: a folder, `file://PATH`, `zip://PATH`, a `.zip` file or `memory://`.
+    pub store: PathBuf,
+    /// The path of the group inside the store (default: the root).
+    #[arg(long, default_value = "")]
+    pub path: String,
+}
+
+/// Arguments of `zarr consolidate`.
+#[derive(clap::Args, Debug)]
+pub struct ConsolidateArgs {
+    /// The store: a folder, `file://PATH`, `zip://PATH` or a `.zip` file.
+    pub store: PathBuf,
+}
+
+/// Arguments of `zarr rm`.
+#[derive(clap::Args, Debug)]
+pub struct RmArgs {
+    /// The store: a folder, `file://PATH`, `zip://PATH` or a `.zip` file.
+    pub store: PathBuf,
+    /// The path of the array or group to delete.
+    #[arg(long)]
+    pub path: String,
 }
 
 /// Arguments of `zarr info`.
@@ -198,6 +252,10 @@ fn main() {
         Command::Convert(a) => convert::run(&a),
         Command::Copy(a) => copy::run(&a),
         Command::Quickstart(a) => quickstart::run(&a),
+        Command::Tree(a) => tree::run(&a),
+        Command::Ls(a) => ls::run(&a),
+        Command::Consolidate(a) => consolidate::run(&a),
+        Command::Rm(a) => rm::run(&a),
     };
     if let Err(e) = result {
         eprintln!("error: {}", util::one_line(&e));

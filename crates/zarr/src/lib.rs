@@ -7,8 +7,10 @@
 //! Layers, bottom up: [`store`] (keys to bytes), [`metadata`] (`zarr.json`, `.zarray`),
 //! [`dtype`] (data types and fill values), [`buffer`] (bytes and N-d buffers),
 //! [`codec`] (the codec pipeline), [`chunk`] (grids, keys, selections),
-//! [`array`](mod@array) (arrays over a store, blocking and async), and [`npy`]
-//! (numpy `.npy` files to and from N-d buffers).
+//! [`array`](mod@array) (arrays over a store, blocking and async), [`group`]
+//! (groups, hierarchies, access modes, consolidated metadata), [`api`] (the
+//! free functions of zarr-python's API) and [`npy`] (numpy `.npy` files to
+//! and from N-d buffers).
 #![warn(missing_docs)]
 
 pub mod api;
@@ -17,6 +19,7 @@ pub mod buffer;
 pub mod chunk;
 pub mod codec;
 pub mod dtype;
+pub mod group;
 pub mod metadata;
 pub mod npy;
 pub mod store;

@@ -1,14 +1,22 @@
-//! The free functions of zarr-python's `zarr.api` (seed 004), named in Rust
-//! style: blocking functions here, async twins with an `_async` suffix.
+//! The free functions of zarr-python's `zarr.api.asynchronous` (seed 004),
+//! named in Rust style.
+//!
+//! Naming: each function is blocking and takes a [`StoreRef`](crate::store::StoreRef);
+//! its async twin has the same name with an `_async` suffix and takes an
+//! `Arc<dyn AsyncStore>` (for example [`group::open_group`] and
+//! [`group::open_group_async`]).
 //!
 //! * [`array`](mod@array): create, open, save and load arrays (`create_array`,
 //!   `zeros`, `full_like`, `open_array`, `from_array`, `save`, `load`...).
+//! * [`group`](mod@group): groups and hierarchies (`group`, `open_group`,
+//!   `open`, `create_hierarchy`, `consolidate_metadata`, `tree`, `load` of a
+//!   group...).
 //! * [`copy`](mod@copy): `copy`, `copy_all` and `copy_store` between any two
 //!   stores, optionally re-encoding.
 
 pub mod array;
 mod blocking;
 pub mod copy;
-mod mode;
+pub mod group;
 
-pub use mode::{AccessMode, ParseAccessModeError};
+pub use crate::group::AccessMode;

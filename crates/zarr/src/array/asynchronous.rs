@@ -254,6 +254,21 @@ impl AsyncArray {
         })
     }
 
+    /// An array over already-parsed V2 metadata and its engine form
+    /// ([`ArrayMetadataV2::to_v3`]); nothing is written.
+    pub(crate) fn from_metadata_v2(
+        store: Arc<dyn AsyncStore>,
+        path: &str,
+        v2: ArrayMetadataV2,
+        metadata: ArrayMetadata,
+        mut config: ArrayConfig,
+    ) -> Result<Self> {
+        config.write_empty_chunks |= v2.stores_every_chunk();
+        let mut a = Self::from_metadata(store, path, metadata, config)?;
+        a.v2 = Some(Arc::new(v2));
+        Ok(a)
+    }
+
     /// Set how many chunk requests may be in flight at once.
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);

@@ -72,6 +72,10 @@ pub trait AsyncStore: Send + Sync + std::fmt::Debug {
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async { Ok(()) })
     }
+    /// See [`Store::supports_consolidated_metadata`].
+    fn supports_consolidated_metadata(&self) -> bool {
+        true
+    }
 }
 
 /// Runs a synchronous [`Store`] as an [`AsyncStore`]: each call runs on
@@ -211,6 +215,9 @@ impl AsyncStore for SyncToAsync {
     }
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         self.run(|s| s.close())
+    }
+    fn supports_consolidated_metadata(&self) -> bool {
+        self.inner.supports_consolidated_metadata()
     }
 }
 

@@ -445,6 +445,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn supports_conditional_writes(&self) -> bool {
         false
     }
+
+    /// True when the store can hold consolidated metadata (zarr-python's
+    /// `supports_consolidated_metadata`; default true). Consolidating into a
+    /// store that says false is an error, and opening one never uses
+    /// consolidated metadata.
+    fn supports_consolidated_metadata(&self) -> bool {
+        true
+    }
 }
 
 /// A shared, dynamically typed store.

@@ -105,4 +105,7 @@ impl Store for ReadOnlyStore {
     fn supports_listing(&self) -> bool {
         self.inner.supports_listing()
     }
+    fn supports_consolidated_metadata(&self) -> bool {
+        self.inner.supports_consolidated_metadata()
+    }
 }

@@ -1,0 +1,126 @@
+//! Changing a group's members: delete and move (rename).
+
+use super::consolidated::MemberMap;
+use super::core::{check_writable, save, GroupState, CONCURRENCY};
+use super::error::{GroupError, Result};
+use super::names::{join, normalize, validate_node_path};
+use super::node::{delete_node, ensure_parents, node_exists};
+use crate::store::AsyncStore;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use std::sync::Arc;
+
+/// Delete the member at `rel` and everything below it; consolidated
+/// metadata, if the group has some, is updated.
+pub(crate) async fn delete(
+    store: &dyn AsyncStore,
+    state: &mut GroupState,
+    rel: &str,
+) -> Result<()> {
+    let rel = normalize(rel)?;
+    if rel.is_empty() {
+        return Err(GroupError::InvalidArgument(
+            "delete needs a member name (not the group itself)".into(),
+        ));
+    }
+    let path = join(&state.path, &rel);
+    check_writable(store, "delete", &path)?;
+    let exists = match &state.consolidated {
+        Some(all) => all.contains_key(&rel) || node_exists(store, &path).await?,
+        None => node_exists(store, &path).await?,
+    };
+    if !exists {
+        return Err(GroupError::MemberNotFound {
+            group: state.path.clone(),
+            name: rel,
+        });
+    }
+    delete_node(store, &path).await?;
+    if let Some(all) = &state.consolidated {
+        let prefix = format!("{rel}/");
+        let kept: MemberMap = all
+            .iter()
+            .filter(|(k, _)| **k != rel && !k.starts_with(&prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        state.consolidated = Some(Arc::new(kept));
+        save(store, state).await?;
+    }
+    Ok(())
+}
+
+/// Move (rename) the member at `source` to `dest` (both relative to the
+/// group): every key below it is copied, then the source is deleted.
+/// Missing parents of `dest` are created; an existing `dest` is an error.
+pub(crate) async fn move_member(
+    store: &dyn AsyncStore,
+    state: &mut GroupState,
+    source: &str,
+    dest: &str,
+) -> Result<()> {
+    let src_rel = normalize(source)?;
+    let dst_rel = normalize(dest)?;
+    validate_node_path(&dst_rel)?;
+    if src_rel.is_empty() || dst_rel.is_empty() {
+        return Err(GroupError::InvalidArgument(
+            "move needs a source and a destination member name".into(),
+        ));
+    }
+    if dst_rel == src_rel || dst_rel.starts_with(&format!("{src_rel}/")) {
+        return Err(GroupError::InvalidArgument(format!(
+            "cannot move {src_rel:?} into itself ({dst_rel:?})"
+        )));
+    }
+    let src = join(&state.path, &src_rel);
+    let dst = join(&state.path, &dst_rel);
+    check_writable(store, "move", &src)?;
+    if !node_exists(store, &src).await? {
+        return Err(GroupError::MemberNotFound {
+            group: state.path.clone(),
+            name: src_rel,
+        });
+    }
+    if node_exists(store, &dst).await? {
+        return Err(GroupError::AlreadyExists { path: dst });
+    }
+    ensure_parents(store, &dst, state.zarr_format).await?;
+    let p = crate::buffer::BufferPrototype::default();
+    let prefix = format!("{src}/");
+    let keys = store.list_prefix(&prefix).await?;
+    stream::iter(keys.iter())
+        .map(|k| {
+            let p = &p;
+            let prefix = &prefix;
+            let dst = &dst;
+            async move {
+                if let Some(v) = store.get(k, p, None).await? {
+                    store
+                        .set(&format!("{dst}/{}", &k[prefix.len()..]), v)
+                        .await?;
+                }
+                Ok::<_, GroupError>(())
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
+    store.delete_dir(&src).await?;
+    if let Some(all) = &state.consolidated {
+        let sp = format!("{src_rel}/");
+        let moved: MemberMap = all
+            .iter()
+            .map(|(k, v)| {
+                let k = if *k == src_rel {
+                    dst_rel.clone()
+                } else if let Some(rest) = k.strip_prefix(&sp) {
+                    format!("{dst_rel}/{rest}")
+                } else {
+                    k.clone()
+                };
+                (k, v.clone())
+            })
+            .collect();
+        state.consolidated = Some(Arc::new(moved));
+        save(store, state).await?;
+    }
+    Ok(())
+}

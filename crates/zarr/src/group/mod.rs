@@ -1,0 +1,84 @@
+//! Groups and hierarchies: [`Group`] (blocking) and [`AsyncGroup`] (async),
+//! Zarr V3 and V2; access modes; consolidated metadata; hierarchies created
+//! from metadata in one go.
+//!
+//! Both front ends run one implementation, written over
+//! [`AsyncStore`](crate::store::AsyncStore) at the level of metadata
+//! ([`AnyMetadata`]); [`Group`] drives it over its blocking store, whose
+//! calls complete at once, and each front end builds its own arrays
+//! ([`Array`](crate::array::Array) or [`AsyncArray`](crate::array::AsyncArray)).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use zarr::group::{Group, UseConsolidated};
+//! use zarr::store::{MemoryStore, StoreRef};
+//! let store: StoreRef = Arc::new(MemoryStore::new());
+//! let mut root = Group::create(store.clone(), "", 3, Default::default(), false).unwrap();
+//! root.create_group("a", Default::default(), false).unwrap();
+//! root.update_attributes(serde_json::json!({"title": "demo"}).as_object().unwrap().clone()).unwrap();
+//! let again = Group::open(store, "", None, UseConsolidated::Auto).unwrap();
+//! assert_eq!(again.attributes()["title"], "demo");
+//! assert_eq!(again.keys().unwrap(), ["a"]);
+//! ```
+
+mod adapters;
+mod asynchronous;
+mod blocking;
+mod consolidated;
+pub(crate) mod core;
+mod edit;
+mod error;
+mod hierarchy;
+mod mode;
+mod names;
+mod node;
+mod pyjson;
+mod tree;
+
+pub use asynchronous::{AsyncGroup, AsyncNode};
+pub use blocking::{Group, Node};
+pub use consolidated::MemberMap;
+pub use error::{GroupError, Result};
+pub use hierarchy::{
+    consolidate_metadata, consolidate_metadata_async, create_hierarchy, create_hierarchy_async,
+};
+pub use mode::{AccessMode, UseConsolidated};
+pub use names::validate_node_path;
+pub use node::AnyMetadata;
+pub use tree::numpy_dtype_name;
+
+pub(crate) use adapters::ReadOnlyAsync;
+
+use crate::dtype::DataType;
+use crate::metadata::ArrayMetadata;
+
+/// The names of the members that are groups (`groups`) or arrays.
+fn child_keys(members: Vec<(String, AnyMetadata)>, groups: bool) -> Vec<String> {
+    members
+        .into_iter()
+        .filter(|(_, m)| m.is_group() == groups)
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// `require_array`'s check of an existing array against the one asked for.
+fn check_compatible(
+    path: &str,
+    shape: &[u64],
+    data_type: DataType,
+    want: &ArrayMetadata,
+) -> Result<()> {
+    if shape != want.shape.as_slice() {
+        return Err(GroupError::IncompatibleArray {
+            path: path.to_string(),
+            message: format!("shape {:?} (asked for {:?})", shape, want.shape),
+        });
+    }
+    if data_type != want.data_type {
+        return Err(GroupError::IncompatibleArray {
+            path: path.to_string(),
+            message: format!("data type {data_type} (asked for {})", want.data_type),
+        });
+    }
+    Ok(())
+}
