@@ -639,6 +639,7 @@ fn read_npy_impl(
                 file: file.to_string(),
                 reason: format!("cannot allocate {nbytes} bytes: {e}"),
             })?;
+        crate::buffer::pages::advise_huge_pages(&bytes);
     }
     // Without a known length, the buffer grows only as bytes arrive.
     r.take(nbytes)

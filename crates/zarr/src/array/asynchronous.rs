@@ -359,6 +359,7 @@ impl AsyncArray {
         let out_shape = r.shape();
         if self.data_type().size().is_some() {
             let mut out: Vec<T> = vec![T::default(); n];
+            crate::buffer::pages::advise_huge_pages(&out);
             for batch in chunks.chunks(self.concurrency) {
                 let fetched: Vec<(String, Fetched)> =
                     stream::iter(batch.iter().map(|p| self.fetch_fixed(p)))

@@ -504,6 +504,7 @@ impl Array {
         let n = r.num_elements() as usize;
         if self.data_type().size().is_some() {
             let mut v: Vec<T> = vec![T::default(); n];
+            crate::buffer::pages::advise_huge_pages(&v);
             let size = std::mem::size_of::<T>();
             // SAFETY: T matches a fixed-size data type, so it is one of the
             // FixedElement types (no padding, size equals the element size) and
@@ -535,7 +536,7 @@ impl Array {
         let shape = r.out_shape();
         let data = match self.data_type().size() {
             Some(size) => {
-                let mut out = vec![0u8; r.num_elements() as usize * size];
+                let mut out = crate::buffer::pages::zeroed(r.num_elements() as usize * size);
                 self.read_fixed_raw(&r, &chunks, &mut out)?;
                 NDData::Fixed(out)
             }

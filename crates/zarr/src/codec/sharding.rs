@@ -467,6 +467,7 @@ impl ShardingCodec {
         let index_size = self.index_size(shard_spec)? as usize;
         let data_len: usize = encoded.iter().flatten().map(Vec::len).sum();
         let mut out = Vec::with_capacity(data_len + index_size);
+        crate::buffer::pages::advise_huge_pages(&out);
         if self.index_location == IndexLocation::Start {
             out.resize(index_size, 0);
         }
