@@ -278,6 +278,11 @@ impl Engine {
         data: &[u8],
         data_shape: &[u64],
     ) -> Result<ChunkWrite> {
+        if let Some(sh) = &self.sharded {
+            if !self.is_complete(p) {
+                return sh.encode_partial(self, p, key, existing, data, data_shape);
+            }
+        }
         let size = self.spec.data_type.size().unwrap_or(1);
         let n = self.spec.fixed_size().unwrap_or(0) as usize;
         let mut chunk = match existing {
@@ -422,6 +427,14 @@ impl Engine {
     }
 }
 
+/// C-order index of grid coordinates `coords` in a grid of `shape`.
+fn ravel(coords: &[u64], shape: &[u64]) -> usize {
+    coords
+        .iter()
+        .zip(shape)
+        .fold(0u64, |acc, (&c, &s)| acc * s + c) as usize
+}
+
 /// Number of lock stripes for [`lock_key`].
 const KEY_LOCK_STRIPES: usize = 64;
 
@@ -477,6 +490,19 @@ impl ShardReadPlan {
             .collect()
     }
 
+    /// The number of merged requests.
+    pub(crate) fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The byte range request of merged group `g`.
+    pub(crate) fn group_request(&self, g: usize) -> Option<ByteRequest> {
+        self.groups.get(g).map(|r| ByteRequest::Range {
+            start: r.start,
+            end: r.end,
+        })
+    }
+
     /// Replace the groups by one covering the whole shard of `len` bytes
     /// (when the whole shard was fetched in one request).
     pub(crate) fn whole(mut self, len: u64) -> Self {
@@ -501,6 +527,101 @@ impl Sharded {
             codec: "sharding_indexed".into(),
             message,
         })
+    }
+
+    /// Build the shard of a write that covers the part `p` of it (not all
+    /// of it), given the stored shard `existing`: only the inner chunks `p`
+    /// touches are encoded (merged with their stored values where `p`
+    /// covers them partly); every other stored inner chunk keeps its encoded
+    /// bytes as they are. `data` is the whole selection's data (C order,
+    /// `data_shape`).
+    pub(crate) fn encode_partial(
+        &self,
+        outer: &Engine,
+        p: &ChunkProjection,
+        key: &str,
+        existing: Option<&[u8]>,
+        data: &[u8],
+        data_shape: &[u64],
+    ) -> Result<ChunkWrite> {
+        let index = existing
+            .map(|b| self.codec.shard_index(b, &outer.spec))
+            .transpose()
+            .map_err(Self::codec_err(key))?;
+        let cps = crate::chunk::grid_shape(&outer.chunk_shape, &self.inner.chunk_shape);
+        let n = cps.iter().product::<u64>() as usize;
+        let stored = |i: usize| -> Option<&[u8]> {
+            let r = index.as_ref()?.get(i)?;
+            existing.map(|b| &b[r.start as usize..r.end as usize])
+        };
+        let touched: Vec<(usize, ChunkProjection)> = ResolvedSelection {
+            dims: p.in_chunk.clone(),
+            dropped: vec![false; p.in_chunk.len()],
+        }
+        .chunks(&self.inner.chunk_shape)
+        .into_iter()
+        .map(|mut q| {
+            for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
+                *o += base;
+            }
+            (ravel(&q.chunk_coords, &cps), q)
+        })
+        .collect();
+        let written: Vec<(usize, ChunkWrite)> = touched
+            .par_iter()
+            .map(|(i, q)| {
+                let w = self
+                    .inner
+                    .encode_fixed(q, key, stored(*i), data, data_shape)
+                    .map_err(|e| match e {
+                        ArrayError::Codec { key, source } => ArrayError::Codec {
+                            key: format!("{key} (inner chunk {:?} of {cps:?})", q.chunk_coords),
+                            source,
+                        },
+                        e => e,
+                    })?;
+                Ok((*i, w))
+            })
+            .collect::<Result<_>>()?;
+        // Inner chunks neither stored nor touched are the fill value: stored
+        // as such only with write_empty_chunks (as a whole-shard write does).
+        let fill_chunk = if self.inner.write_empty_chunks {
+            match self.inner.finish_fixed(
+                key,
+                self.inner
+                    .fill()
+                    .as_bytes()
+                    .repeat(self.inner.spec.num_elements() as usize),
+            )? {
+                ChunkWrite::Set(b) => Some(b),
+                ChunkWrite::Delete => None,
+            }
+        } else {
+            None
+        };
+        let mut parts: Vec<Option<std::borrow::Cow<'_, [u8]>>> = (0..n)
+            .map(|i| {
+                stored(i)
+                    .map(std::borrow::Cow::Borrowed)
+                    .or_else(|| fill_chunk.as_deref().map(std::borrow::Cow::Borrowed))
+            })
+            .collect();
+        for (i, w) in written {
+            if let Some(slot) = parts.get_mut(i) {
+                *slot = match w {
+                    ChunkWrite::Set(b) => Some(std::borrow::Cow::Owned(b)),
+                    ChunkWrite::Delete => None,
+                };
+            }
+        }
+        if !self.inner.write_empty_chunks && parts.iter().all(Option::is_none) {
+            return Ok(ChunkWrite::Delete);
+        }
+        let shard = self
+            .codec
+            .assemble(parts, &cps, &outer.spec)
+            .map_err(Self::codec_err(key))?;
+        Ok(ChunkWrite::Set(shard))
     }
 
     /// The request that fetches a shard's index.
@@ -548,6 +669,19 @@ impl Sharded {
     /// Plan reading the part `p` (a projection of the outer chunk grid) of
     /// a shard with this index; byte ranges at most `gap` apart are merged.
     pub(crate) fn plan(&self, p: &ChunkProjection, index: &ShardIndex, gap: u64) -> ShardReadPlan {
+        self.plan_split(p, index, gap, u64::MAX)
+    }
+
+    /// [`Sharded::plan`], but a merged request grows past `max_request`
+    /// bytes only by a single inner chunk larger than that: a large shard is
+    /// fetched as several requests that can run (and be decoded) in parallel.
+    pub(crate) fn plan_split(
+        &self,
+        p: &ChunkProjection,
+        index: &ShardIndex,
+        gap: u64,
+        max_request: u64,
+    ) -> ShardReadPlan {
         let sub = ResolvedSelection {
             dims: p.in_chunk.clone(),
             dropped: vec![false; p.in_chunk.len()],
@@ -573,7 +707,12 @@ impl Sharded {
         for &i in &order {
             let Some(r) = ranges[i].clone() else { continue };
             match groups.last_mut() {
-                Some(g) if r.start <= g.end.saturating_add(gap) => g.end = g.end.max(r.end),
+                Some(g)
+                    if r.start <= g.end.saturating_add(gap)
+                        && r.end.max(g.end) - g.start <= max_request =>
+                {
+                    g.end = g.end.max(r.end)
+                }
                 _ => groups.push(r),
             }
             group_of[i] = groups.len() - 1;
@@ -624,15 +763,61 @@ impl Sharded {
         out: OutPtr,
         out_shape: &[u64],
     ) -> Result<()> {
+        self.decode_selected(
+            plan,
+            None,
+            |gi| fetched.get(gi)?.as_ref(),
+            key,
+            out,
+            out_shape,
+        )
+    }
+
+    /// Decode the inner chunks of group `group` of the plan (fetched as
+    /// `fetched`); `usize::MAX` decodes the inner chunks that are not
+    /// stored (the fill value).
+    pub(crate) fn decode_group(
+        &self,
+        plan: &ShardReadPlan,
+        group: usize,
+        fetched: Option<&crate::buffer::Buffer>,
+        key: &str,
+        out: OutPtr,
+        out_shape: &[u64],
+    ) -> Result<()> {
+        self.decode_selected(
+            plan,
+            Some(group),
+            |gi| if gi == group { fetched } else { None },
+            key,
+            out,
+            out_shape,
+        )
+    }
+
+    /// Decode, in parallel and straight into the output, the inner chunks
+    /// of the plan in group `only` (`usize::MAX`: the ones not stored, which
+    /// read as the fill value), or all of them when `only` is `None`;
+    /// `fetched(g)` is the buffer fetched for group `g`.
+    fn decode_selected<'a>(
+        &self,
+        plan: &ShardReadPlan,
+        only: Option<usize>,
+        fetched: impl Fn(usize) -> Option<&'a crate::buffer::Buffer> + Sync,
+        key: &str,
+        out: OutPtr,
+        out_shape: &[u64],
+    ) -> Result<()> {
+        let selected = |gi: usize| only.is_none_or(|g| g == gi);
         // Every stored inner chunk must lie inside what was fetched.
         for (r, &gi) in plan.ranges.iter().zip(&plan.group_of) {
             let (Some(r), Some(g)) = (r, plan.groups.get(gi)) else {
                 continue;
             };
-            let got = fetched
-                .get(gi)
-                .and_then(|f| f.as_ref())
-                .map_or(0, |b| b.len() as u64);
+            if !selected(gi) {
+                continue;
+            }
+            let got = fetched(gi).map_or(0, |b| b.len() as u64);
             if r.end - g.start > got {
                 return Err(Self::corrupt(
                     key,
@@ -646,11 +831,15 @@ impl Sharded {
             }
         }
         let cps = &plan.chunks_per_shard;
-        plan.inner.par_iter().enumerate().try_for_each(|(i, q)| {
+        let members: Vec<usize> = (0..plan.inner.len())
+            .filter(|&i| selected(plan.group_of[i]))
+            .collect();
+        members.par_iter().try_for_each(|&i| {
+            let q = &plan.inner[i];
             let enc = plan.ranges[i].as_ref().and_then(|r| {
                 let gi = plan.group_of[i];
                 let g = plan.groups.get(gi)?;
-                let b = fetched.get(gi)?.as_ref()?;
+                let b = fetched(gi)?;
                 Some(&b[(r.start - g.start) as usize..(r.end - g.start) as usize])
             });
             self.inner
