@@ -17,7 +17,7 @@ use crate::store::ByteRequest;
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// A raw output buffer that many threads write disjoint regions of.
 #[derive(Clone, Copy)]
@@ -438,20 +438,43 @@ fn ravel(coords: &[u64], shape: &[u64]) -> usize {
 /// Number of lock stripes for [`lock_key`].
 const KEY_LOCK_STRIPES: usize = 64;
 
-/// Lock the stripe of `key`: writers of one chunk or shard key in this
-/// process hold it while they check that the stored value is still the one
-/// they merged with and store theirs. Nothing that can run other rayon jobs
-/// happens under the lock (no encoding), so holding it cannot deadlock.
-pub(crate) fn lock_key(key: &str) -> MutexGuard<'static, ()> {
+/// The lock stripe of `key`: one table shared by [`Array`](super::Array)
+/// and [`AsyncArray`](super::AsyncArray) writers, so that blocking and async
+/// writers of one key in this process are serialized with each other.
+fn key_stripe(key: &str) -> &'static futures::lock::Mutex<()> {
     use std::hash::{Hash, Hasher};
-    static LOCKS: OnceLock<Vec<Mutex<()>>> = OnceLock::new();
-    let locks = LOCKS.get_or_init(|| (0..KEY_LOCK_STRIPES).map(|_| Mutex::new(())).collect());
+    static LOCKS: OnceLock<Vec<futures::lock::Mutex<()>>> = OnceLock::new();
+    let locks = LOCKS.get_or_init(|| {
+        (0..KEY_LOCK_STRIPES)
+            .map(|_| futures::lock::Mutex::new(()))
+            .collect()
+    });
     let mut h = std::collections::hash_map::DefaultHasher::new();
     key.hash(&mut h);
-    let stripe = &locks[(h.finish() as usize) % KEY_LOCK_STRIPES];
-    stripe
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    &locks[(h.finish() as usize) % KEY_LOCK_STRIPES]
+}
+
+/// Lock the stripe of `key` from blocking code: writers of one chunk or
+/// shard key in this process hold it while they check that the stored value
+/// is still the one they merged with and store theirs. Nothing that can run
+/// other rayon jobs happens under the lock (no encoding), so holding it
+/// cannot deadlock. The lock is an async mutex (shared with
+/// [`lock_key_async`]); blocking code waits for it with a short backoff.
+pub(crate) fn lock_key(key: &str) -> futures::lock::MutexGuard<'static, ()> {
+    let stripe = key_stripe(key);
+    let mut wait = std::time::Duration::from_micros(1);
+    loop {
+        if let Some(guard) = stripe.try_lock() {
+            return guard;
+        }
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(std::time::Duration::from_micros(200));
+    }
+}
+
+/// Lock the stripe of `key` from async code (see [`lock_key`]).
+pub(crate) async fn lock_key_async(key: &str) -> futures::lock::MutexGuard<'static, ()> {
+    key_stripe(key).lock().await
 }
 
 /// Reading part (or all) of one shard, planned from its decoded index: the

@@ -175,8 +175,17 @@ pub(crate) fn parse_v2(
 ///   each other's writes; writers in other processes are not coordinated
 ///   (give them disjoint chunks or shards, or serialize them yourself).
 ///
+/// [`AsyncArray`] writes follow the same protocol (with
+/// [`AsyncStore::set_if_unchanged`](crate::store::AsyncStore::set_if_unchanged)
+/// and the same in-process lock table), so blocking and async writers, mixed
+/// in any way, never lose each other's writes either.
+///
+/// A write to part of a shard encodes only the inner chunks it touches;
+/// the other inner chunks keep their stored bytes. The shard is still stored
+/// as one object, with one conditional write.
+///
 /// Writes to overlapping regions end with one writer's data (no mix within
-/// an element). [`AsyncArray`] writes do not take part in this protocol.
+/// an element).
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
