@@ -279,9 +279,8 @@ impl Engine {
         data_shape: &[u64],
     ) -> Result<ChunkWrite> {
         if let Some(sh) = &self.sharded {
-            if !self.is_complete(p) {
-                return sh.encode_partial(self, p, key, existing, data, data_shape);
-            }
+            let existing = if self.is_complete(p) { None } else { existing };
+            return sh.encode_shard(self, p, key, existing, data, data_shape);
         }
         let size = self.spec.data_type.size().unwrap_or(1);
         let n = self.spec.fixed_size().unwrap_or(0) as usize;
@@ -552,13 +551,14 @@ impl Sharded {
         })
     }
 
-    /// Build the shard of a write that covers the part `p` of it (not all
-    /// of it), given the stored shard `existing`: only the inner chunks `p`
-    /// touches are encoded (merged with their stored values where `p`
-    /// covers them partly); every other stored inner chunk keeps its encoded
-    /// bytes as they are. `data` is the whole selection's data (C order,
-    /// `data_shape`).
-    pub(crate) fn encode_partial(
+    /// Build the shard of a write that covers the part `p` of it, given the
+    /// stored shard `existing` (`None` when missing or when `p` covers the
+    /// whole shard): only the inner chunks `p` touches are encoded, in
+    /// parallel, each built straight from the selection's data (merged with
+    /// its stored value where `p` covers it partly); every other stored inner
+    /// chunk keeps its encoded bytes as they are. `data` is the whole
+    /// selection's data (C order, `data_shape`).
+    pub(crate) fn encode_shard(
         &self,
         outer: &Engine,
         p: &ChunkProjection,
