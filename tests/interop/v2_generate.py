@@ -137,6 +137,8 @@ FILTERS = {
     "packbits_b1": ("|b1", [numcodecs.PackBits()]),
     "adler32_end_f4": ("<f4", [numcodecs.Adler32(location="end")]),
     "delta_crc32_i8": (">i8", [numcodecs.Delta(dtype=">i8"), numcodecs.CRC32(location="end")]),
+    "fletcher32_i2": ("<i2", [numcodecs.Fletcher32()]),
+    "shuffle_fletcher32_f8": (">f8", [numcodecs.Shuffle(elementsize=8), numcodecs.Fletcher32()]),
 }
 for fname, (dt, filters) in FILTERS.items():
     for order in "CF":

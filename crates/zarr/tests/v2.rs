@@ -294,6 +294,10 @@ fn codec_cases() -> Vec<(Option<Value>, Option<Value>)> {
             Some(json!({"id": "lzma", "format": 2, "check": -1, "preset": 1, "filters": null})),
             Some(json!([{"id": "adler32", "location": "end"}])),
         ),
+        (
+            Some(json!({"id": "zlib", "level": 1})),
+            Some(json!([{"id": "fletcher32"}])),
+        ),
     ]
 }
 

@@ -145,7 +145,7 @@ fn v2_to_v3_codec(
     rest.remove("id");
     let entry = |name: &str, c: Map<String, Value>| CodecMetadata::new(name, Some(c));
     Ok(match id {
-        "zlib" | "lz4" | "shuffle" | "bz2" | "lzma" | "crc32" | "adler32" => {
+        "zlib" | "lz4" | "shuffle" | "bz2" | "lzma" | "crc32" | "adler32" | "fletcher32" => {
             (Stage::BytesToBytes, entry(&format!("numcodecs.{id}"), rest))
         }
         "delta" | "fixedscaleoffset" | "astype" | "quantize" => {
