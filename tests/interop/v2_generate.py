@@ -25,7 +25,7 @@ names = []
 
 NUMERIC = ["|b1", "|i1", "|u1", "<i2", ">i2", "<i4", ">i4", "<i8", ">i8", "<u2", ">u4",
            "<u8", "<f2", ">f2", "<f4", ">f4", "<f8", ">f8", "<c8", ">c8", "<c16", ">c16",
-           "|S1", "|S5", "<U1", "<U4", ">U3"]
+           "|S1", "|S5", "<U1", "<U4", ">U3", "<M8[ns]", ">m8[s]", "<M8[D]", "<M8[10s]", "<m8[ms]"]
 
 
 def values(dtype, shape):
@@ -37,6 +37,13 @@ def values(dtype, shape):
         v = (np.arange(n) * 37 + 5) % (100 if dt.itemsize == 1 else 30011)
         if dt.kind == "i":
             v = v - (50 if dt.itemsize == 1 else 15000)
+    elif dt.kind in "mM":
+        # Counts of the unit (elements are 64-bit integers), one NaT.
+        i = (np.arange(n) * 37 + 5) % 30011 - 15000
+        i[-1] = np.iinfo("i8").min
+        i = i.astype("<i8").reshape(shape)
+        i[:3, :2] = 0
+        return i.view(dt.newbyteorder("<")).astype(dt)
     elif dt.kind == "S":
         v = np.array([[b"", b"a", b"abcdefg", b"\x01\x02\xff"][i % 4][:dt.itemsize] for i in range(n)], dtype=dt)
         v = v.reshape(shape)
@@ -156,6 +163,8 @@ d = values("<c16", shape)
 d[:3, :2] = 1 - 2j
 save("fill_complex", "<c16", d, chunks=chunks, fill_value=1 - 2j)
 
+for name, dt, fv in [("nat_M8s", "<M8[s]", np.datetime64("NaT")), ("td_m8ms", ">m8[ms]", np.timedelta64(5, "ms"))]:
+    save(f"fill_{name}", dt, values(dt, shape), chunks=chunks, fill_value=fv)
 save("fill_bytes_S3", "|S3", values("|S3", shape), chunks=chunks, fill_value=b"ab")
 save("fill_str_U3", "<U3", values("<U3", shape), chunks=chunks, fill_value="hé")
 
