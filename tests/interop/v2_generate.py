@@ -145,6 +145,8 @@ FILTERS = {
     "adler32_end_f4": ("<f4", [numcodecs.Adler32(location="end")]),
     "delta_crc32_i8": (">i8", [numcodecs.Delta(dtype=">i8"), numcodecs.CRC32(location="end")]),
     "fletcher32_i2": ("<i2", [numcodecs.Fletcher32()]),
+    "categorize_U4": ("<U4", [numcodecs.Categorize(labels=["a", "héll", "\U0001f30d!", ""], dtype="<U4",
+                                                   astype="<u2")]),
     "shuffle_fletcher32_f8": (">f8", [numcodecs.Shuffle(elementsize=8), numcodecs.Fletcher32()]),
 }
 for fname, (dt, filters) in FILTERS.items():
@@ -176,6 +178,19 @@ for order in "CF":
 b = np.array([[b"", b"\x00\x01", b"abc", b"\xff" * 9][i % 4] for i in range(35)], dtype=object).reshape(shape)
 b[:3, :2] = b""
 save("bytes_C", VariableLengthBytes(), b, chunks=chunks, compressors=numcodecs.Zlib(level=1))
+
+# Object strings through a categorize filter (zarr-python 2 only: zarr-python 3 has no
+# object codec for it).
+if ZARR2:
+    c = np.array([["", "male", "female", "x"][i % 4] for i in range(35)], dtype=object).reshape(shape)
+    path = os.path.join(out, "categorize_O")
+    a = zarr.open_array(path, mode="w", shape=shape, chunks=chunks, dtype=object,
+                        object_codec=numcodecs.Categorize(labels=["female", "male", "x"], dtype=object),
+                        compressor=numcodecs.Zlib(level=1))
+    a[...] = c
+    with open(path + ".json", "w") as f:
+        json.dump(c.ravel().tolist(), f)
+    names.append("categorize_O")
 
 # 1-d and 0-d.
 save("oned_u8", "<u8", values("<u8", (12, 1)).reshape(12), chunks=(5,))
