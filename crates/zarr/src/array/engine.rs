@@ -512,19 +512,6 @@ impl ShardReadPlan {
             .collect()
     }
 
-    /// The number of merged requests.
-    pub(crate) fn group_count(&self) -> usize {
-        self.groups.len()
-    }
-
-    /// The byte range request of merged group `g`.
-    pub(crate) fn group_request(&self, g: usize) -> Option<ByteRequest> {
-        self.groups.get(g).map(|r| ByteRequest::Range {
-            start: r.start,
-            end: r.end,
-        })
-    }
-
     /// Replace the groups by one covering the whole shard of `len` bytes
     /// (when the whole shard was fetched in one request).
     pub(crate) fn whole(mut self, len: u64) -> Self {
@@ -692,19 +679,6 @@ impl Sharded {
     /// Plan reading the part `p` (a projection of the outer chunk grid) of
     /// a shard with this index; byte ranges at most `gap` apart are merged.
     pub(crate) fn plan(&self, p: &ChunkProjection, index: &ShardIndex, gap: u64) -> ShardReadPlan {
-        self.plan_split(p, index, gap, u64::MAX)
-    }
-
-    /// [`Sharded::plan`], but a merged request grows past `max_request`
-    /// bytes only by a single inner chunk larger than that: a large shard is
-    /// fetched as several requests that can run (and be decoded) in parallel.
-    pub(crate) fn plan_split(
-        &self,
-        p: &ChunkProjection,
-        index: &ShardIndex,
-        gap: u64,
-        max_request: u64,
-    ) -> ShardReadPlan {
         let sub = ResolvedSelection {
             dims: p.in_chunk.clone(),
             dropped: vec![false; p.in_chunk.len()],
@@ -730,12 +704,7 @@ impl Sharded {
         for &i in &order {
             let Some(r) = ranges[i].clone() else { continue };
             match groups.last_mut() {
-                Some(g)
-                    if r.start <= g.end.saturating_add(gap)
-                        && r.end.max(g.end) - g.start <= max_request =>
-                {
-                    g.end = g.end.max(r.end)
-                }
+                Some(g) if r.start <= g.end.saturating_add(gap) => g.end = g.end.max(r.end),
                 _ => groups.push(r),
             }
             group_of[i] = groups.len() - 1;
@@ -786,61 +755,15 @@ impl Sharded {
         out: OutPtr,
         out_shape: &[u64],
     ) -> Result<()> {
-        self.decode_selected(
-            plan,
-            None,
-            |gi| fetched.get(gi)?.as_ref(),
-            key,
-            out,
-            out_shape,
-        )
-    }
-
-    /// Decode the inner chunks of group `group` of the plan (fetched as
-    /// `fetched`); `usize::MAX` decodes the inner chunks that are not
-    /// stored (the fill value).
-    pub(crate) fn decode_group(
-        &self,
-        plan: &ShardReadPlan,
-        group: usize,
-        fetched: Option<&crate::buffer::Buffer>,
-        key: &str,
-        out: OutPtr,
-        out_shape: &[u64],
-    ) -> Result<()> {
-        self.decode_selected(
-            plan,
-            Some(group),
-            |gi| if gi == group { fetched } else { None },
-            key,
-            out,
-            out_shape,
-        )
-    }
-
-    /// Decode, in parallel and straight into the output, the inner chunks
-    /// of the plan in group `only` (`usize::MAX`: the ones not stored, which
-    /// read as the fill value), or all of them when `only` is `None`;
-    /// `fetched(g)` is the buffer fetched for group `g`.
-    fn decode_selected<'a>(
-        &self,
-        plan: &ShardReadPlan,
-        only: Option<usize>,
-        fetched: impl Fn(usize) -> Option<&'a crate::buffer::Buffer> + Sync,
-        key: &str,
-        out: OutPtr,
-        out_shape: &[u64],
-    ) -> Result<()> {
-        let selected = |gi: usize| only.is_none_or(|g| g == gi);
         // Every stored inner chunk must lie inside what was fetched.
         for (r, &gi) in plan.ranges.iter().zip(&plan.group_of) {
             let (Some(r), Some(g)) = (r, plan.groups.get(gi)) else {
                 continue;
             };
-            if !selected(gi) {
-                continue;
-            }
-            let got = fetched(gi).map_or(0, |b| b.len() as u64);
+            let got = fetched
+                .get(gi)
+                .and_then(|f| f.as_ref())
+                .map_or(0, |b| b.len() as u64);
             if r.end - g.start > got {
                 return Err(Self::corrupt(
                     key,
@@ -854,15 +777,11 @@ impl Sharded {
             }
         }
         let cps = &plan.chunks_per_shard;
-        let members: Vec<usize> = (0..plan.inner.len())
-            .filter(|&i| selected(plan.group_of[i]))
-            .collect();
-        members.par_iter().try_for_each(|&i| {
-            let q = &plan.inner[i];
+        plan.inner.par_iter().enumerate().try_for_each(|(i, q)| {
             let enc = plan.ranges[i].as_ref().and_then(|r| {
                 let gi = plan.group_of[i];
                 let g = plan.groups.get(gi)?;
-                let b = fetched(gi)?;
+                let b = fetched.get(gi)?.as_ref()?;
                 Some(&b[(r.start - g.start) as usize..(r.end - g.start) as usize])
             });
             self.inner

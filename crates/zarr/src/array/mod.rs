@@ -65,13 +65,6 @@ pub struct ArrayConfig {
     pub shard_read_gap: u64,
 }
 
-/// Whole-shard reads split into this many range requests per thread (see
-/// [`Array::read_shard_split`]).
-const SPLIT_REQUESTS_PER_THREAD: usize = 4;
-
-/// The smallest range request a whole-shard read is split into.
-const MIN_SPLIT_REQUEST: u64 = 1 << 20;
-
 /// The default [`ArrayConfig::shard_read_gap`].
 pub const DEFAULT_SHARD_READ_GAP: u64 = 64 * 1024;
 
@@ -442,16 +435,9 @@ impl Array {
     ) -> Result<()> {
         let out_shape = r.shape();
         let ptr = OutPtr::new(out);
-        // Fewer shards than threads: fetch each whole shard as several
-        // range requests, each decoded as soon as it arrives, instead of one
-        // request that every thread waits for.
-        let split = chunks.len() < rayon::current_num_threads();
         chunks.par_iter().try_for_each(|p| {
             let key = self.engine.chunk_key(&p.chunk_coords);
             if let Some(sh) = &self.engine.sharded {
-                if split && self.engine.is_complete(p) {
-                    return self.read_shard_split(sh, p, &key, ptr, &out_shape);
-                }
                 return self.read_shard(sh, p, &key, ptr, &out_shape);
             }
             let enc = self.store.get(&key, &self.config.prototype, None)?;
@@ -491,42 +477,6 @@ impl Array {
             self.store.get_partial_values(prototype, &requests)?
         };
         sh.decode_planned(&plan, &fetched, key, out, out_shape)
-    }
-
-    /// Read a whole shard as [`SPLIT_REQUESTS_PER_THREAD`] range requests
-    /// per thread (at least [`MIN_SPLIT_REQUEST`] bytes each), after its
-    /// index: the requests run in parallel and each one's inner chunks are
-    /// decoded as soon as it arrives.
-    fn read_shard_split(
-        &self,
-        sh: &engine::Sharded,
-        p: &ChunkProjection,
-        key: &str,
-        out: OutPtr,
-        out_shape: &[u64],
-    ) -> Result<()> {
-        let prototype = &self.config.prototype;
-        let Some(index_bytes) = self.store.get(key, prototype, Some(sh.index_request()))? else {
-            return self.engine.decode_fixed_into(p, key, None, out, out_shape);
-        };
-        let index = sh.decode_index(&self.engine, key, &index_bytes, None)?;
-        let stored: u64 = (0..index.len())
-            .filter_map(|i| index.get(i))
-            .map(|r| r.end - r.start)
-            .sum();
-        let parts = (rayon::current_num_threads() * SPLIT_REQUESTS_PER_THREAD) as u64;
-        let max_request = (stored / parts).max(MIN_SPLIT_REQUEST);
-        let plan = sh.plan_split(p, &index, self.config.shard_read_gap, max_request);
-        let groups: Vec<usize> = std::iter::once(usize::MAX)
-            .chain(0..plan.group_count())
-            .collect();
-        groups.par_iter().try_for_each(|&g| {
-            let fetched = match plan.group_request(g) {
-                Some(r) => self.store.get(key, prototype, Some(r))?,
-                None => None,
-            };
-            sh.decode_group(&plan, g, fetched.as_ref(), key, out, out_shape)
-        })
     }
 
     fn read_var(&self, r: &ResolvedSelection, chunks: &[ChunkProjection]) -> Result<Vec<Vec<u8>>> {
