@@ -25,7 +25,7 @@ names = []
 
 NUMERIC = ["|b1", "|i1", "|u1", "<i2", ">i2", "<i4", ">i4", "<i8", ">i8", "<u2", ">u4",
            "<u8", "<f2", ">f2", "<f4", ">f4", "<f8", ">f8", "<c8", ">c8", "<c16", ">c16",
-           "|S1", "|S5", "<U1", "<U4", ">U3"]
+           "|S1", "|S5", "<U1", "<U4", ">U3", "<M8[ns]", ">m8[s]", "<M8[D]", "<M8[10s]", "<m8[ms]"]
 
 
 def values(dtype, shape):
@@ -37,6 +37,13 @@ def values(dtype, shape):
         v = (np.arange(n) * 37 + 5) % (100 if dt.itemsize == 1 else 30011)
         if dt.kind == "i":
             v = v - (50 if dt.itemsize == 1 else 15000)
+    elif dt.kind in "mM":
+        # Counts of the unit (elements are 64-bit integers), one NaT.
+        i = (np.arange(n) * 37 + 5) % 30011 - 15000
+        i[-1] = np.iinfo("i8").min
+        i = i.astype("<i8").reshape(shape)
+        i[:3, :2] = 0
+        return i.view(dt.newbyteorder("<")).astype(dt)
     elif dt.kind == "S":
         v = np.array([[b"", b"a", b"abcdefg", b"\x01\x02\xff"][i % 4][:dt.itemsize] for i in range(n)], dtype=dt)
         v = v.reshape(shape)
@@ -137,6 +144,10 @@ FILTERS = {
     "packbits_b1": ("|b1", [numcodecs.PackBits()]),
     "adler32_end_f4": ("<f4", [numcodecs.Adler32(location="end")]),
     "delta_crc32_i8": (">i8", [numcodecs.Delta(dtype=">i8"), numcodecs.CRC32(location="end")]),
+    "fletcher32_i2": ("<i2", [numcodecs.Fletcher32()]),
+    "categorize_U4": ("<U4", [numcodecs.Categorize(labels=["a", "héll", "\U0001f30d!", ""], dtype="<U4",
+                                                   astype="<u2")]),
+    "shuffle_fletcher32_f8": (">f8", [numcodecs.Shuffle(elementsize=8), numcodecs.Fletcher32()]),
 }
 for fname, (dt, filters) in FILTERS.items():
     for order in "CF":
@@ -154,6 +165,8 @@ d = values("<c16", shape)
 d[:3, :2] = 1 - 2j
 save("fill_complex", "<c16", d, chunks=chunks, fill_value=1 - 2j)
 
+for name, dt, fv in [("nat_M8s", "<M8[s]", np.datetime64("NaT")), ("td_m8ms", ">m8[ms]", np.timedelta64(5, "ms"))]:
+    save(f"fill_{name}", dt, values(dt, shape), chunks=chunks, fill_value=fv)
 save("fill_bytes_S3", "|S3", values("|S3", shape), chunks=chunks, fill_value=b"ab")
 save("fill_str_U3", "<U3", values("<U3", shape), chunks=chunks, fill_value="hé")
 
@@ -165,6 +178,19 @@ for order in "CF":
 b = np.array([[b"", b"\x00\x01", b"abc", b"\xff" * 9][i % 4] for i in range(35)], dtype=object).reshape(shape)
 b[:3, :2] = b""
 save("bytes_C", VariableLengthBytes(), b, chunks=chunks, compressors=numcodecs.Zlib(level=1))
+
+# Object strings through a categorize filter (zarr-python 2 only: zarr-python 3 has no
+# object codec for it).
+if ZARR2:
+    c = np.array([["", "male", "female", "x"][i % 4] for i in range(35)], dtype=object).reshape(shape)
+    path = os.path.join(out, "categorize_O")
+    a = zarr.open_array(path, mode="w", shape=shape, chunks=chunks, dtype=object,
+                        object_codec=numcodecs.Categorize(labels=["female", "male", "x"], dtype=object),
+                        compressor=numcodecs.Zlib(level=1))
+    a[...] = c
+    with open(path + ".json", "w") as f:
+        json.dump(c.ravel().tolist(), f)
+    names.append("categorize_O")
 
 # 1-d and 0-d.
 save("oned_u8", "<u8", values("<u8", (12, 1)).reshape(12), chunks=(5,))

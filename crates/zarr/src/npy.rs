@@ -209,6 +209,12 @@ fn parse_descr(descr: &str, file: &str) -> Result<NpyType, NpyError> {
         '<' => false,
         _ => native_big,
     };
+    if let Some(t) = crate::dtype::TimeType::from_numpy_code(rest) {
+        return Ok(NpyType::Fixed {
+            data_type: DataType::Time(t),
+            big,
+        });
+    }
     let mut rc = rest.chars();
     let kind = rc.next().ok_or_else(|| unsupported("empty type string"))?;
     let digits = rc.as_str();
@@ -244,7 +250,7 @@ fn parse_descr(descr: &str, file: &str) -> Result<NpyType, NpyError> {
         ('O', _) => Err(unsupported(
             "object arrays need pickle, which is not supported (save with a fixed-width dtype such as '<U' or '|S')",
         )),
-        ('M' | 'm', _) => Err(unsupported("datetime and timedelta types are not supported")),
+        ('M' | 'm', _) => Err(unsupported("not a datetime64 / timedelta64 type string (such as '<M8[ns]')")),
         ('V', _) => Err(unsupported("void (structured or raw) types are not supported")),
         ('b' | 'i' | 'u' | 'f' | 'c', _) => Err(unsupported("unsupported item size")),
         _ => Err(unsupported("unknown type kind")),
@@ -256,7 +262,10 @@ fn descr_for(array: &NDBuffer) -> Result<String, NpyError> {
     if let Some(s) = dt.numpy_str() {
         return Ok(s.to_string());
     }
-    if matches!(dt, DataType::FixedBytes(_) | DataType::FixedUtf32(_)) {
+    if matches!(
+        dt,
+        DataType::FixedBytes(_) | DataType::FixedUtf32(_) | DataType::Time(_)
+    ) {
         if let Some(s) = dt.to_numpy_str(crate::codec::Endian::native()) {
             return Ok(s);
         }
@@ -639,6 +648,7 @@ fn read_npy_impl(
                 file: file.to_string(),
                 reason: format!("cannot allocate {nbytes} bytes: {e}"),
             })?;
+        crate::buffer::pages::advise_huge_pages(&bytes);
     }
     // Without a known length, the buffer grows only as bytes arrive.
     r.take(nbytes)
@@ -1059,7 +1069,7 @@ mod tests {
             (
                 with_header(
                     1,
-                    "{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (2,), }",
+                    "{'descr': '<M8[qs]', 'fortran_order': False, 'shape': (2,), }",
                     &[],
                 ),
                 "unsupported .npy data type",

@@ -1,7 +1,9 @@
 //! Concurrent partial writes to one shard (and one unsharded chunk) lose
 //! nothing: 8 threads of one process, and 4 separate processes, over a
 //! `LocalStore` folder (conditional writes under an OS file lock), plus the
-//! in-process fallback for stores without conditional writes.
+//! in-process fallback for stores without conditional writes; and the same
+//! through [`AsyncArray`] (8 tokio tasks), and async and blocking writers
+//! mixed.
 //!
 //! The multi-process test runs this test binary again: `child_writer` does
 //! the writing when `ZARR_CONCURRENT_CHILD` is set and nothing otherwise.
@@ -12,11 +14,13 @@
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use zarr::array::{Array, ArrayBuilder};
+use zarr::array::{Array, ArrayBuilder, AsyncArray};
 use zarr::buffer::{Buffer, BufferPrototype};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
-use zarr::store::{ByteRequest, LocalStore, MemoryStore, Store, StoreError, StoreRef};
+use zarr::store::{
+    AsyncStore, ByteRequest, LocalStore, MemoryStore, Store, StoreError, StoreRef, SyncToAsync,
+};
 
 const CHILD_ENV: &str = "ZARR_CONCURRENT_CHILD";
 const PROCESSES: u32 = 4;
@@ -281,4 +285,77 @@ fn conditional_writes_local_store() {
     let ro = LocalStore::new(dir.path(), true).unwrap();
     assert!(!ro.supports_conditional_writes());
     assert!(ro.set_if_unchanged("k", Expected::Any, None).is_err());
+}
+
+/// Async writer `t` of `n`: [`write_rounds`] through [`AsyncArray`]s.
+async fn write_rounds_async(store: Arc<dyn AsyncStore>, t: u32, n: u32, rounds: u32) {
+    let sel: Selection = format!("0:32, {t}::{n}").parse().unwrap();
+    let len = (32 * 32 / n) as usize;
+    for name in ["s", "c"] {
+        let a = AsyncArray::open(store.clone(), name).await.unwrap();
+        for i in 1..=rounds {
+            a.write_slice(&sel, vec![t * 1000 + i; len]).await.unwrap();
+        }
+    }
+}
+
+/// `tasks` async writers (tokio tasks on a multi-threaded runtime) and
+/// `threads` blocking writers, all updating one shard and one chunk.
+fn mixed(store: StoreRef, tasks: u32, threads: u32, what: &str) {
+    const ROUNDS: u32 = 30;
+    let n = tasks + threads;
+    create_arrays(store.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .build()
+        .unwrap();
+    let async_store: Arc<dyn AsyncStore> = Arc::new(SyncToAsync::new(store.clone()));
+    std::thread::scope(|s| {
+        for t in tasks..n {
+            let store = store.clone();
+            s.spawn(move || write_rounds(store, t, n, ROUNDS));
+        }
+        rt.block_on(async {
+            let handles: Vec<_> = (0..tasks)
+                .map(|t| tokio::spawn(write_rounds_async(async_store.clone(), t, n, ROUNDS)))
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+    });
+    check_union(store, n, ROUNDS, what);
+}
+
+#[test]
+fn eight_async_tasks_lose_nothing() {
+    for round in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let store: StoreRef = Arc::new(LocalStore::new(dir.path(), false).unwrap());
+        mixed(store, 8, 0, &format!("async, LocalStore, round {round}"));
+        assert_no_stray_files(dir.path());
+    }
+    mixed(Arc::new(MemoryStore::new()), 8, 0, "async, MemoryStore");
+    mixed(
+        Arc::new(Plain::default()),
+        8,
+        0,
+        "async, in-process fallback",
+    );
+}
+
+#[test]
+fn async_and_blocking_writers_mixed_lose_nothing() {
+    for round in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let store: StoreRef = Arc::new(LocalStore::new(dir.path(), false).unwrap());
+        mixed(store, 4, 4, &format!("mixed, LocalStore, round {round}"));
+    }
+    mixed(Arc::new(MemoryStore::new()), 4, 4, "mixed, MemoryStore");
+    mixed(
+        Arc::new(Plain::default()),
+        4,
+        4,
+        "mixed, in-process fallback",
+    );
 }

@@ -810,3 +810,135 @@ print("OK")
         );
     }
 }
+
+/// The inner chunks of a shard (index at the end, default index codecs):
+/// the stored bytes of each inner chunk in C order, `None` when missing.
+fn inner_chunks(shard: &[u8], n: usize) -> Vec<Option<Vec<u8>>> {
+    let index = &shard[shard.len() - 16 * n - 4..shard.len() - 4];
+    (0..n)
+        .map(|i| {
+            let word = |k: usize| {
+                u64::from_le_bytes(
+                    index[16 * i + 8 * k..16 * i + 8 * k + 8]
+                        .try_into()
+                        .unwrap(),
+                )
+            };
+            let (o, len) = (word(0), word(1));
+            (o != u64::MAX).then(|| shard[o as usize..(o + len) as usize].to_vec())
+        })
+        .collect()
+}
+
+/// A write to part of a shard encodes only the inner chunks it touches; the
+/// others keep their stored bytes. The proof: the shard is written with zstd
+/// level 1, then the array's metadata is changed to level 19 (decoding does
+/// not depend on the level). After a partial write, the untouched inner
+/// chunks still hold their level-1 bytes (re-encoding them would give
+/// different, level-19 bytes), the touched one holds its level-19 encoding,
+/// and zarr-python reads the result exactly.
+#[test]
+fn partial_shard_writes_reencode_only_touched_inner_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: StoreRef = Arc::new(zarr::store::LocalStore::new(dir.path(), false).unwrap());
+    let zstd = |level: i64| {
+        vec![serde_json::from_value::<CodecMetadata>(
+            json!({"name": "zstd", "configuration": {"level": level, "checksum": false}}),
+        )
+        .unwrap()]
+    };
+    let create = |name: &str, level: i64| {
+        ArrayBuilder::new(vec![128, 128], DataType::UInt16)
+            .chunks(vec![32, 32])
+            .shards(vec![128, 128])
+            .compressors(zstd(level))
+            .create(store.clone(), name)
+            .unwrap()
+    };
+    let mut data: Vec<u16> = (0..128 * 128)
+        .map(|k| {
+            let (i, j) = (k / 128, k % 128);
+            (((i / 3) * 31 + (j / 2) * 17) % 1000 + 1) as u16
+        })
+        .collect();
+    let a = create("a", 1);
+    a.write_slice(&Selection::all(), &data).unwrap();
+    let level1 = inner_chunks(&get(&*store, "a/c/0/0").unwrap(), 16);
+    let b = create("b", 19);
+    b.write_slice(&Selection::all(), &data).unwrap();
+    let level19 = inner_chunks(&get(&*store, "b/c/0/0").unwrap(), 16);
+    for (i, (x, y)) in level1.iter().zip(&level19).enumerate() {
+        assert_ne!(
+            x, y,
+            "inner chunk {i}: levels 1 and 19 must differ for this test to prove anything"
+        );
+    }
+    // Switch the array to level 19.
+    let mut meta: Value = serde_json::from_slice(&get(&*store, "a/zarr.json").unwrap()).unwrap();
+    meta["codecs"][0]["configuration"]["codecs"][1]["configuration"]["level"] = json!(19);
+    store
+        .set("a/zarr.json", serde_json::to_vec(&meta).unwrap().into())
+        .unwrap();
+    let a = Array::open(store.clone(), "a").unwrap();
+
+    // Touch inner chunk (1, 1) only.
+    a.write_slice(&"40:50, 40:50".parse().unwrap(), &[7u16; 100])
+        .unwrap();
+    for i in 40..50 {
+        for j in 40..50 {
+            data[i * 128 + j] = 7;
+        }
+    }
+    let after = inner_chunks(&get(&*store, "a/c/0/0").unwrap(), 16);
+    b.write_slice(&Selection::all(), &data).unwrap();
+    let want = inner_chunks(&get(&*store, "b/c/0/0").unwrap(), 16);
+    for i in 0..16 {
+        if i == 5 {
+            assert_eq!(
+                after[i], want[i],
+                "the touched inner chunk is encoded at level 19"
+            );
+            assert_ne!(after[i], level1[i]);
+        } else {
+            assert_eq!(
+                after[i], level1[i],
+                "untouched inner chunk {i} keeps its bytes"
+            );
+        }
+    }
+    assert_eq!(a.read_vec::<u16>(&Selection::all()).unwrap(), data);
+
+    // Filling a whole inner chunk (part of the shard) with the fill value
+    // leaves it out; the others are kept.
+    a.write_slice(&"0:32, 96:128".parse().unwrap(), &[0u16; 32 * 32])
+        .unwrap();
+    for i in 0..32 {
+        for j in 96..128 {
+            data[i * 128 + j] = 0;
+        }
+    }
+    let last = inner_chunks(&get(&*store, "a/c/0/0").unwrap(), 16);
+    for i in 0..16 {
+        match i {
+            3 => assert_eq!(last[i], None),
+            _ => assert_eq!(last[i], after[i], "inner chunk {i}"),
+        }
+    }
+    assert_eq!(a.read_vec::<u16>(&Selection::all()).unwrap(), data);
+
+    // zarr-python reads the same.
+    let bytes: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
+    std::fs::write(dir.path().join("want.bin"), bytes).unwrap();
+    let py = common::python();
+    let script = r#"
+import sys, os
+import numpy as np
+import zarr
+root = sys.argv[1]
+a = zarr.open_array(os.path.join(root, "a"), mode="r")
+want = np.fromfile(os.path.join(root, "want.bin"), dtype="<u2").reshape(128, 128)
+print("OK" if np.array_equal(a[...], want) else "DIFFERENT")
+"#;
+    let out = run_python(&py, script, &[dir.path()]);
+    assert!(out.contains("OK"), "{out}");
+}

@@ -3,7 +3,7 @@
 //! parallel on rayon inside tokio's blocking pool, so the reactor never stalls.
 
 use super::builder::ArrayBuilder;
-use super::engine::{ChunkWrite, Engine, OutPtr, ShardReadPlan};
+use super::engine::{lock_key_async, ChunkWrite, Engine, OutPtr, ShardReadPlan};
 use super::error::{ArrayError, Result};
 use super::{
     metadata_documents, node_key, normalize_path, parse_array_metadata, parse_v2, v2_key, Array,
@@ -14,7 +14,7 @@ use crate::chunk::{ChunkProjection, Selection};
 use crate::codec::{ChunkSpec, CodecChain, VarBytes};
 use crate::dtype::{DataType, Element};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2, GroupMetadata, NodeMetadata};
-use crate::store::AsyncStore;
+use crate::store::{AsyncStore, Expected};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
@@ -50,6 +50,21 @@ async fn run_cpu<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'stat
 /// with one range request and then only the inner chunks it needs (merged
 /// ranges, fetched concurrently); whole shards decode inner chunk by inner
 /// chunk straight into the output.
+///
+/// # Concurrent writes
+///
+/// Writes give the guarantee of [`Array`]'s (see its "Concurrent writes"):
+/// a write that covers part of a chunk or shard merges with the stored
+/// object and stores the result only if that object is unchanged, else
+/// merges again. On stores with conditional writes
+/// ([`AsyncStore::supports_conditional_writes`], e.g. a
+/// [`SyncToAsync`](crate::store::SyncToAsync) over a `LocalStore` or
+/// `MemoryStore`) the check and the store are one
+/// [`AsyncStore::set_if_unchanged`], which coordinates writers across tasks,
+/// threads and processes; on other stores they happen under the in-process
+/// per-key lock that blocking [`Array`] writers share. Concurrent tasks
+/// writing disjoint regions of one shard, alone or mixed with blocking
+/// writers, never lose a write.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -313,17 +328,24 @@ impl AsyncArray {
         batch: &[ChunkProjection],
         only_partial: bool,
     ) -> Result<Vec<(String, Option<Buffer>)>> {
-        stream::iter(batch.iter().map(|p| {
-            let key = self.engine.chunk_key(&p.chunk_coords);
-            let skip = only_partial && self.engine.is_complete(p);
-            async move {
-                let v = if skip {
-                    None
-                } else {
-                    self.store.get(&key, &self.config.prototype, None).await?
-                };
-                Ok::<_, ArrayError>((key, v))
-            }
+        // Owned items only: closures over borrowed items make the future
+        // not provably `Send` (it could not be spawned).
+        let items: Vec<(String, bool)> = batch
+            .iter()
+            .map(|p| {
+                (
+                    self.engine.chunk_key(&p.chunk_coords),
+                    only_partial && self.engine.is_complete(p),
+                )
+            })
+            .collect();
+        stream::iter(items.into_iter().map(|(key, skip)| async move {
+            let v = if skip {
+                None
+            } else {
+                self.store.get(&key, &self.config.prototype, None).await?
+            };
+            Ok::<_, ArrayError>((key, v))
         }))
         .buffered(self.concurrency)
         .try_collect()
@@ -374,6 +396,7 @@ impl AsyncArray {
         let out_shape = r.shape();
         if self.data_type().size().is_some() {
             let mut out: Vec<T> = vec![T::default(); n];
+            crate::buffer::pages::advise_huge_pages(&out);
             for batch in chunks.chunks(self.concurrency) {
                 let fetched: Vec<(String, Fetched)> =
                     stream::iter(batch.iter().map(|p| self.fetch_fixed(p)))
@@ -480,45 +503,95 @@ impl AsyncArray {
             )
         });
         for batch in chunks.chunks(self.concurrency) {
-            let existing = self.fetch(batch, true).await?;
-            let engine = self.engine.clone();
-            let (batch_owned, shape, data, var) = (
-                batch.to_vec(),
-                shape.clone(),
-                Arc::clone(&data),
-                var.clone(),
-            );
-            let writes: Vec<(String, ChunkWrite)> = run_cpu(move || {
-                batch_owned
-                    .par_iter()
-                    .zip(existing.par_iter())
-                    .map(|(p, (key, enc))| {
-                        let w = match &var {
-                            Some(v) => engine.encode_var(p, key, enc.as_deref(), v, &shape)?,
+            // Optimistic read-modify-write, as the blocking Array does: the
+            // chunks whose stored value changed since it was merged with are
+            // fetched, merged and encoded again.
+            let mut pending: Vec<ChunkProjection> = batch.to_vec();
+            while !pending.is_empty() {
+                let existing = self.fetch(&pending, true).await?;
+                let engine = self.engine.clone();
+                let (batch_owned, shape, data, var, old) = (
+                    pending.clone(),
+                    shape.clone(),
+                    Arc::clone(&data),
+                    var.clone(),
+                    existing.clone(),
+                );
+                let writes: Vec<ChunkWrite> = run_cpu(move || {
+                    batch_owned
+                        .par_iter()
+                        .zip(old.par_iter())
+                        .map(|(p, (key, enc))| match &var {
+                            Some(v) => engine.encode_var(p, key, enc.as_deref(), v, &shape),
                             None => engine.encode_fixed(
                                 p,
                                 key,
                                 enc.as_deref(),
                                 fixed_bytes(&data),
                                 &shape,
-                            )?,
-                        };
-                        Ok((key.clone(), w))
-                    })
-                    .collect()
-            })
-            .await?;
-            stream::iter(writes.into_iter().map(|(key, w)| async move {
-                match w {
-                    ChunkWrite::Set(b) => self.store.set(&key, b.into()).await,
-                    ChunkWrite::Delete => self.store.delete(&key).await,
-                }
-            }))
-            .buffer_unordered(self.concurrency)
-            .try_collect::<Vec<()>>()
-            .await?;
+                            ),
+                        })
+                        .collect()
+                })
+                .await?;
+                let complete: Vec<bool> =
+                    pending.iter().map(|p| self.engine.is_complete(p)).collect();
+                let items: Vec<_> = existing.into_iter().zip(writes).zip(complete).collect();
+                let done: Vec<bool> = stream::iter(items.into_iter().map(
+                    |(((key, old), w), complete)| async move {
+                        self.store_write(&key, complete, old, w).await
+                    },
+                ))
+                .buffered(self.concurrency)
+                .try_collect()
+                .await?;
+                pending = pending
+                    .into_iter()
+                    .zip(done)
+                    .filter_map(|(p, done)| (!done).then_some(p))
+                    .collect();
+            }
         }
         Ok(())
+    }
+
+    /// Store one encoded chunk or shard if the stored value is still `old`
+    /// (the value it was merged with; not checked when the write covers the
+    /// whole chunk): one [`AsyncStore::set_if_unchanged`] on stores with
+    /// conditional writes, else a check and a store under the in-process
+    /// per-key lock that blocking [`Array`] writers take too. `false`: the
+    /// value changed, merge again.
+    async fn store_write(
+        &self,
+        key: &str,
+        complete: bool,
+        old: Option<Buffer>,
+        write: ChunkWrite,
+    ) -> Result<bool> {
+        let value = match write {
+            ChunkWrite::Set(bytes) => Some(Buffer::from(bytes)),
+            ChunkWrite::Delete => None,
+        };
+        if self.store.supports_conditional_writes() {
+            let expected = if complete {
+                Expected::Any
+            } else {
+                Expected::from_value(old.as_deref())
+            };
+            return Ok(self.store.set_if_unchanged(key, expected, value).await?);
+        }
+        let _guard = lock_key_async(key).await;
+        if !complete {
+            let current = self.store.get(key, &self.config.prototype, None).await?;
+            if current.as_deref() != old.as_deref() {
+                return Ok(false);
+            }
+        }
+        match value {
+            Some(v) => self.store.set(key, v).await?,
+            None => self.store.delete(key).await?,
+        }
+        Ok(true)
     }
 
     /// Write an `ndarray` to a selection; its shape must equal the selection's output shape.

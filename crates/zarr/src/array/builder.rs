@@ -182,10 +182,12 @@ impl ArrayBuilder {
         };
         let mut filters = self.filters_v2.clone().unwrap_or_default();
         if let Some(id) = vlen {
-            if !filters
-                .iter()
-                .any(|f| f.get("id").and_then(Value::as_str) == Some(id))
-            {
+            // An object codec among the filters (vlen-*, or categorize for
+            // strings) stands for the default one.
+            if !filters.iter().any(|f| {
+                let fid = f.get("id").and_then(Value::as_str);
+                fid == Some(id) || (id == "vlen-utf8" && fid == Some("categorize"))
+            }) {
                 filters.insert(0, json_map(json!({ "id": id })));
             }
         }

@@ -48,11 +48,11 @@ pub struct ConvertSummary {
     pub reencoded: usize,
 }
 
-/// True when zarr-python reads the V3 form of this chain: `packbits` and a
-/// `quantize` that changes the type are not.
+/// True when zarr-python reads the V3 form of this chain: `packbits`,
+/// `categorize` and a `quantize` that changes the type are not.
 fn portable(v3: &crate::metadata::ArrayMetadata) -> bool {
     v3.codecs.iter().all(|c| match c.name.as_str() {
-        "numcodecs.packbits" => false,
+        "numcodecs.packbits" | "numcodecs.categorize" => false,
         "numcodecs.quantize" => c.get("astype").is_none() || c.get("astype") == c.get("dtype"),
         _ => true,
     })

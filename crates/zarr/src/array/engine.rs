@@ -17,7 +17,7 @@ use crate::store::ByteRequest;
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 /// A raw output buffer that many threads write disjoint regions of.
 #[derive(Clone, Copy)]
@@ -278,6 +278,10 @@ impl Engine {
         data: &[u8],
         data_shape: &[u64],
     ) -> Result<ChunkWrite> {
+        if let Some(sh) = &self.sharded {
+            let existing = if self.is_complete(p) { None } else { existing };
+            return sh.encode_shard(self, p, key, existing, data, data_shape);
+        }
         let size = self.spec.data_type.size().unwrap_or(1);
         let n = self.spec.fixed_size().unwrap_or(0) as usize;
         let mut chunk = match existing {
@@ -422,23 +426,54 @@ impl Engine {
     }
 }
 
+/// C-order index of grid coordinates `coords` in a grid of `shape`.
+fn ravel(coords: &[u64], shape: &[u64]) -> usize {
+    coords
+        .iter()
+        .zip(shape)
+        .fold(0u64, |acc, (&c, &s)| acc * s + c) as usize
+}
+
 /// Number of lock stripes for [`lock_key`].
 const KEY_LOCK_STRIPES: usize = 64;
 
-/// Lock the stripe of `key`: writers of one chunk or shard key in this
-/// process hold it while they check that the stored value is still the one
-/// they merged with and store theirs. Nothing that can run other rayon jobs
-/// happens under the lock (no encoding), so holding it cannot deadlock.
-pub(crate) fn lock_key(key: &str) -> MutexGuard<'static, ()> {
+/// The lock stripe of `key`: one table shared by [`Array`](super::Array)
+/// and [`AsyncArray`](super::AsyncArray) writers, so that blocking and async
+/// writers of one key in this process are serialized with each other.
+fn key_stripe(key: &str) -> &'static futures::lock::Mutex<()> {
     use std::hash::{Hash, Hasher};
-    static LOCKS: OnceLock<Vec<Mutex<()>>> = OnceLock::new();
-    let locks = LOCKS.get_or_init(|| (0..KEY_LOCK_STRIPES).map(|_| Mutex::new(())).collect());
+    static LOCKS: OnceLock<Vec<futures::lock::Mutex<()>>> = OnceLock::new();
+    let locks = LOCKS.get_or_init(|| {
+        (0..KEY_LOCK_STRIPES)
+            .map(|_| futures::lock::Mutex::new(()))
+            .collect()
+    });
     let mut h = std::collections::hash_map::DefaultHasher::new();
     key.hash(&mut h);
-    let stripe = &locks[(h.finish() as usize) % KEY_LOCK_STRIPES];
-    stripe
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    &locks[(h.finish() as usize) % KEY_LOCK_STRIPES]
+}
+
+/// Lock the stripe of `key` from blocking code: writers of one chunk or
+/// shard key in this process hold it while they check that the stored value
+/// is still the one they merged with and store theirs. Nothing that can run
+/// other rayon jobs happens under the lock (no encoding), so holding it
+/// cannot deadlock. The lock is an async mutex (shared with
+/// [`lock_key_async`]); blocking code waits for it with a short backoff.
+pub(crate) fn lock_key(key: &str) -> futures::lock::MutexGuard<'static, ()> {
+    let stripe = key_stripe(key);
+    let mut wait = std::time::Duration::from_micros(1);
+    loop {
+        if let Some(guard) = stripe.try_lock() {
+            return guard;
+        }
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(std::time::Duration::from_micros(200));
+    }
+}
+
+/// Lock the stripe of `key` from async code (see [`lock_key`]).
+pub(crate) async fn lock_key_async(key: &str) -> futures::lock::MutexGuard<'static, ()> {
+    key_stripe(key).lock().await
 }
 
 /// Reading part (or all) of one shard, planned from its decoded index: the
@@ -501,6 +536,102 @@ impl Sharded {
             codec: "sharding_indexed".into(),
             message,
         })
+    }
+
+    /// Build the shard of a write that covers the part `p` of it, given the
+    /// stored shard `existing` (`None` when missing or when `p` covers the
+    /// whole shard): only the inner chunks `p` touches are encoded, in
+    /// parallel, each built straight from the selection's data (merged with
+    /// its stored value where `p` covers it partly); every other stored inner
+    /// chunk keeps its encoded bytes as they are. `data` is the whole
+    /// selection's data (C order, `data_shape`).
+    pub(crate) fn encode_shard(
+        &self,
+        outer: &Engine,
+        p: &ChunkProjection,
+        key: &str,
+        existing: Option<&[u8]>,
+        data: &[u8],
+        data_shape: &[u64],
+    ) -> Result<ChunkWrite> {
+        let index = existing
+            .map(|b| self.codec.shard_index(b, &outer.spec))
+            .transpose()
+            .map_err(Self::codec_err(key))?;
+        let cps = crate::chunk::grid_shape(&outer.chunk_shape, &self.inner.chunk_shape);
+        let n = cps.iter().product::<u64>() as usize;
+        let stored = |i: usize| -> Option<&[u8]> {
+            let r = index.as_ref()?.get(i)?;
+            existing.map(|b| &b[r.start as usize..r.end as usize])
+        };
+        let touched: Vec<(usize, ChunkProjection)> = ResolvedSelection {
+            dims: p.in_chunk.clone(),
+            dropped: vec![false; p.in_chunk.len()],
+        }
+        .chunks(&self.inner.chunk_shape)
+        .into_iter()
+        .map(|mut q| {
+            for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
+                *o += base;
+            }
+            (ravel(&q.chunk_coords, &cps), q)
+        })
+        .collect();
+        let written: Vec<(usize, ChunkWrite)> = touched
+            .par_iter()
+            .map(|(i, q)| {
+                let w = self
+                    .inner
+                    .encode_fixed(q, key, stored(*i), data, data_shape)
+                    .map_err(|e| match e {
+                        ArrayError::Codec { key, source } => ArrayError::Codec {
+                            key: format!("{key} (inner chunk {:?} of {cps:?})", q.chunk_coords),
+                            source,
+                        },
+                        e => e,
+                    })?;
+                Ok((*i, w))
+            })
+            .collect::<Result<_>>()?;
+        // Inner chunks neither stored nor touched are the fill value: stored
+        // as such only with write_empty_chunks (as a whole-shard write does).
+        let fill_chunk = if self.inner.write_empty_chunks {
+            match self.inner.finish_fixed(
+                key,
+                self.inner
+                    .fill()
+                    .as_bytes()
+                    .repeat(self.inner.spec.num_elements() as usize),
+            )? {
+                ChunkWrite::Set(b) => Some(b),
+                ChunkWrite::Delete => None,
+            }
+        } else {
+            None
+        };
+        let mut parts: Vec<Option<std::borrow::Cow<'_, [u8]>>> = (0..n)
+            .map(|i| {
+                stored(i)
+                    .map(std::borrow::Cow::Borrowed)
+                    .or_else(|| fill_chunk.as_deref().map(std::borrow::Cow::Borrowed))
+            })
+            .collect();
+        for (i, w) in written {
+            if let Some(slot) = parts.get_mut(i) {
+                *slot = match w {
+                    ChunkWrite::Set(b) => Some(std::borrow::Cow::Owned(b)),
+                    ChunkWrite::Delete => None,
+                };
+            }
+        }
+        if !self.inner.write_empty_chunks && parts.iter().all(Option::is_none) {
+            return Ok(ChunkWrite::Delete);
+        }
+        let shard = self
+            .codec
+            .assemble(parts, &cps, &outer.spec)
+            .map_err(Self::codec_err(key))?;
+        Ok(ChunkWrite::Set(shard))
     }
 
     /// The request that fetches a shard's index.

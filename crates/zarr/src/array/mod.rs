@@ -171,8 +171,17 @@ pub(crate) fn parse_v2(
 ///   each other's writes; writers in other processes are not coordinated
 ///   (give them disjoint chunks or shards, or serialize them yourself).
 ///
+/// [`AsyncArray`] writes follow the same protocol (with
+/// [`AsyncStore::set_if_unchanged`](crate::store::AsyncStore::set_if_unchanged)
+/// and the same in-process lock table), so blocking and async writers, mixed
+/// in any way, never lose each other's writes either.
+///
+/// A write to part of a shard encodes only the inner chunks it touches;
+/// the other inner chunks keep their stored bytes. The shard is still stored
+/// as one object, with one conditional write.
+///
 /// Writes to overlapping regions end with one writer's data (no mix within
-/// an element). [`AsyncArray`] writes do not take part in this protocol.
+/// an element).
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
@@ -507,6 +516,7 @@ impl Array {
         let n = r.num_elements() as usize;
         if self.data_type().size().is_some() {
             let mut v: Vec<T> = vec![T::default(); n];
+            crate::buffer::pages::advise_huge_pages(&v);
             let size = std::mem::size_of::<T>();
             // SAFETY: T matches a fixed-size data type, so it is one of the
             // FixedElement types (no padding, size equals the element size) and
@@ -538,7 +548,7 @@ impl Array {
         let shape = r.out_shape();
         let data = match self.data_type().size() {
             Some(size) => {
-                let mut out = vec![0u8; r.num_elements() as usize * size];
+                let mut out = crate::buffer::pages::zeroed(r.num_elements() as usize * size);
                 self.read_fixed_raw(&r, &chunks, &mut out)?;
                 NDData::Fixed(out)
             }

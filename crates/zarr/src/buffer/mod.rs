@@ -7,6 +7,7 @@
 //! that asks a prototype for buffers keeps working whatever the memory is.
 
 mod nd;
+pub(crate) mod pages;
 
 pub use nd::{NDBuffer, NDData, Order};
 

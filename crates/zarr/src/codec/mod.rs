@@ -14,7 +14,9 @@ mod registry;
 
 mod blosc;
 mod bytes;
+mod categorize;
 mod crc32c;
+mod fletcher32;
 mod gzip;
 mod numcodecs;
 mod sharding;
@@ -30,7 +32,9 @@ pub use registry::{create_codec, register_codec, CodecFactory};
 
 pub use self::blosc::{BloscCodec, BloscCompressor, BloscShuffle};
 pub use self::bytes::{BytesCodec, Endian};
+pub use self::categorize::CategorizeCodec;
 pub use self::crc32c::Crc32cCodec;
+pub use self::fletcher32::Fletcher32Codec;
 pub use self::gzip::GzipCodec;
 pub use self::numcodecs::{
     AsTypeCodec, Bz2Codec, Checksum32Codec, DeltaCodec, FixedScaleOffsetCodec, Lz4Codec, LzmaCodec,

@@ -10,7 +10,8 @@
 //! - `numcodecs.fixedscaleoffset` (array-to-array): `round((x - offset) * scale)`.
 //! - `numcodecs.astype` (array-to-array): a cast to another numeric type.
 //! - `numcodecs.bz2`, `numcodecs.lzma` (bytes-to-bytes): bzip2 and xz / lzma streams.
-//! - `numcodecs.crc32`, `numcodecs.adler32` (bytes-to-bytes): 32-bit checksums.
+//! - `numcodecs.crc32`, `numcodecs.adler32` (bytes-to-bytes): 32-bit checksums
+//!   (`numcodecs.fletcher32` lives in its own module, `fletcher32.rs`).
 //! - `numcodecs.quantize` (array-to-array) and `numcodecs.packbits`
 //!   (array-to-bytes, for `bool`).
 //!

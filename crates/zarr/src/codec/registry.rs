@@ -22,6 +22,8 @@ fn registry() -> &'static RwLock<HashMap<String, CodecFactory>> {
         m.insert("zstd".into(), super::zstd::create);
         m.insert("blosc".into(), super::blosc::create);
         m.insert("crc32c".into(), super::crc32c::create);
+        m.insert("numcodecs.fletcher32".into(), super::fletcher32::create);
+        m.insert("numcodecs.categorize".into(), super::categorize::create);
         m.insert("vlen-utf8".into(), super::vlen::create_utf8);
         m.insert("vlen-bytes".into(), super::vlen::create_bytes);
         m.insert("sharding_indexed".into(), super::sharding::create);

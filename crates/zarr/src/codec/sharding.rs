@@ -457,22 +457,26 @@ impl ShardingCodec {
     }
 
     /// Lay encoded inner chunks (C order, `None` = not stored) out in Morton
-    /// order and add the encoded index.
-    fn assemble(
+    /// order and add the encoded index: the shard of a grid `cps` of inner
+    /// chunks. The inner chunks' bytes are copied as they are (a partial
+    /// write keeps the bytes of the inner chunks it does not touch).
+    pub(crate) fn assemble<B: AsRef<[u8]>>(
         &self,
-        encoded: Vec<Option<Vec<u8>>>,
+        encoded: Vec<Option<B>>,
         cps: &[u64],
         shard_spec: &ChunkSpec,
     ) -> Result<Vec<u8>, CodecError> {
         let index_size = self.index_size(shard_spec)? as usize;
-        let data_len: usize = encoded.iter().flatten().map(Vec::len).sum();
+        let data_len: usize = encoded.iter().flatten().map(|b| b.as_ref().len()).sum();
         let mut out = Vec::with_capacity(data_len + index_size);
+        crate::buffer::pages::advise_huge_pages(&out);
         if self.index_location == IndexLocation::Start {
             out.resize(index_size, 0);
         }
         let mut entries = vec![EMPTY_ENTRY; encoded.len() * 2];
         for i in morton_order(cps) {
             if let Some(b) = &encoded[i] {
+                let b = b.as_ref();
                 entries[2 * i] = out.len() as u64;
                 entries[2 * i + 1] = b.len() as u64;
                 out.extend_from_slice(b);

@@ -63,7 +63,16 @@ fixed!(bool, Bool);
 fixed!(i8, Int8);
 fixed!(i16, Int16);
 fixed!(i32, Int32);
-fixed!(i64, Int64);
+impl Element for i64 {
+    fn matches(data_type: DataType) -> bool {
+        matches!(data_type, DataType::Int64 | DataType::Time(_))
+    }
+    fn data_type() -> DataType {
+        DataType::Int64
+    }
+}
+// SAFETY: a plain integer type without padding; every bit pattern is valid.
+unsafe impl FixedElement for i64 {}
 fixed!(u8, UInt8);
 fixed!(u16, UInt16);
 fixed!(u32, UInt32);

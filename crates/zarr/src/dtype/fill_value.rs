@@ -21,8 +21,11 @@ impl FillValue {
     }
 
     /// The default fill value zarr-python uses for a data type: zero, false,
-    /// or the empty string.
+    /// the empty string, or `NaT` for `datetime64` / `timedelta64`.
     pub fn default_for(data_type: DataType) -> Self {
+        if let DataType::Time(_) = data_type {
+            return FillValue(super::NAT.to_ne_bytes().to_vec());
+        }
         FillValue(vec![0; data_type.size().unwrap_or(0)])
     }
 
@@ -279,6 +282,13 @@ impl DataType {
                         .to_vec(),
                 }
             }
+            DataType::Time(_) => match value {
+                Value::String(s) if s == "NaT" => super::NAT.to_ne_bytes().to_vec(),
+                _ => i64::try_from(parse_int(dt, value)?)
+                    .map_err(|_| invalid(dt, value, "out of range for a 64-bit time"))?
+                    .to_ne_bytes()
+                    .to_vec(),
+            },
             DataType::Float16 => float_component(dt, 2, value)?,
             DataType::Float32 => float_component(dt, 4, value)?,
             DataType::Float64 => float_component(dt, 8, value)?,
@@ -353,7 +363,7 @@ impl DataType {
             DataType::Int8 => int!(i8),
             DataType::Int16 => int!(i16),
             DataType::Int32 => int!(i32),
-            DataType::Int64 => int!(i64),
+            DataType::Int64 | DataType::Time(_) => int!(i64),
             DataType::UInt8 => int!(u8),
             DataType::UInt16 => int!(u16),
             DataType::UInt32 => int!(u32),

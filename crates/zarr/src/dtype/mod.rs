@@ -11,10 +11,12 @@
 
 mod element;
 mod fill_value;
+mod time;
 
 pub(crate) use element::as_bytes_mut;
 pub use element::{as_bytes, Element, FixedElement};
 pub use fill_value::FillValue;
+pub use time::{TimeKind, TimeType, TimeUnit, NAT};
 
 use std::fmt;
 
@@ -60,6 +62,10 @@ pub enum DataType {
     /// `fixed_length_utf32` of this many characters (numpy `<U{n}`; its
     /// `length_bytes` is four times that): UTF-32 code units padded with zeros.
     FixedUtf32(u32),
+    /// `numpy.datetime64` or `numpy.timedelta64` with a unit and scale
+    /// factor (V2 `<M8[ns]`, `<m8[s]`...): 64-bit signed counts, read and
+    /// written as `i64`, `NaT` being `i64::MIN`.
+    Time(TimeType),
 }
 
 /// An error parsing a data type name or a fill value.
@@ -123,12 +129,16 @@ impl DataType {
             DataType::Bytes => "variable_length_bytes",
             DataType::FixedBytes(_) => "null_terminated_bytes",
             DataType::FixedUtf32(_) => "fixed_length_utf32",
+            DataType::Time(t) => t.name(),
         }
     }
 
     /// The `data_type` of `zarr.json`: the name, or for the fixed-length
     /// types `{"name": ..., "configuration": {"length_bytes": n}}`.
     pub fn to_json(&self) -> serde_json::Value {
+        if let DataType::Time(t) = self {
+            return t.to_json();
+        }
         match self.size() {
             Some(n) if matches!(self, DataType::FixedBytes(_) | DataType::FixedUtf32(_)) => {
                 serde_json::json!({"name": self.name(), "configuration": {"length_bytes": n}})
@@ -145,6 +155,9 @@ impl DataType {
             Value::String(s) => Self::from_name(s),
             Value::Object(o) => {
                 let name = o.get("name").and_then(Value::as_str).unwrap_or("?");
+                if let Some(t) = TimeType::from_json(name, o.get("configuration")) {
+                    return Ok(DataType::Time(t));
+                }
                 let len = o
                     .get("configuration")
                     .and_then(|c| c.get("length_bytes"))
@@ -181,7 +194,11 @@ impl DataType {
             DataType::Bool | DataType::Int8 | DataType::UInt8 => 1,
             DataType::Int16 | DataType::UInt16 | DataType::Float16 => 2,
             DataType::Int32 | DataType::UInt32 | DataType::Float32 => 4,
-            DataType::Int64 | DataType::UInt64 | DataType::Float64 | DataType::Complex64 => 8,
+            DataType::Int64
+            | DataType::UInt64
+            | DataType::Float64
+            | DataType::Complex64
+            | DataType::Time(_) => 8,
             DataType::Complex128 => 16,
             DataType::FixedBytes(n) => *n as usize,
             DataType::FixedUtf32(n) => *n as usize * 4,
@@ -227,7 +244,8 @@ impl DataType {
             DataType::String
             | DataType::Bytes
             | DataType::FixedBytes(_)
-            | DataType::FixedUtf32(_) => return None,
+            | DataType::FixedUtf32(_)
+            | DataType::Time(_) => return None,
         })
     }
 }
@@ -264,6 +282,13 @@ impl DataType {
         if rest.starts_with('S') {
             return match order {
                 '|' | '<' | '>' => Ok((DataType::FixedBytes(len("S")?), None)),
+                _ => Err(unknown()),
+            };
+        }
+        if let Some(t) = TimeType::from_numpy_code(rest) {
+            return match order {
+                '<' => Ok((DataType::Time(t), Some(Endian::Little))),
+                '>' => Ok((DataType::Time(t), Some(Endian::Big))),
                 _ => Err(unknown()),
             };
         }
@@ -311,6 +336,7 @@ impl DataType {
         match self {
             DataType::FixedBytes(n) => return Some(format!("|S{n}")),
             DataType::FixedUtf32(n) => return Some(format!("{c}U{n}")),
+            DataType::Time(t) => return Some(format!("{c}{}", t.numpy_code())),
             _ => {}
         }
         let s = self.numpy_str()?;
@@ -327,6 +353,7 @@ impl fmt::Display for DataType {
             DataType::FixedBytes(_) | DataType::FixedUtf32(_) => {
                 write!(f, "{}[{}]", self.name(), self.size().unwrap_or(0))
             }
+            DataType::Time(t) => t.fmt(f),
             _ => f.write_str(self.name()),
         }
     }

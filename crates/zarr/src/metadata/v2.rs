@@ -145,10 +145,10 @@ fn v2_to_v3_codec(
     rest.remove("id");
     let entry = |name: &str, c: Map<String, Value>| CodecMetadata::new(name, Some(c));
     Ok(match id {
-        "zlib" | "lz4" | "shuffle" | "bz2" | "lzma" | "crc32" | "adler32" => {
+        "zlib" | "lz4" | "shuffle" | "bz2" | "lzma" | "crc32" | "adler32" | "fletcher32" => {
             (Stage::BytesToBytes, entry(&format!("numcodecs.{id}"), rest))
         }
-        "delta" | "fixedscaleoffset" | "astype" | "quantize" => {
+        "delta" | "fixedscaleoffset" | "astype" | "quantize" | "categorize" => {
             (Stage::ArrayToArray, entry(&format!("numcodecs.{id}"), rest))
         }
         "vlen-utf8" | "vlen-bytes" => (Stage::ArrayToBytes, CodecMetadata::new(id, None)),
@@ -202,6 +202,10 @@ fn v2_to_v3_codec(
 /// The data type and byte order an array-to-array filter outputs.
 fn filter_output(m: &Map<String, Value>) -> Option<(DataType, Option<Endian>)> {
     let key = match codec_id(m) {
+        "categorize" => {
+            let s = m.get("astype").and_then(Value::as_str).unwrap_or("|u1");
+            return DataType::from_numpy_str(s).ok();
+        }
         "delta" | "fixedscaleoffset" | "quantize" => "astype",
         "astype" => "encode_dtype",
         _ => return None,
@@ -274,14 +278,14 @@ impl ArrayMetadataV2 {
         };
         let (data_type, endian) = if dtype == "|O" {
             let ids: Vec<&str> = filters.iter().flatten().map(codec_id).collect();
-            let dt = if ids.contains(&"vlen-utf8") {
+            let dt = if ids.contains(&"vlen-utf8") || ids.contains(&"categorize") {
                 DataType::String
             } else if ids.contains(&"vlen-bytes") {
                 DataType::Bytes
             } else {
                 return Err(field(
                     "dtype",
-                    "an object dtype |O needs a vlen-utf8 or vlen-bytes filter",
+                    "an object dtype |O needs a vlen-utf8, vlen-bytes or categorize filter",
                 ));
             };
             (dt, None)

@@ -264,7 +264,12 @@ impl ArrayMetadata {
             Some(v @ Value::Object(o))
                 if matches!(
                     o.get("name").and_then(Value::as_str),
-                    Some("null_terminated_bytes" | "fixed_length_utf32")
+                    Some(
+                        "null_terminated_bytes"
+                            | "fixed_length_utf32"
+                            | "numpy.datetime64"
+                            | "numpy.timedelta64"
+                    )
                 ) =>
             {
                 DataType::from_json(v).map_err(|e| field("data_type", e))?

@@ -615,6 +615,7 @@ fn read_range(
                 file.seek(SeekFrom::Start(0)).map_err(io)?;
             }
             let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            crate::buffer::pages::advise_huge_pages(&out);
             file.read_to_end(&mut out).map_err(io)?;
             Ok(out)
         }
@@ -626,7 +627,7 @@ fn read_range(
                     "byte range too large for memory",
                 ))
             })?;
-            let mut out = vec![0u8; n];
+            let mut out = crate::buffer::pages::zeroed(n);
             if n > 0 {
                 file.seek(SeekFrom::Start(rr.start)).map_err(io)?;
                 file.read_exact(&mut out).map_err(io)?;
