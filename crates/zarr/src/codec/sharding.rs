@@ -374,16 +374,21 @@ impl ShardingCodec {
                 entries.push((o, len));
                 continue;
             }
-            let coords = unravel(i as u64, &cps);
+            // The inner chunk's coordinates only for an error message: no
+            // allocation per entry on the (hot) valid path.
+            let coords = || unravel(i as u64, &cps);
             let end = o.checked_add(len).ok_or_else(|| {
                 decode_error(format!(
-                    "shard index entry of inner chunk {coords:?} (offset {o}, nbytes {len}) overflows"
+                    "shard index entry of inner chunk {:?} (offset {o}, nbytes {len}) overflows",
+                    coords()
                 ))
             })?;
             if o < data.start || end > data.end {
                 return Err(decode_error(format!(
-                    "shard index entry of inner chunk {coords:?} (offset {o}, nbytes {len}) lies outside the shard's data bytes {}..{}",
-                    data.start, data.end
+                    "shard index entry of inner chunk {:?} (offset {o}, nbytes {len}) lies outside the shard's data bytes {}..{}",
+                    coords(),
+                    data.start,
+                    data.end
                 )));
             }
             entries.push((o, len));
