@@ -199,14 +199,7 @@ impl AsyncArray {
             match store.get(&pkey, &Default::default(), None).await? {
                 None => {
                     let g = NodeMetadata::Group(GroupMetadata::default());
-                    store
-                        .set(
-                            &pkey,
-                            serde_json::to_vec_pretty(&g.to_json())
-                                .unwrap_or_default()
-                                .into(),
-                        )
-                        .await?;
+                    store.set(&pkey, g.to_json_bytes().into()).await?;
                 }
                 Some(b) => {
                     if let Ok(NodeMetadata::Array(_)) = NodeMetadata::from_json_bytes(&b) {

@@ -32,7 +32,6 @@ mod hierarchy;
 mod mode;
 mod names;
 mod node;
-mod pyjson;
 mod tree;
 
 pub use asynchronous::{AsyncGroup, AsyncNode};

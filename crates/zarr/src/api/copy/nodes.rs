@@ -183,7 +183,7 @@ pub(super) fn write_group_metadata(
             attributes,
             ..Default::default()
         });
-        let bytes = serde_json::to_vec_pretty(&doc.to_json()).unwrap_or_default();
+        let bytes = doc.to_json_bytes();
         store.set(&key(path, "zarr.json"), bytes.into())?;
     }
     Ok(())
