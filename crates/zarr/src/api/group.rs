@@ -382,12 +382,39 @@ pub fn load(store: &StoreRef, path: &str, zarr_format: Option<u8>) -> Result<Loa
     }
 }
 
+/// Expand `$m!(T)` for the element type `T` of the data type `$dt`, or
+/// `$fallback` (with `$other` bound to the data type) for the data types the
+/// typed async API has no element type for.
+macro_rules! by_element_type {
+    ($dt:expr, $m:ident, $other:ident => $fallback:expr) => {{
+        use crate::dtype::DataType as D;
+        use half::f16;
+        use num_complex::Complex;
+        match $dt {
+            D::Bool => $m!(bool),
+            D::Int8 => $m!(i8),
+            D::Int16 => $m!(i16),
+            D::Int32 => $m!(i32),
+            D::Int64 => $m!(i64),
+            D::UInt8 => $m!(u8),
+            D::UInt16 => $m!(u16),
+            D::UInt32 => $m!(u32),
+            D::UInt64 => $m!(u64),
+            D::Float16 => $m!(f16),
+            D::Float32 => $m!(f32),
+            D::Float64 => $m!(f64),
+            D::Complex64 => $m!(Complex<f32>),
+            D::Complex128 => $m!(Complex<f64>),
+            D::String => $m!(String),
+            D::Bytes => $m!(Vec<u8>),
+            $other => $fallback,
+        }
+    }};
+}
+
 /// Write a whole [`NDBuffer`] to an [`AsyncArray`] (typed dispatch: the
 /// async array API is typed).
 async fn write_all_async(a: &AsyncArray, data: &NDBuffer) -> Result<()> {
-    use crate::dtype::DataType as D;
-    use half::f16;
-    use num_complex::Complex;
     let data = data.to_order(crate::buffer::Order::C);
     macro_rules! w {
         ($t:ty) => {
@@ -398,37 +425,16 @@ async fn write_all_async(a: &AsyncArray, data: &NDBuffer) -> Result<()> {
             .await?
         };
     }
-    match data.data_type() {
-        D::Bool => w!(bool),
-        D::Int8 => w!(i8),
-        D::Int16 => w!(i16),
-        D::Int32 => w!(i32),
-        D::Int64 => w!(i64),
-        D::UInt8 => w!(u8),
-        D::UInt16 => w!(u16),
-        D::UInt32 => w!(u32),
-        D::UInt64 => w!(u64),
-        D::Float16 => w!(f16),
-        D::Float32 => w!(f32),
-        D::Float64 => w!(f64),
-        D::Complex64 => w!(Complex<f32>),
-        D::Complex128 => w!(Complex<f64>),
-        D::String => w!(String),
-        D::Bytes => w!(Vec<u8>),
-        other => {
-            return Err(GroupError::InvalidArgument(format!(
-                "the async API cannot write {other} arrays from an NDBuffer yet"
-            )))
-        }
-    }
+    by_element_type!(data.data_type(), w, other => {
+        return Err(GroupError::InvalidArgument(format!(
+            "the async API cannot write {other} arrays from an NDBuffer yet"
+        )))
+    });
     Ok(())
 }
 
 /// Read a whole [`AsyncArray`] into an [`NDBuffer`] (C order).
 async fn read_all_async(a: &AsyncArray) -> Result<NDBuffer> {
-    use crate::dtype::DataType as D;
-    use half::f16;
-    use num_complex::Complex;
     let shape: Vec<usize> = a.shape().iter().map(|&n| n as usize).collect();
     macro_rules! r {
         ($t:ty) => {
@@ -436,29 +442,11 @@ async fn read_all_async(a: &AsyncArray) -> Result<NDBuffer> {
                 .map_err(GroupError::InvalidArgument)?
         };
     }
-    Ok(match a.data_type() {
-        D::Bool => r!(bool),
-        D::Int8 => r!(i8),
-        D::Int16 => r!(i16),
-        D::Int32 => r!(i32),
-        D::Int64 => r!(i64),
-        D::UInt8 => r!(u8),
-        D::UInt16 => r!(u16),
-        D::UInt32 => r!(u32),
-        D::UInt64 => r!(u64),
-        D::Float16 => r!(f16),
-        D::Float32 => r!(f32),
-        D::Float64 => r!(f64),
-        D::Complex64 => r!(Complex<f32>),
-        D::Complex128 => r!(Complex<f64>),
-        D::String => r!(String),
-        D::Bytes => r!(Vec<u8>),
-        other => {
-            return Err(GroupError::InvalidArgument(format!(
-                "the async API cannot read {other} arrays into an NDBuffer yet"
-            )))
-        }
-    })
+    Ok(by_element_type!(a.data_type(), r, other => {
+        return Err(GroupError::InvalidArgument(format!(
+            "the async API cannot read {other} arrays into an NDBuffer yet"
+        )))
+    }))
 }
 
 /// The async twin of [`save_group`] (fixed-length string and bytes data

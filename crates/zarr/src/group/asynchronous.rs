@@ -79,31 +79,7 @@ impl AsyncGroup {
     pub fn store(&self) -> &Arc<dyn AsyncStore> {
         &self.store
     }
-    /// The path in the store (`""` for the root).
-    pub fn path(&self) -> &str {
-        &self.state.path
-    }
-    /// The name, h5py style: `/` for the root, else `/` and the path.
-    pub fn name(&self) -> String {
-        format!("/{}", self.state.path)
-    }
-    /// 2 or 3.
-    pub fn zarr_format(&self) -> u8 {
-        self.state.zarr_format
-    }
-    /// The user attributes.
-    pub fn attributes(&self) -> &Map<String, Value> {
-        &self.state.metadata.attributes
-    }
-    /// The consolidated metadata of the group's members, by path relative
-    /// to the group, when it has some.
-    pub fn consolidated_metadata(&self) -> Option<&super::MemberMap> {
-        self.state.consolidated.as_deref()
-    }
-    /// True when writes are refused (mode `r` or a read-only store).
-    pub fn read_only(&self) -> bool {
-        self.store.read_only()
-    }
+    group_accessors!();
 
     /// Replace the user attributes.
     pub async fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {

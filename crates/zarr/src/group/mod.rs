@@ -21,6 +21,38 @@
 //! assert_eq!(again.keys().unwrap(), ["a"]);
 //! ```
 
+/// The accessors [`Group`] and [`AsyncGroup`] share: both hold the group's
+/// `state` and its `store`.
+macro_rules! group_accessors {
+    () => {
+        /// The path in the store (`""` for the root).
+        pub fn path(&self) -> &str {
+            &self.state.path
+        }
+        /// The name, h5py style: `/` for the root, else `/` and the path.
+        pub fn name(&self) -> String {
+            format!("/{}", self.state.path)
+        }
+        /// 2 or 3.
+        pub fn zarr_format(&self) -> u8 {
+            self.state.zarr_format
+        }
+        /// The user attributes.
+        pub fn attributes(&self) -> &serde_json::Map<String, serde_json::Value> {
+            &self.state.metadata.attributes
+        }
+        /// The consolidated metadata of the group's members, by path relative
+        /// to the group, when it has some.
+        pub fn consolidated_metadata(&self) -> Option<&$crate::group::MemberMap> {
+            self.state.consolidated.as_deref()
+        }
+        /// True when writes are refused (mode `r` or a read-only store).
+        pub fn read_only(&self) -> bool {
+            self.store.read_only()
+        }
+    };
+}
+
 mod adapters;
 mod asynchronous;
 mod blocking;

@@ -3,8 +3,25 @@
 use super::{copy, copy_all, copy_store, CopyOptions, CopySummary};
 use crate::api::blocking::{blocking, run_blocking};
 use crate::array::Result;
-use crate::store::AsyncStore;
+use crate::store::{AsyncStore, StoreRef};
 use std::sync::Arc;
+
+/// A blocking copy function: [`copy`], [`copy_all`] or [`copy_store`].
+type CopyFn = fn(&StoreRef, &str, &StoreRef, &str, &CopyOptions) -> Result<CopySummary>;
+
+/// Run the blocking `f` on tokio's blocking pool over blocking views of the
+/// async stores.
+async fn on_blocking_pool(
+    f: CopyFn,
+    src: Arc<dyn AsyncStore>,
+    src_path: &str,
+    dst: Arc<dyn AsyncStore>,
+    dst_path: &str,
+    options: &CopyOptions,
+) -> Result<CopySummary> {
+    let (sp, dp, o) = (src_path.to_string(), dst_path.to_string(), options.clone());
+    run_blocking(move |h| f(&blocking(src, h.clone()), &sp, &blocking(dst, h), &dp, &o)).await
+}
 
 /// The async twin of [`copy`], over async stores: the copy runs on tokio's
 /// blocking pool (chunks in parallel), each store call driven on the
@@ -35,8 +52,7 @@ pub async fn copy_async(
     dst_path: &str,
     options: &CopyOptions,
 ) -> Result<CopySummary> {
-    let (sp, dp, o) = (src_path.to_string(), dst_path.to_string(), options.clone());
-    run_blocking(move |h| copy(&blocking(src, h.clone()), &sp, &blocking(dst, h), &dp, &o)).await
+    on_blocking_pool(copy, src, src_path, dst, dst_path, options).await
 }
 
 /// The async twin of [`copy_all`] (see [`copy_async`]).
@@ -47,9 +63,7 @@ pub async fn copy_all_async(
     dst_path: &str,
     options: &CopyOptions,
 ) -> Result<CopySummary> {
-    let (sp, dp, o) = (src_path.to_string(), dst_path.to_string(), options.clone());
-    run_blocking(move |h| copy_all(&blocking(src, h.clone()), &sp, &blocking(dst, h), &dp, &o))
-        .await
+    on_blocking_pool(copy_all, src, src_path, dst, dst_path, options).await
 }
 
 /// The async twin of [`copy_store`] (see [`copy_async`]).
@@ -60,7 +74,5 @@ pub async fn copy_store_async(
     dst_path: &str,
     options: &CopyOptions,
 ) -> Result<CopySummary> {
-    let (sp, dp, o) = (src_path.to_string(), dst_path.to_string(), options.clone());
-    run_blocking(move |h| copy_store(&blocking(src, h.clone()), &sp, &blocking(dst, h), &dp, &o))
-        .await
+    on_blocking_pool(copy_store, src, src_path, dst, dst_path, options).await
 }
