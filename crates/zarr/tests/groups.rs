@@ -7,21 +7,20 @@
 
 mod common;
 
+use common::counting::CountingStore;
+
 use serde_json::{json, Map, Value};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use zarr::api::group as api;
 use zarr::array::ArrayBuilder;
-use zarr::buffer::{Buffer, BufferPrototype, NDBuffer};
+use zarr::buffer::{BufferPrototype, NDBuffer};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
 use zarr::group::{
     create_hierarchy, AccessMode, AnyMetadata, AsyncGroup, Group, GroupError, Node, UseConsolidated,
 };
-use zarr::store::{
-    AsyncStore, ByteRequest, LocalStore, MemoryStore, Store, StoreError, StoreRef, SyncToAsync,
-};
+use zarr::store::{AsyncStore, LocalStore, MemoryStore, StoreRef, SyncToAsync};
 
 fn attrs(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
@@ -282,74 +281,10 @@ fn zarr_python_2_18_reads_our_v2_consolidated_metadata() {
     );
 }
 
-/// A store that counts reads and listings.
-#[derive(Debug)]
-struct Counting {
-    inner: StoreRef,
-    gets: AtomicUsize,
-    found: AtomicUsize,
-    lists: AtomicUsize,
-}
-
-impl Counting {
-    fn new(inner: StoreRef) -> Arc<Self> {
-        Arc::new(Counting {
-            inner,
-            gets: AtomicUsize::new(0),
-            found: AtomicUsize::new(0),
-            lists: AtomicUsize::new(0),
-        })
-    }
-    fn reset(&self) {
-        for c in [&self.gets, &self.found, &self.lists] {
-            c.store(0, Ordering::SeqCst);
-        }
-    }
-}
-
-impl Store for Counting {
-    fn get(
-        &self,
-        key: &str,
-        prototype: &BufferPrototype,
-        range: Option<ByteRequest>,
-    ) -> Result<Option<Buffer>, StoreError> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        let v = self.inner.get(key, prototype, range)?;
-        if v.is_some() {
-            self.found.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(v)
-    }
-    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
-        self.inner.set(key, value)
-    }
-    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError> {
-        self.inner.set_if_not_exists(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.delete(key)
-    }
-    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.lists.fetch_add(1, Ordering::SeqCst);
-        self.inner.list_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.lists.fetch_add(1, Ordering::SeqCst);
-        self.inner.list_dir(prefix)
-    }
-    fn read_only(&self) -> bool {
-        false
-    }
-    fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self.get(key, &BufferPrototype::default(), None)?.is_some())
-    }
-}
-
 #[test]
 fn a_consolidated_hierarchy_is_walked_with_one_metadata_read() {
     for fmt in [3u8, 2] {
-        let counting = Counting::new(mem());
+        let counting = CountingStore::new(mem());
         let store: StoreRef = counting.clone();
         write_ours(&store, fmt);
         zarr::group::consolidate_metadata(&store, "", None).unwrap();
@@ -364,20 +299,20 @@ fn a_consolidated_hierarchy_is_walked_with_one_metadata_read() {
                 sub.members(None).unwrap();
             }
         }
-        assert_eq!(counting.gets.load(Ordering::SeqCst), 1, "V{fmt}");
-        assert_eq!(counting.found.load(Ordering::SeqCst), 1, "V{fmt}");
-        assert_eq!(counting.lists.load(Ordering::SeqCst), 0, "V{fmt}");
+        assert_eq!(counting.gets(), 1, "V{fmt}");
+        assert_eq!(counting.found(), 1, "V{fmt}");
+        assert_eq!(counting.lists(), 0, "V{fmt}");
         // Without the format given, V2 costs one failed probe for zarr.json.
         counting.reset();
         let g = Group::open(store.clone(), "", None, UseConsolidated::Auto).unwrap();
         assert_eq!(g.tree(None).unwrap(), tree);
-        assert_eq!(counting.found.load(Ordering::SeqCst), 1, "V{fmt}");
-        assert_eq!(counting.lists.load(Ordering::SeqCst), 0, "V{fmt}");
+        assert_eq!(counting.found(), 1, "V{fmt}");
+        assert_eq!(counting.lists(), 0, "V{fmt}");
         // Not consolidated: the walk lists and reads.
         counting.reset();
         let g = Group::open(store, "", Some(fmt), UseConsolidated::Never).unwrap();
         assert_eq!(g.tree(None).unwrap(), tree);
-        assert!(counting.lists.load(Ordering::SeqCst) > 0);
+        assert!(counting.lists() > 0);
     }
 }
 
@@ -678,53 +613,17 @@ fn use_consolidated_modes() {
     }
 }
 
-/// A store that cannot hold consolidated metadata.
-#[derive(Debug)]
-struct NoConsolidation(StoreRef);
-
-impl Store for NoConsolidation {
-    fn get(
-        &self,
-        key: &str,
-        p: &BufferPrototype,
-        r: Option<ByteRequest>,
-    ) -> Result<Option<Buffer>, StoreError> {
-        self.0.get(key, p, r)
-    }
-    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
-        self.0.set(key, value)
-    }
-    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError> {
-        self.0.set_if_not_exists(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key)
-    }
-    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.0.list_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.0.list_dir(prefix)
-    }
-    fn read_only(&self) -> bool {
-        false
-    }
-    fn supports_consolidated_metadata(&self) -> bool {
-        false
-    }
-}
-
 #[test]
 fn a_store_without_consolidation_support_refuses_it() {
     let inner = mem();
     write_ours(&inner, 3);
     zarr::group::consolidate_metadata(&inner, "", None).unwrap();
-    let store: StoreRef = Arc::new(NoConsolidation(inner));
+    let store: StoreRef = CountingStore::without_consolidation(inner);
     let e = zarr::group::consolidate_metadata(&store, "", None).unwrap_err();
     assert!(matches!(e, GroupError::ConsolidationUnsupported { .. }));
     assert_eq!(
         e.to_string(),
-        "the Zarr store in use (NoConsolidation) doesn't support consolidated metadata"
+        "the Zarr store in use (CountingStore) doesn't support consolidated metadata"
     );
     assert!(matches!(
         Group::open(store.clone(), "", None, UseConsolidated::Required),
@@ -1118,15 +1017,15 @@ zarr.consolidate_metadata(sys.argv[1])
 "#,
         &[&dir],
     );
-    let counting = Counting::new(local(&dir));
+    let counting = CountingStore::new(local(&dir));
     let store: StoreRef = counting.clone();
     let g = Group::open(store, "", Some(2), UseConsolidated::Required).unwrap();
     let all = g.members_metadata(None).unwrap();
     assert_eq!(names(&all), ["a", "a/x", "empty"]);
     assert_eq!(g.attributes()["t"], 1);
     assert_eq!(g.group("a").unwrap().attributes()["x"], 2);
-    assert_eq!(counting.gets.load(Ordering::SeqCst), 1); // .zmetadata only
-    assert_eq!(counting.found.load(Ordering::SeqCst), 1);
+    assert_eq!(counting.gets(), 1); // .zmetadata only
+    assert_eq!(counting.found(), 1);
     let x = g.array("a/x").unwrap();
     assert_eq!(
         x.read_vec::<i32>(&Selection::all()).unwrap(),

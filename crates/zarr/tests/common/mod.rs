@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests that run zarr-python.
 #![allow(dead_code)] // each test crate uses a different subset
+#![allow(clippy::unwrap_used)]
+
+pub mod counting;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
