@@ -783,6 +783,44 @@ print(g["b2"].tree(), end="")
     assert_eq!(ours, out);
 }
 
+/// Past `max_nodes` zarr-python prints a note and that many nodes; at
+/// exactly `max_nodes` the whole tree. Which nodes zarr-python keeps depends
+/// on the order its concurrent walk yields them, so past the limit the note
+/// and the number of lines are compared, and our choice (the shallowest,
+/// then by path) is checked on its own.
+#[test]
+fn tree_truncates_past_max_nodes_like_zarr_python() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("t.zarr");
+    let out = py(
+        r#"
+import sys, zarr
+g = zarr.open_group(sys.argv[1], mode="w")
+a = g.create_group("a")
+a.create_array("x", shape=(2,), dtype="i4")
+a.create_array("y", shape=(2,), dtype="i4")
+g.create_array("b", shape=(3,), dtype="i4")
+g.create_group("c").create_group("d").create_array("z", shape=(1,), dtype="u1")
+print(g.tree(max_nodes=7), end="")
+print("--")
+print(g.tree(max_nodes=5), end="")
+"#,
+        &dir,
+    );
+    let (whole, truncated) = out.split_once("--\n").unwrap();
+    let g = Group::open(local(&dir), "", None, UseConsolidated::Auto).unwrap();
+    assert_eq!(g.tree_max_nodes(None, 7).unwrap(), whole);
+    assert_eq!(g.tree(None).unwrap(), whole, "under the default limit");
+    let ours = g.tree_max_nodes(None, 5).unwrap();
+    assert_eq!(ours.lines().next(), truncated.lines().next(), "the note");
+    assert_eq!(ours.lines().count(), truncated.lines().count());
+    assert_eq!(
+        ours,
+        "Truncated at max_nodes=5, some nodes and their children may be missing\n\
+         /\n├── a\n│   ├── x (2,) int32\n│   └── y (2,) int32\n├── b (3,) int32\n└── c\n"
+    );
+}
+
 #[test]
 fn free_functions() {
     let store = mem();

@@ -288,10 +288,18 @@ impl AsyncGroup {
 
     /// The hierarchy as text, as zarr-python's `Group.tree(level=...)`:
     /// `level` limits the depth (`Some(0)`: the children only).
+    /// Past [`TREE_MAX_NODES`](super::TREE_MAX_NODES) nodes the tree is
+    /// truncated, as zarr-python's (see [`AsyncGroup::tree_max_nodes`]).
     pub async fn tree(&self, level: Option<usize>) -> Result<String> {
+        self.tree_max_nodes(level, super::TREE_MAX_NODES).await
+    }
+
+    /// The async twin of [`Group::tree_max_nodes`](super::Group::tree_max_nodes).
+    pub async fn tree_max_nodes(&self, level: Option<usize>, max_nodes: usize) -> Result<String> {
         Ok(tree::render(
             &self.name(),
             &self.members_metadata(level).await?,
+            max_nodes,
         ))
     }
 }

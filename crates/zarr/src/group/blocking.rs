@@ -309,7 +309,21 @@ impl Group {
 
     /// The hierarchy as text, as zarr-python's `Group.tree(level=...)`:
     /// `level` limits the depth (`Some(0)`: the children only).
+    /// Past [`TREE_MAX_NODES`](super::TREE_MAX_NODES) nodes the tree is
+    /// truncated, as zarr-python's (see [`Group::tree_max_nodes`]).
     pub fn tree(&self, level: Option<usize>) -> Result<String> {
-        Ok(tree::render(&self.name(), &self.members_metadata(level)?))
+        self.tree_max_nodes(level, super::TREE_MAX_NODES)
+    }
+
+    /// [`Group::tree`] showing at most `max_nodes` nodes, as zarr-python's
+    /// `Group.tree(level=..., max_nodes=...)`: past it, the shallowest
+    /// nodes (then the first by path) under zarr-python's note
+    /// `Truncated at max_nodes=N, some nodes and their children may be missing`.
+    pub fn tree_max_nodes(&self, level: Option<usize>, max_nodes: usize) -> Result<String> {
+        Ok(tree::render(
+            &self.name(),
+            &self.members_metadata(level)?,
+            max_nodes,
+        ))
     }
 }

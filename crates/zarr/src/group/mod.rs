@@ -76,7 +76,7 @@ pub use hierarchy::{
 pub use mode::{AccessMode, UseConsolidated};
 pub use names::validate_node_path;
 pub use node::AnyMetadata;
-pub use tree::numpy_dtype_name;
+pub use tree::{numpy_dtype_name, TREE_MAX_NODES};
 
 pub(crate) use adapters::ReadOnlyAsync;
 
