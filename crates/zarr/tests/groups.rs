@@ -821,6 +821,72 @@ print(g.tree(max_nodes=5), end="")
     );
 }
 
+/// `require_array` accepts an existing array exactly when NumPy's
+/// `np.can_cast(existing, asked)` does, as zarr-python's `require_array`:
+/// the whole matrix of data types, with NumPy's answers from zarr-python's
+/// own NumPy types for them.
+#[test]
+fn require_array_accepts_the_data_types_numpy_casts_safely() {
+    use DataType as D;
+    let types = [
+        D::Bool,
+        D::Int8,
+        D::Int16,
+        D::Int32,
+        D::Int64,
+        D::UInt8,
+        D::UInt16,
+        D::UInt32,
+        D::UInt64,
+        D::Float16,
+        D::Float32,
+        D::Float64,
+        D::Complex64,
+        D::Complex128,
+        D::String,
+        D::Bytes,
+        D::FixedBytes(3),
+        D::FixedBytes(5),
+        D::FixedBytes(21),
+        D::FixedUtf32(4),
+        D::FixedUtf32(11),
+        D::FixedUtf32(32),
+        D::FixedUtf32(64),
+    ];
+    let names = Value::Array(types.iter().map(DataType::to_json).collect()).to_string();
+    let out = common::run_code(
+        &common::python(),
+        r#"
+import json, sys
+import numpy as np
+from zarr.core.dtype import parse_data_type
+ts = [parse_data_type(t, zarr_format=3).to_native_dtype() for t in json.loads(sys.argv[1])]
+for a in ts:
+    print("".join("1" if np.can_cast(a, b) else "." for b in ts))
+"#,
+        &[Path::new(&names)],
+    );
+    let store = mem();
+    let g = Group::create(store, "", 3, Map::new(), true).unwrap();
+    let mut ours = String::new();
+    for (i, &from) in types.iter().enumerate() {
+        g.create_array(&format!("a{i}"), &ArrayBuilder::new(vec![2], from))
+            .unwrap();
+        for &to in &types {
+            match g.require_array(&format!("a{i}"), &ArrayBuilder::new(vec![2], to)) {
+                Ok(a) => {
+                    assert_eq!(a.data_type(), from, "the existing array");
+                    ours.push('1');
+                }
+                Err(GroupError::IncompatibleArray { .. }) => ours.push('.'),
+                Err(e) => panic!("{from} as {to}: {e}"),
+            }
+        }
+        ours.push('\n');
+    }
+    assert_eq!(ours, out);
+}
+
 #[test]
 fn free_functions() {
     let store = mem();

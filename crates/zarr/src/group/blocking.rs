@@ -267,9 +267,12 @@ impl Group {
         Ok(builder.create(self.store.clone(), &path)?)
     }
 
-    /// The member array `name` when it exists with the builder's shape and
-    /// data type, else a new one; an existing array with another shape or
-    /// data type is [`GroupError::IncompatibleArray`], a group there
+    /// The member array `name` when it exists with the builder's shape and a
+    /// data type that casts safely to the builder's (NumPy's
+    /// `np.can_cast`, as zarr-python's `require_array` checks: an `int16`
+    /// array serves a request for `int32`), else a new one; an existing
+    /// array with another shape or a data type that does not cast is
+    /// [`GroupError::IncompatibleArray`], a group there
     /// [`GroupError::NotAnArray`].
     pub fn require_array(&self, name: &str, builder: &ArrayBuilder) -> Result<Array> {
         match self.get(name) {

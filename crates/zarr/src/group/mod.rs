@@ -56,6 +56,7 @@ macro_rules! group_accessors {
 mod adapters;
 mod asynchronous;
 mod blocking;
+mod casting;
 mod consolidated;
 pub(crate) mod core;
 mod edit;
@@ -105,7 +106,9 @@ fn check_compatible(
             message: format!("shape {:?} (asked for {:?})", shape, want.shape),
         });
     }
-    if data_type != want.data_type {
+    // zarr-python's `require_array` (without `exact`): NumPy's safe cast
+    // from the existing array's data type to the one asked for.
+    if !casting::can_cast(data_type, want.data_type) {
         return Err(GroupError::IncompatibleArray {
             path: path.to_string(),
             message: format!("data type {data_type} (asked for {})", want.data_type),
