@@ -262,13 +262,10 @@ pub fn open(
             Err(e) => return Err(e.into()),
         }
     }
-    let options = GroupOptions {
-        path: path.to_string(),
-        mode,
-        zarr_format,
-        ..Default::default()
-    };
-    Ok(Node::Group(open_group(store, &options)?))
+    Ok(Node::Group(open_group(
+        store,
+        &open_options(path, mode, zarr_format),
+    )?))
 }
 
 /// The async twin of [`open`].
@@ -286,12 +283,7 @@ pub async fn open_async(
             Err(e) => return Err(e.into()),
         }
     }
-    let options = GroupOptions {
-        path: path.to_string(),
-        mode,
-        zarr_format,
-        ..Default::default()
-    };
+    let options = open_options(path, mode, zarr_format);
     Ok(AsyncNode::Group(open_group_async(store, &options).await?))
 }
 
@@ -306,6 +298,17 @@ pub fn save_group(
     zarr_format: Option<u8>,
     arrays: &[(String, NDBuffer)],
 ) -> Result<Group> {
+    check_arrays(arrays)?;
+    let g = group(store, path, true, zarr_format, Map::new())?;
+    for (name, data) in arrays {
+        let a = g.create_array(name, &array_builder(data))?;
+        a.write_ndbuffer(&Selection::all(), data)?;
+    }
+    Ok(g)
+}
+
+/// `save_group`'s checks: at least one array, valid names.
+fn check_arrays(arrays: &[(String, NDBuffer)]) -> Result<()> {
     if arrays.is_empty() {
         return Err(GroupError::InvalidArgument(
             "save_group needs at least one array".into(),
@@ -314,13 +317,36 @@ pub fn save_group(
     for (name, _) in arrays {
         crate::group::validate_node_path(name)?;
     }
-    let g = group(store, path, true, zarr_format, Map::new())?;
-    for (name, data) in arrays {
-        let shape = data.shape().iter().map(|&n| n as u64).collect();
-        let a = g.create_array(name, &ArrayBuilder::new(shape, data.data_type()))?;
-        a.write_ndbuffer(&Selection::all(), data)?;
+    Ok(())
+}
+
+/// An array for `data` with zarr-python's default chunks and codecs.
+fn array_builder(data: &NDBuffer) -> ArrayBuilder {
+    let shape = data.shape().iter().map(|&n| n as u64).collect();
+    ArrayBuilder::new(shape, data.data_type())
+}
+
+/// The options [`open`] opens a group with.
+fn open_options(path: &str, mode: AccessMode, zarr_format: Option<u8>) -> GroupOptions {
+    GroupOptions {
+        path: path.to_string(),
+        mode,
+        zarr_format,
+        ..Default::default()
     }
-    Ok(g)
+}
+
+/// [`GroupError::MemberNotFound`] unless `name` is one of a lazy group's
+/// array `names`.
+fn check_member(names: &[String], group: &str, name: &str) -> Result<()> {
+    if names.iter().any(|n| n == name) {
+        Ok(())
+    } else {
+        Err(GroupError::MemberNotFound {
+            group: group.to_string(),
+            name: name.to_string(),
+        })
+    }
 }
 
 /// What [`load`] gives: an array's data, or a group's arrays by name.
@@ -349,12 +375,7 @@ impl LazyGroup {
     /// Read the array `name` whole. A name that is not one of the group's
     /// arrays is [`GroupError::MemberNotFound`].
     pub fn get(&self, name: &str) -> Result<NDBuffer> {
-        if !self.names.iter().any(|n| n == name) {
-            return Err(GroupError::MemberNotFound {
-                group: self.group.path().to_string(),
-                name: name.to_string(),
-            });
-        }
+        check_member(&self.names, self.group.path(), name)?;
         Ok(self.group.array(name)?.read_ndbuffer(&Selection::all())?)
     }
     /// The group.
@@ -371,12 +392,7 @@ pub fn load(store: &StoreRef, path: &str, zarr_format: Option<u8>) -> Result<Loa
     match open(store, path, AccessMode::Read, zarr_format)? {
         Node::Array(a) => Ok(Loaded::Array(a.read_ndbuffer(&Selection::all())?)),
         Node::Group(group) => {
-            let names = group
-                .members_metadata(Some(0))?
-                .into_iter()
-                .filter(|(_, m)| !m.is_group())
-                .map(|(k, _)| k)
-                .collect();
+            let names = group.array_keys()?;
             Ok(Loaded::Group(LazyGroup { group, names }))
         }
     }
@@ -457,20 +473,10 @@ pub async fn save_group_async(
     zarr_format: Option<u8>,
     arrays: &[(String, NDBuffer)],
 ) -> Result<AsyncGroup> {
-    if arrays.is_empty() {
-        return Err(GroupError::InvalidArgument(
-            "save_group needs at least one array".into(),
-        ));
-    }
-    for (name, _) in arrays {
-        crate::group::validate_node_path(name)?;
-    }
+    check_arrays(arrays)?;
     let g = group_async(store, path, true, zarr_format, Map::new()).await?;
     for (name, data) in arrays {
-        let shape = data.shape().iter().map(|&n| n as u64).collect();
-        let a = g
-            .create_array(name, &ArrayBuilder::new(shape, data.data_type()))
-            .await?;
+        let a = g.create_array(name, &array_builder(data)).await?;
         write_all_async(&a, data).await?;
     }
     Ok(g)
@@ -500,12 +506,7 @@ impl LazyGroupAsync {
     }
     /// Read the array `name` whole.
     pub async fn get(&self, name: &str) -> Result<NDBuffer> {
-        if !self.names.iter().any(|n| n == name) {
-            return Err(GroupError::MemberNotFound {
-                group: self.group.path().to_string(),
-                name: name.to_string(),
-            });
-        }
+        check_member(&self.names, self.group.path(), name)?;
         read_all_async(&self.group.array(name).await?).await
     }
     /// The group.
@@ -523,13 +524,7 @@ pub async fn load_async(
     match open_async(store, path, AccessMode::Read, zarr_format).await? {
         AsyncNode::Array(a) => Ok(LoadedAsync::Array(read_all_async(&a).await?)),
         AsyncNode::Group(group) => {
-            let names = group
-                .members_metadata(Some(0))
-                .await?
-                .into_iter()
-                .filter(|(_, m)| !m.is_group())
-                .map(|(k, _)| k)
-                .collect();
+            let names = group.array_keys().await?;
             Ok(LoadedAsync::Group(LazyGroupAsync { group, names }))
         }
     }

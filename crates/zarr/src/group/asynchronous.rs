@@ -5,7 +5,7 @@ use super::error::{GroupError, Result};
 use super::node::AnyMetadata;
 use super::tree;
 use super::UseConsolidated;
-use crate::array::{ArrayBuilder, ArrayConfig, AsyncArray};
+use crate::array::{ArrayBuilder, AsyncArray};
 use crate::store::AsyncStore;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -140,34 +140,7 @@ impl AsyncGroup {
             .collect()
     }
 
-    pub(crate) fn node(&self, rel: &str, meta: AnyMetadata) -> Result<AsyncNode> {
-        let path = super::names::join(&self.state.path, rel);
-        Ok(match meta {
-            AnyMetadata::Group {
-                zarr_format,
-                metadata,
-            } => AsyncNode::Group(Self::from_state(
-                self.store.clone(),
-                self.state.child(rel, metadata, zarr_format),
-            )),
-            AnyMetadata::Array(a) => AsyncNode::Array(AsyncArray::from_metadata(
-                self.store.clone(),
-                &path,
-                a,
-                ArrayConfig::default(),
-            )?),
-            AnyMetadata::ArrayV2(v2) => {
-                let v3 = v2.to_v3().map_err(super::node::meta_err(&path))?;
-                AsyncNode::Array(AsyncArray::from_metadata_v2(
-                    self.store.clone(),
-                    &path,
-                    v2,
-                    v3,
-                    ArrayConfig::default(),
-                )?)
-            }
-        })
-    }
+    group_node!(AsyncNode, AsyncArray);
 
     /// The member at `path` (relative; may be nested like `a/b`).
     pub async fn get(&self, path: &str) -> Result<AsyncNode> {

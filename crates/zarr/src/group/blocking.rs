@@ -6,7 +6,7 @@ use super::error::{GroupError, Result};
 use super::node::AnyMetadata;
 use super::tree;
 use super::UseConsolidated;
-use crate::array::{Array, ArrayBuilder, ArrayConfig};
+use crate::array::{Array, ArrayBuilder};
 use crate::store::StoreRef;
 use futures::executor::block_on;
 use serde_json::{Map, Value};
@@ -152,34 +152,7 @@ impl Group {
         Ok(super::child_keys(self.members_metadata(Some(0))?, true))
     }
 
-    pub(crate) fn node(&self, rel: &str, meta: AnyMetadata) -> Result<Node> {
-        let path = super::names::join(&self.state.path, rel);
-        Ok(match meta {
-            AnyMetadata::Group {
-                zarr_format,
-                metadata,
-            } => Node::Group(Self::from_state(
-                self.store.clone(),
-                self.state.child(rel, metadata, zarr_format),
-            )),
-            AnyMetadata::Array(a) => Node::Array(Array::from_metadata(
-                self.store.clone(),
-                &path,
-                a,
-                ArrayConfig::default(),
-            )?),
-            AnyMetadata::ArrayV2(v2) => {
-                let v3 = v2.to_v3().map_err(super::node::meta_err(&path))?;
-                Node::Array(Array::from_metadata_v2(
-                    self.store.clone(),
-                    &path,
-                    v2,
-                    v3,
-                    ArrayConfig::default(),
-                )?)
-            }
-        })
-    }
+    group_node!(Node, Array);
 
     /// The member at `path` (relative; may be nested like `a/b`). In a
     /// group with consolidated metadata, only that is consulted.

@@ -53,6 +53,46 @@ macro_rules! group_accessors {
     };
 }
 
+/// `node`, which makes a member [`Node`] (or [`AsyncNode`]) of a group
+/// from its metadata, for [`Group`] and [`AsyncGroup`].
+macro_rules! group_node {
+    ($node:ident, $array:ident) => {
+        /// The member at `rel` (relative to the group) with metadata `meta`.
+        pub(crate) fn node(
+            &self,
+            rel: &str,
+            meta: $crate::group::AnyMetadata,
+        ) -> $crate::group::Result<$node> {
+            let path = $crate::group::names::join(&self.state.path, rel);
+            Ok(match meta {
+                $crate::group::AnyMetadata::Group {
+                    zarr_format,
+                    metadata,
+                } => $node::Group(Self::from_state(
+                    self.store.clone(),
+                    self.state.child(rel, metadata, zarr_format),
+                )),
+                $crate::group::AnyMetadata::Array(a) => $node::Array($array::from_metadata(
+                    self.store.clone(),
+                    &path,
+                    a,
+                    $crate::array::ArrayConfig::default(),
+                )?),
+                $crate::group::AnyMetadata::ArrayV2(v2) => {
+                    let v3 = v2.to_v3().map_err($crate::group::node::meta_err(&path))?;
+                    $node::Array($array::from_metadata_v2(
+                        self.store.clone(),
+                        &path,
+                        v2,
+                        v3,
+                        $crate::array::ArrayConfig::default(),
+                    )?)
+                }
+            })
+        }
+    };
+}
+
 mod adapters;
 mod asynchronous;
 mod blocking;
