@@ -8,7 +8,7 @@ mod common;
 use common::counting::CountingStore;
 
 use serde_json::{json, Map, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use zarr::api::copy::{copy, copy_all, copy_store, CopyOptions, CopyProgress, IfExists, Shards};
@@ -115,15 +115,32 @@ fn assert_same_arrays(a: &StoreRef, b: &StoreRef, paths: &[&str]) {
     }
 }
 
+/// The V2 blosc hierarchy zarr-python writes (`WRITE_V2_BLOSC`) in
+/// `dir/src.zarr`: its folder and a store over it.
+fn v2_blosc_source(dir: &Path) -> (PathBuf, StoreRef) {
+    let src_dir = dir.join("src.zarr");
+    common::run_code(&common::python(), WRITE_V2_BLOSC, &[&src_dir]);
+    let src = local(&src_dir);
+    (src_dir, src)
+}
+
+/// zarr-python checks the copy in `out_dir` against `src_dir` (`CHECK_COPY`
+/// in `mode`).
+fn check_copy(src_dir: &Path, out_dir: &Path, mode: &str) {
+    let text = common::run_code(
+        &common::python(),
+        CHECK_COPY,
+        &[src_dir, out_dir, Path::new(mode)],
+    );
+    assert!(text.contains("OK"), "{text}");
+}
+
 const ARRAYS: [&str; 3] = ["ints", "g1/floats", "g1/names"];
 
 #[test]
 fn hierarchy_v2_blosc_to_v3_sharded_zstd_through_memory_reads_back_identical() {
-    let py = common::python();
     let dir = tempfile::tempdir().unwrap();
-    let src_dir = dir.path().join("src.zarr");
-    common::run_code(&py, WRITE_V2_BLOSC, &[&src_dir]);
-    let src = local(&src_dir);
+    let (src_dir, src) = v2_blosc_source(dir.path());
 
     // Folder (V2 blosc) -> memory (V3, sharded, zstd), with progress.
     let memory = mem();
@@ -185,21 +202,13 @@ fn hierarchy_v2_blosc_to_v3_sharded_zstd_through_memory_reads_back_identical() {
         let x = memory.get(&k, &Default::default(), None).unwrap();
         assert_eq!(x, out.get(&k, &Default::default(), None).unwrap(), "{k}");
     }
-    let text = common::run_code(
-        &py,
-        CHECK_COPY,
-        &[&src_dir, &out_dir, Path::new("sharded-zstd")],
-    );
-    assert!(text.contains("OK"), "{text}");
+    check_copy(&src_dir, &out_dir, "sharded-zstd");
 }
 
 #[test]
 fn whole_hierarchy_with_one_option_set_and_back_to_v2() {
-    let py = common::python();
     let dir = tempfile::tempdir().unwrap();
-    let src_dir = dir.path().join("src.zarr");
-    common::run_code(&py, WRITE_V2_BLOSC, &[&src_dir]);
-    let src = local(&src_dir);
+    let (src_dir, src) = v2_blosc_source(dir.path());
     // V2 blosc -> V3 zstd over the whole hierarchy, chunks kept.
     let memory = mem();
     let o = CopyOptions::default()
@@ -210,8 +219,7 @@ fn whole_hierarchy_with_one_option_set_and_back_to_v2() {
     assert_same_arrays(&src, &memory, &ARRAYS);
     let v3_dir = dir.path().join("v3.zarr");
     copy(&memory, "", &local(&v3_dir), "", &CopyOptions::default()).unwrap();
-    let text = common::run_code(&py, CHECK_COPY, &[&src_dir, &v3_dir, Path::new("v3")]);
-    assert!(text.contains("OK"), "{text}");
+    check_copy(&src_dir, &v3_dir, "v3");
     // And back to V2 (zlib) in a folder: zarr-python reads it too.
     let v2_dir = dir.path().join("v2.zarr");
     let o = CopyOptions::default()
@@ -225,8 +233,7 @@ fn whole_hierarchy_with_one_option_set_and_back_to_v2() {
         a.metadata_v2().unwrap().compressor,
         Some(obj(json!({"id": "zlib", "level": 1})))
     );
-    let text = common::run_code(&py, CHECK_COPY, &[&src_dir, &v2_dir, Path::new("v2")]);
-    assert!(text.contains("OK"), "{text}");
+    check_copy(&src_dir, &v2_dir, "v2");
     // zarr-python 2.18 reads the V2 copy too (ZARR_TEST_PYTHON2).
     let Some(py2) = std::env::var_os("ZARR_TEST_PYTHON2").filter(|p| !p.is_empty()) else {
         eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 check");

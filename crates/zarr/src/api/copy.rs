@@ -44,8 +44,8 @@ mod reencode;
 
 pub use asynchronous::{copy_all_async, copy_async, copy_store_async};
 use nodes::{
-    check_overlap, claim, ensure_parents, get, join, key, members, node_kind, norm, not_found,
-    prefix, walk, write_group, Kind,
+    claim, copy_paths, ensure_parents, get, join, key, members, node_kind, not_found, prefix, walk,
+    write_group, Kind,
 };
 use reencode::is_unchanged;
 pub(crate) use reencode::target_builder;
@@ -273,9 +273,7 @@ pub fn copy_all(
     dst_path: &str,
     options: &CopyOptions,
 ) -> Result<CopySummary> {
-    let src_path = norm(src_path)?;
-    let dst_path = norm(dst_path)?;
-    check_overlap(src, &src_path, dst, &dst_path)?;
+    let (src_path, dst_path) = copy_paths(src, src_path, dst, dst_path)?;
     let tracker = ProgressTracker::new(options.progress.clone());
     let kind = node_kind(src, &src_path)?;
     let Some(kind) = kind.filter(|k| !k.is_array()) else {
@@ -345,8 +343,7 @@ pub fn copy_store(
         return copy(src, src_path, dst, dst_path, options);
     }
     let tracker = ProgressTracker::new(options.progress.clone());
-    let (sp, dp) = (norm(src_path)?, norm(dst_path)?);
-    check_overlap(src, &sp, dst, &dp)?;
+    let (sp, dp) = copy_paths(src, src_path, dst, dst_path)?;
     copy_keys(src, &sp, dst, &dp, options.if_exists, &tracker)
 }
 
@@ -358,9 +355,7 @@ fn copy_node(
     options: &CopyOptions,
     tracker: &ProgressTracker,
 ) -> Result<CopySummary> {
-    let src_path = norm(src_path)?;
-    let dst_path = norm(dst_path)?;
-    check_overlap(src, &src_path, dst, &dst_path)?;
+    let (src_path, dst_path) = copy_paths(src, src_path, dst, dst_path)?;
     let nodes = walk(src, &src_path)?;
     let Some(&root) = nodes.get("") else {
         return Err(not_found(&src_path));
