@@ -235,8 +235,7 @@ fn whole_hierarchy_with_one_option_set_and_back_to_v2() {
     );
     check_copy(&src_dir, &v2_dir, "v2");
     // zarr-python 2.18 reads the V2 copy too (ZARR_TEST_PYTHON2).
-    let Some(py2) = std::env::var_os("ZARR_TEST_PYTHON2").filter(|p| !p.is_empty()) else {
-        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 check");
+    let Some(py2) = common::python2() else {
         return;
     };
     let code = r#"

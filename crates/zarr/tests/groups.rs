@@ -257,11 +257,7 @@ fn our_consolidated_metadata_matches_zarr_python_and_is_used_by_it() {
 
 #[test]
 fn zarr_python_2_18_reads_our_v2_consolidated_metadata() {
-    let Some(py2) = std::env::var("ZARR_TEST_PYTHON2")
-        .ok()
-        .filter(|p| !p.is_empty())
-    else {
-        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 check");
+    let Some(py2) = common::python2() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -1098,11 +1094,7 @@ fn async_twins_behave_the_same() {
 
 #[test]
 fn zarr_python_2_18_consolidated_hierarchies_open_with_one_read() {
-    let Some(py2) = std::env::var("ZARR_TEST_PYTHON2")
-        .ok()
-        .filter(|p| !p.is_empty())
-    else {
-        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 check");
+    let Some(py2) = common::python2() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

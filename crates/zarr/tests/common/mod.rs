@@ -32,6 +32,16 @@ pub fn python() -> PathBuf {
     venv
 }
 
+/// The Python with zarr-python 2.18 (`ZARR_TEST_PYTHON2`), when set; else
+/// `None`, with a note that the zarr-python 2.18 checks are skipped.
+pub fn python2() -> Option<PathBuf> {
+    let p = std::env::var_os("ZARR_TEST_PYTHON2").filter(|p| !p.is_empty());
+    if p.is_none() {
+        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 checks");
+    }
+    p.map(PathBuf::from)
+}
+
 /// Run `py` with `args`; asserts success and returns stdout then stderr.
 pub fn run(py: &Path, args: &[&OsStr]) -> String {
     let out = Command::new(py).args(args).output().unwrap();
