@@ -135,6 +135,11 @@ fn check_copy(src_dir: &Path, out_dir: &Path, mode: &str) {
     assert!(text.contains("OK"), "{text}");
 }
 
+/// Default options but `if_exists`.
+fn on_exists(if_exists: IfExists) -> CopyOptions {
+    CopyOptions::default().if_exists(if_exists)
+}
+
 const ARRAYS: [&str; 3] = ["ints", "g1/floats", "g1/names"];
 
 #[test]
@@ -301,14 +306,7 @@ fn byte_copy_is_identical_and_keeps_unchanged_arrays_as_bytes() {
         Err(ArrayError::AlreadyExists { .. })
     ));
     d2.set("b/zarr.json", b"{}".to_vec().into()).unwrap();
-    let s = copy_store(
-        &src,
-        "",
-        &d2,
-        "",
-        &CopyOptions::default().if_exists(IfExists::Skip),
-    )
-    .unwrap();
+    let s = copy_store(&src, "", &d2, "", &on_exists(IfExists::Skip)).unwrap();
     assert_eq!(s.objects_copied, 0);
     assert_eq!(
         d2.get("b/zarr.json", &Default::default(), None)
@@ -316,14 +314,7 @@ fn byte_copy_is_identical_and_keeps_unchanged_arrays_as_bytes() {
             .as_deref(),
         Some(&b"{}"[..])
     );
-    copy_store(
-        &src,
-        "",
-        &d2,
-        "",
-        &CopyOptions::default().if_exists(IfExists::Replace),
-    )
-    .unwrap();
+    copy_store(&src, "", &d2, "", &on_exists(IfExists::Replace)).unwrap();
     assert_eq!(
         src.get("b/zarr.json", &Default::default(), None).unwrap(),
         d2.get("b/zarr.json", &Default::default(), None).unwrap()
@@ -346,14 +337,7 @@ fn copy_errors_and_if_exists() {
         Err(ArrayError::AlreadyExists { .. })
     ));
     // Skip leaves it; Replace re-creates it with the new encoding.
-    let s = copy(
-        &src,
-        "b",
-        &dst,
-        "a",
-        &CopyOptions::default().if_exists(IfExists::Skip),
-    )
-    .unwrap();
+    let s = copy(&src, "b", &dst, "a", &on_exists(IfExists::Skip)).unwrap();
     assert_eq!(s.skipped, 1);
     assert_eq!(Array::open(dst.clone(), "a").unwrap().shape(), &[6, 4]);
     let s = copy(
@@ -569,14 +553,7 @@ fn async_twins_copy_between_async_stores() {
 fn overlapping_paths_in_one_store_and_zero_dimensional_arrays() {
     let s = small_hierarchy();
     for (a, b) in [("g", "g"), ("g", "g/sub"), ("", "x"), ("g/a", "")] {
-        let err = copy(
-            &s,
-            a,
-            &s,
-            b,
-            &CopyOptions::default().if_exists(IfExists::Replace),
-        )
-        .unwrap_err();
+        let err = copy(&s, a, &s, b, &on_exists(IfExists::Replace)).unwrap_err();
         assert!(err.to_string().contains("overlap"), "{a} {b}: {err}");
         assert!(copy_store(&s, a, &s, b, &CopyOptions::default()).is_err());
     }
