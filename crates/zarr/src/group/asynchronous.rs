@@ -174,6 +174,18 @@ impl AsyncGroup {
         }
     }
 
+    /// Check that a member `name` of this group's format can be made
+    /// (creating the groups between); its path from the store root.
+    async fn prepare_member(&self, name: &str) -> Result<String> {
+        core::prepare_member(
+            self.store.as_ref(),
+            &self.state,
+            name,
+            self.state.zarr_format,
+        )
+        .await
+    }
+
     /// Create a member group `name` (may be nested) of this group's format.
     pub async fn create_group(
         &self,
@@ -181,13 +193,7 @@ impl AsyncGroup {
         attributes: Map<String, Value>,
         overwrite: bool,
     ) -> Result<AsyncGroup> {
-        let path = core::prepare_member(
-            self.store.as_ref(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        )
-        .await?;
+        let path = self.prepare_member(name).await?;
         Self::create(
             self.store.clone(),
             &path,
@@ -220,13 +226,7 @@ impl AsyncGroup {
     /// zarr format (the builder's format is set to it).
     pub async fn create_array(&self, name: &str, builder: &ArrayBuilder) -> Result<AsyncArray> {
         let builder = builder.clone().zarr_format(self.state.zarr_format);
-        let path = core::prepare_member(
-            self.store.as_ref(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        )
-        .await?;
+        let path = self.prepare_member(name).await?;
         Ok(AsyncArray::create(&builder, self.store.clone(), &path).await?)
     }
 

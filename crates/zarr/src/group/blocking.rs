@@ -187,6 +187,17 @@ impl Group {
         }
     }
 
+    /// Check that a member `name` of this group's format can be made
+    /// (creating the groups between); its path from the store root.
+    fn prepare_member(&self, name: &str) -> Result<String> {
+        block_on(core::prepare_member(
+            &self.inline(),
+            &self.state,
+            name,
+            self.state.zarr_format,
+        ))
+    }
+
     /// Create a member group `name` (may be nested; missing groups between
     /// are created) of this group's format.
     pub fn create_group(
@@ -195,12 +206,7 @@ impl Group {
         attributes: Map<String, Value>,
         overwrite: bool,
     ) -> Result<Group> {
-        let path = block_on(core::prepare_member(
-            &self.inline(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        ))?;
+        let path = self.prepare_member(name)?;
         Self::create(
             self.store.clone(),
             &path,
@@ -231,12 +237,7 @@ impl Group {
     /// builder's format is set to it).
     pub fn create_array(&self, name: &str, builder: &ArrayBuilder) -> Result<Array> {
         let builder = builder.clone().zarr_format(self.state.zarr_format);
-        let path = block_on(core::prepare_member(
-            &self.inline(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        ))?;
+        let path = self.prepare_member(name)?;
         Ok(builder.create(self.store.clone(), &path)?)
     }
 
