@@ -80,6 +80,38 @@ fn path_taken(path: &str) -> GroupError {
     }
 }
 
+/// The body of [`open_group`] and [`open_group_async`] (`await` given for
+/// the async one): refuse a taken path in mode `w-`, open an existing group
+/// in the modes that do, else create one.
+macro_rules! open_or_create {
+    ($group:ident, $store:expr, $options:expr $(, $aw:tt)?) => {{
+        let (store, options) = ($store, $options);
+        let path = options.path.trim_matches('/');
+        if options.mode == AccessMode::Create && !store.is_empty(path)$(.$aw)?? {
+            return Err(path_taken(path));
+        }
+        if options.mode.opens_existing() {
+            let opened = $group::open(
+                store.clone(),
+                path,
+                options.zarr_format,
+                options.use_consolidated.clone(),
+            )$(.$aw)?;
+            match opened {
+                Err(GroupError::NotFound { .. }) if options.mode.creates() => {}
+                other => return other,
+            }
+        }
+        $group::create(
+            store,
+            path,
+            options.zarr_format.unwrap_or(3),
+            options.attributes.clone(),
+            options.mode == AccessMode::Overwrite,
+        )$(.$aw)?
+    }};
+}
+
 /// Open a group with file-like modes (zarr-python's `open_group`): `r`
 /// (read-only, must exist), `r+` (must exist), `a` (create when missing),
 /// `w` (create, deleting what was at the path), `w-` (create; anything at
@@ -88,28 +120,7 @@ fn path_taken(path: &str) -> GroupError {
 /// [`GroupError::NotAGroup`].
 pub fn open_group(store: &StoreRef, options: &GroupOptions) -> Result<Group> {
     let store = mode_store(store, options.mode)?;
-    let path = options.path.trim_matches('/');
-    if options.mode == AccessMode::Create && !store.is_empty(path)? {
-        return Err(path_taken(path));
-    }
-    if options.mode.opens_existing() {
-        match Group::open(
-            store.clone(),
-            path,
-            options.zarr_format,
-            options.use_consolidated.clone(),
-        ) {
-            Err(GroupError::NotFound { .. }) if options.mode.creates() => {}
-            other => return other,
-        }
-    }
-    Group::create(
-        store,
-        path,
-        options.zarr_format.unwrap_or(3),
-        options.attributes.clone(),
-        options.mode == AccessMode::Overwrite,
-    )
+    open_or_create!(Group, store, options)
 }
 
 /// The async twin of [`open_group`].
@@ -118,31 +129,7 @@ pub async fn open_group_async(
     options: &GroupOptions,
 ) -> Result<AsyncGroup> {
     let store = mode_store_async(store, options.mode)?;
-    let path = options.path.trim_matches('/');
-    if options.mode == AccessMode::Create && !store.is_empty(path).await? {
-        return Err(path_taken(path));
-    }
-    if options.mode.opens_existing() {
-        match AsyncGroup::open(
-            store.clone(),
-            path,
-            options.zarr_format,
-            options.use_consolidated.clone(),
-        )
-        .await
-        {
-            Err(GroupError::NotFound { .. }) if options.mode.creates() => {}
-            other => return other,
-        }
-    }
-    AsyncGroup::create(
-        store,
-        path,
-        options.zarr_format.unwrap_or(3),
-        options.attributes.clone(),
-        options.mode == AccessMode::Overwrite,
-    )
-    .await
+    open_or_create!(AsyncGroup, store, options, await)
 }
 
 /// Open a group through its consolidated metadata (zarr-python's
