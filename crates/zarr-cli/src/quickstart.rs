@@ -197,12 +197,7 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
         ..Default::default()
     });
     store
-        .set(
-            "zarr.json",
-            serde_json::to_vec_pretty(&root.to_json())
-                .unwrap_or_default()
-                .into(),
-        )
+        .set("zarr.json", root.to_json_bytes().into())
         .map_err(in_store(dir))?;
     println!("Writing a Zarr V3 hierarchy to {}\n", dir.display());
     println!(

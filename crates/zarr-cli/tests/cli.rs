@@ -1,64 +1,18 @@
 //! End-to-end tests of the `zarr` binary on temporary folders.
 
+mod common;
+
+use common::{fails, ok, s, text, zarr};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use zarr::buffer::{NDBuffer, NDData, Order};
 use zarr::dtype::DataType;
 use zarr::npy::{read_npy, write_npy};
 
-fn zarr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zarr"))
-        .args(args)
-        .output()
-        .expect("run the zarr binary")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Run and require success; returns stdout.
-#[track_caller]
-fn ok(args: &[&str]) -> String {
-    let o = zarr(args);
-    assert!(
-        o.status.success(),
-        "zarr {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    text(&o.stdout)
-}
-
-/// Run and require exit status 1 with one `error:` line on stderr; returns it.
-#[track_caller]
-fn fails(args: &[&str]) -> String {
-    let o = zarr(args);
-    let err = text(&o.stderr);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "zarr {args:?} should fail with status 1; stdout: {} stderr: {err}",
-        text(&o.stdout)
-    );
-    assert_eq!(err.lines().count(), 1, "one line expected: {err:?}");
-    assert!(err.starts_with("error: "), "{err:?}");
-    assert!(
-        !err.contains("panicked") && !err.contains("internal error"),
-        "{err:?}"
-    );
-    err
-}
-
 fn info_json(store: &Path, path: &str) -> Value {
     let out = ok(&["info", s(store), "--path", path, "--json"]);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("info --json is not JSON ({e}): {out}"))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 temp path")
 }
 
 fn sample(dt: DataType, shape: &[usize]) -> NDBuffer {

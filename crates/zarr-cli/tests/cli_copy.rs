@@ -3,40 +3,15 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{fails, local, ok_env, s, text, zarr_env};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::Arc;
+use std::process::Command;
 use zarr::array::{Array, ArrayBuilder};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
-use zarr::store::{LocalStore, StoreRef};
-
-fn zarr_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_zarr"));
-    c.args(args).env_remove("ZARR_CLI_PROGRESS");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run the zarr binary")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// Run and require success; returns (stdout, stderr).
-#[track_caller]
-fn ok_env(args: &[&str], env: &[(&str, &str)]) -> (String, String) {
-    let o = zarr_env(args, env);
-    assert!(
-        o.status.success(),
-        "zarr {args:?} failed:\nstdout: {}\nstderr: {}",
-        text(&o.stdout),
-        text(&o.stderr)
-    );
-    (text(&o.stdout), text(&o.stderr))
-}
 
 #[track_caller]
 fn ok(args: &[&str]) -> String {
@@ -44,28 +19,6 @@ fn ok(args: &[&str]) -> String {
     // stderr is not a terminal here: no progress bar.
     assert_eq!(err, "", "nothing on stderr expected");
     out
-}
-
-/// Run and require status 1 with one `error:` line; returns it.
-#[track_caller]
-fn fails(args: &[&str]) -> String {
-    let o = zarr_env(args, &[]);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    assert_eq!(err.lines().count(), 1, "one line expected: {err:?}");
-    assert!(
-        err.starts_with("error: ") && !err.contains("panicked"),
-        "{err:?}"
-    );
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn local(p: &Path) -> StoreRef {
-    Arc::new(LocalStore::new(p, false).unwrap())
 }
 
 fn obj(v: Value) -> Map<String, Value> {

@@ -1,57 +1,14 @@
 //! End-to-end tests of `zarr tree`, `zarr ls`, `zarr consolidate`,
 //! `zarr rm` and `zarr info` on groups.
 
+mod common;
+
+use common::{fails, local as store, ok, s};
 use serde_json::{json, Map, Value};
 use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::Arc;
 use zarr::array::ArrayBuilder;
 use zarr::dtype::DataType;
 use zarr::group::{Group, UseConsolidated};
-use zarr::store::{LocalStore, StoreRef};
-
-fn zarr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zarr"))
-        .args(args)
-        .output()
-        .expect("run the zarr binary")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(args: &[&str]) -> String {
-    let o = zarr(args);
-    assert!(
-        o.status.success(),
-        "zarr {args:?} failed: {}",
-        text(&o.stderr)
-    );
-    text(&o.stdout)
-}
-
-#[track_caller]
-fn fails(args: &[&str]) -> String {
-    let o = zarr(args);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "zarr {args:?}: {err}");
-    assert_eq!(err.lines().count(), 1, "{err:?}");
-    assert!(
-        err.starts_with("error: ") && !err.contains("panicked"),
-        "{err:?}"
-    );
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn store(dir: &Path) -> StoreRef {
-    Arc::new(LocalStore::new(dir, false).expect("store"))
-}
 
 /// `/`: `a/` (`x` int32 2x3, `sub/deep` uint8), `B` float64, `empty/`.
 fn hierarchy(dir: &Path, fmt: u8) -> Group {

@@ -11,6 +11,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::counting::CountingStore;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -18,9 +21,7 @@ use zarr::array::{Array, ArrayBuilder, AsyncArray};
 use zarr::buffer::{Buffer, BufferPrototype};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
-use zarr::store::{
-    AsyncStore, ByteRequest, LocalStore, MemoryStore, Store, StoreError, StoreRef, SyncToAsync,
-};
+use zarr::store::{AsyncStore, LocalStore, MemoryStore, Store, StoreError, StoreRef, SyncToAsync};
 
 const CHILD_ENV: &str = "ZARR_CONCURRENT_CHILD";
 const PROCESSES: u32 = 4;
@@ -97,42 +98,10 @@ fn eight_threads_memory_store() {
     threads(Arc::new(MemoryStore::new()), "MemoryStore");
 }
 
-/// A store without conditional writes: the in-process key lock applies.
-#[derive(Debug, Default)]
-struct Plain(MemoryStore);
-
-impl Store for Plain {
-    fn get(
-        &self,
-        key: &str,
-        p: &BufferPrototype,
-        r: Option<ByteRequest>,
-    ) -> Result<Option<Buffer>, StoreError> {
-        self.0.get(key, p, r)
-    }
-    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
-        self.0.set(key, value)
-    }
-    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError> {
-        self.0.set_if_not_exists(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key)
-    }
-    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.0.list_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.0.list_dir(prefix)
-    }
-    fn read_only(&self) -> bool {
-        false
-    }
-}
-
 #[test]
 fn eight_threads_store_without_conditional_writes() {
-    let store = Arc::new(Plain::default());
+    // Without conditional writes: the in-process key lock applies.
+    let store = Arc::new(CountingStore::default());
     assert!(!store.supports_conditional_writes());
     assert!(matches!(
         store.set_if_unchanged("k", zarr::store::Expected::Any, None),
@@ -337,7 +306,7 @@ fn eight_async_tasks_lose_nothing() {
     }
     mixed(Arc::new(MemoryStore::new()), 8, 0, "async, MemoryStore");
     mixed(
-        Arc::new(Plain::default()),
+        Arc::new(CountingStore::default()),
         8,
         0,
         "async, in-process fallback",
@@ -353,7 +322,7 @@ fn async_and_blocking_writers_mixed_lose_nothing() {
     }
     mixed(Arc::new(MemoryStore::new()), 4, 4, "mixed, MemoryStore");
     mixed(
-        Arc::new(Plain::default()),
+        Arc::new(CountingStore::default()),
         4,
         4,
         "mixed, in-process fallback",

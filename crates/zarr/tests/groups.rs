@@ -7,21 +7,20 @@
 
 mod common;
 
+use common::counting::CountingStore;
+
 use serde_json::{json, Map, Value};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use zarr::api::group as api;
 use zarr::array::ArrayBuilder;
-use zarr::buffer::{Buffer, BufferPrototype, NDBuffer};
+use zarr::buffer::{BufferPrototype, NDBuffer};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
 use zarr::group::{
     create_hierarchy, AccessMode, AnyMetadata, AsyncGroup, Group, GroupError, Node, UseConsolidated,
 };
-use zarr::store::{
-    AsyncStore, ByteRequest, LocalStore, MemoryStore, Store, StoreError, StoreRef, SyncToAsync,
-};
+use zarr::store::{AsyncStore, LocalStore, MemoryStore, StoreRef, SyncToAsync};
 
 fn attrs(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
@@ -258,11 +257,7 @@ fn our_consolidated_metadata_matches_zarr_python_and_is_used_by_it() {
 
 #[test]
 fn zarr_python_2_18_reads_our_v2_consolidated_metadata() {
-    let Some(py2) = std::env::var("ZARR_TEST_PYTHON2")
-        .ok()
-        .filter(|p| !p.is_empty())
-    else {
-        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 check");
+    let Some(py2) = common::python2() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -282,74 +277,10 @@ fn zarr_python_2_18_reads_our_v2_consolidated_metadata() {
     );
 }
 
-/// A store that counts reads and listings.
-#[derive(Debug)]
-struct Counting {
-    inner: StoreRef,
-    gets: AtomicUsize,
-    found: AtomicUsize,
-    lists: AtomicUsize,
-}
-
-impl Counting {
-    fn new(inner: StoreRef) -> Arc<Self> {
-        Arc::new(Counting {
-            inner,
-            gets: AtomicUsize::new(0),
-            found: AtomicUsize::new(0),
-            lists: AtomicUsize::new(0),
-        })
-    }
-    fn reset(&self) {
-        for c in [&self.gets, &self.found, &self.lists] {
-            c.store(0, Ordering::SeqCst);
-        }
-    }
-}
-
-impl Store for Counting {
-    fn get(
-        &self,
-        key: &str,
-        prototype: &BufferPrototype,
-        range: Option<ByteRequest>,
-    ) -> Result<Option<Buffer>, StoreError> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        let v = self.inner.get(key, prototype, range)?;
-        if v.is_some() {
-            self.found.fetch_add(1, Ordering::SeqCst);
-        }
-        Ok(v)
-    }
-    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
-        self.inner.set(key, value)
-    }
-    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError> {
-        self.inner.set_if_not_exists(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.delete(key)
-    }
-    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.lists.fetch_add(1, Ordering::SeqCst);
-        self.inner.list_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.lists.fetch_add(1, Ordering::SeqCst);
-        self.inner.list_dir(prefix)
-    }
-    fn read_only(&self) -> bool {
-        false
-    }
-    fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self.get(key, &BufferPrototype::default(), None)?.is_some())
-    }
-}
-
 #[test]
 fn a_consolidated_hierarchy_is_walked_with_one_metadata_read() {
     for fmt in [3u8, 2] {
-        let counting = Counting::new(mem());
+        let counting = CountingStore::new(mem());
         let store: StoreRef = counting.clone();
         write_ours(&store, fmt);
         zarr::group::consolidate_metadata(&store, "", None).unwrap();
@@ -364,20 +295,20 @@ fn a_consolidated_hierarchy_is_walked_with_one_metadata_read() {
                 sub.members(None).unwrap();
             }
         }
-        assert_eq!(counting.gets.load(Ordering::SeqCst), 1, "V{fmt}");
-        assert_eq!(counting.found.load(Ordering::SeqCst), 1, "V{fmt}");
-        assert_eq!(counting.lists.load(Ordering::SeqCst), 0, "V{fmt}");
+        assert_eq!(counting.gets(), 1, "V{fmt}");
+        assert_eq!(counting.found(), 1, "V{fmt}");
+        assert_eq!(counting.lists(), 0, "V{fmt}");
         // Without the format given, V2 costs one failed probe for zarr.json.
         counting.reset();
         let g = Group::open(store.clone(), "", None, UseConsolidated::Auto).unwrap();
         assert_eq!(g.tree(None).unwrap(), tree);
-        assert_eq!(counting.found.load(Ordering::SeqCst), 1, "V{fmt}");
-        assert_eq!(counting.lists.load(Ordering::SeqCst), 0, "V{fmt}");
+        assert_eq!(counting.found(), 1, "V{fmt}");
+        assert_eq!(counting.lists(), 0, "V{fmt}");
         // Not consolidated: the walk lists and reads.
         counting.reset();
         let g = Group::open(store, "", Some(fmt), UseConsolidated::Never).unwrap();
         assert_eq!(g.tree(None).unwrap(), tree);
-        assert!(counting.lists.load(Ordering::SeqCst) > 0);
+        assert!(counting.lists() > 0);
     }
 }
 
@@ -678,53 +609,17 @@ fn use_consolidated_modes() {
     }
 }
 
-/// A store that cannot hold consolidated metadata.
-#[derive(Debug)]
-struct NoConsolidation(StoreRef);
-
-impl Store for NoConsolidation {
-    fn get(
-        &self,
-        key: &str,
-        p: &BufferPrototype,
-        r: Option<ByteRequest>,
-    ) -> Result<Option<Buffer>, StoreError> {
-        self.0.get(key, p, r)
-    }
-    fn set(&self, key: &str, value: Buffer) -> Result<(), StoreError> {
-        self.0.set(key, value)
-    }
-    fn set_if_not_exists(&self, key: &str, value: Buffer) -> Result<bool, StoreError> {
-        self.0.set_if_not_exists(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key)
-    }
-    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.0.list_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
-        self.0.list_dir(prefix)
-    }
-    fn read_only(&self) -> bool {
-        false
-    }
-    fn supports_consolidated_metadata(&self) -> bool {
-        false
-    }
-}
-
 #[test]
 fn a_store_without_consolidation_support_refuses_it() {
     let inner = mem();
     write_ours(&inner, 3);
     zarr::group::consolidate_metadata(&inner, "", None).unwrap();
-    let store: StoreRef = Arc::new(NoConsolidation(inner));
+    let store: StoreRef = CountingStore::without_consolidation(inner);
     let e = zarr::group::consolidate_metadata(&store, "", None).unwrap_err();
     assert!(matches!(e, GroupError::ConsolidationUnsupported { .. }));
     assert_eq!(
         e.to_string(),
-        "the Zarr store in use (NoConsolidation) doesn't support consolidated metadata"
+        "the Zarr store in use (CountingStore) doesn't support consolidated metadata"
     );
     assert!(matches!(
         Group::open(store.clone(), "", None, UseConsolidated::Required),
@@ -881,6 +776,110 @@ print(g["b2"].tree(), end="")
         .tree(None)
         .unwrap();
     ours += &g.group("b2").unwrap().tree(None).unwrap();
+    assert_eq!(ours, out);
+}
+
+/// Past `max_nodes` zarr-python prints a note and that many nodes; at
+/// exactly `max_nodes` the whole tree. Which nodes zarr-python keeps depends
+/// on the order its concurrent walk yields them, so past the limit the note
+/// and the number of lines are compared, and our choice (the shallowest,
+/// then by path) is checked on its own.
+#[test]
+fn tree_truncates_past_max_nodes_like_zarr_python() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("t.zarr");
+    let out = py(
+        r#"
+import sys, zarr
+g = zarr.open_group(sys.argv[1], mode="w")
+a = g.create_group("a")
+a.create_array("x", shape=(2,), dtype="i4")
+a.create_array("y", shape=(2,), dtype="i4")
+g.create_array("b", shape=(3,), dtype="i4")
+g.create_group("c").create_group("d").create_array("z", shape=(1,), dtype="u1")
+print(g.tree(max_nodes=7), end="")
+print("--")
+print(g.tree(max_nodes=5), end="")
+"#,
+        &dir,
+    );
+    let (whole, truncated) = out.split_once("--\n").unwrap();
+    let g = Group::open(local(&dir), "", None, UseConsolidated::Auto).unwrap();
+    assert_eq!(g.tree_max_nodes(None, 7).unwrap(), whole);
+    assert_eq!(g.tree(None).unwrap(), whole, "under the default limit");
+    let ours = g.tree_max_nodes(None, 5).unwrap();
+    assert_eq!(ours.lines().next(), truncated.lines().next(), "the note");
+    assert_eq!(ours.lines().count(), truncated.lines().count());
+    assert_eq!(
+        ours,
+        "Truncated at max_nodes=5, some nodes and their children may be missing\n\
+         /\n├── a\n│   ├── x (2,) int32\n│   └── y (2,) int32\n├── b (3,) int32\n└── c\n"
+    );
+}
+
+/// `require_array` accepts an existing array exactly when NumPy's
+/// `np.can_cast(existing, asked)` does, as zarr-python's `require_array`:
+/// the whole matrix of data types, with NumPy's answers from zarr-python's
+/// own NumPy types for them.
+#[test]
+fn require_array_accepts_the_data_types_numpy_casts_safely() {
+    use DataType as D;
+    let types = [
+        D::Bool,
+        D::Int8,
+        D::Int16,
+        D::Int32,
+        D::Int64,
+        D::UInt8,
+        D::UInt16,
+        D::UInt32,
+        D::UInt64,
+        D::Float16,
+        D::Float32,
+        D::Float64,
+        D::Complex64,
+        D::Complex128,
+        D::String,
+        D::Bytes,
+        D::FixedBytes(3),
+        D::FixedBytes(5),
+        D::FixedBytes(21),
+        D::FixedUtf32(4),
+        D::FixedUtf32(11),
+        D::FixedUtf32(32),
+        D::FixedUtf32(64),
+    ];
+    let names = Value::Array(types.iter().map(DataType::to_json).collect()).to_string();
+    let out = common::run_code(
+        &common::python(),
+        r#"
+import json, sys
+import numpy as np
+from zarr.core.dtype import parse_data_type
+ts = [parse_data_type(t, zarr_format=3).to_native_dtype() for t in json.loads(sys.argv[1])]
+for a in ts:
+    print("".join("1" if np.can_cast(a, b) else "." for b in ts))
+"#,
+        &[Path::new(&names)],
+    );
+    let store = mem();
+    let g = Group::create(store, "", 3, Map::new(), true).unwrap();
+    let mut ours = String::new();
+    for (i, &from) in types.iter().enumerate() {
+        g.create_array(&format!("a{i}"), &ArrayBuilder::new(vec![2], from))
+            .unwrap();
+        for &to in &types {
+            match g.require_array(&format!("a{i}"), &ArrayBuilder::new(vec![2], to)) {
+                Ok(a) => {
+                    assert_eq!(a.data_type(), from, "the existing array");
+                    ours.push('1');
+                }
+                Err(GroupError::IncompatibleArray { .. }) => ours.push('.'),
+                Err(e) => panic!("{from} as {to}: {e}"),
+            }
+        }
+        ours.push('\n');
+    }
     assert_eq!(ours, out);
 }
 
@@ -1095,11 +1094,7 @@ fn async_twins_behave_the_same() {
 
 #[test]
 fn zarr_python_2_18_consolidated_hierarchies_open_with_one_read() {
-    let Some(py2) = std::env::var("ZARR_TEST_PYTHON2")
-        .ok()
-        .filter(|p| !p.is_empty())
-    else {
-        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 check");
+    let Some(py2) = common::python2() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -1118,15 +1113,15 @@ zarr.consolidate_metadata(sys.argv[1])
 "#,
         &[&dir],
     );
-    let counting = Counting::new(local(&dir));
+    let counting = CountingStore::new(local(&dir));
     let store: StoreRef = counting.clone();
     let g = Group::open(store, "", Some(2), UseConsolidated::Required).unwrap();
     let all = g.members_metadata(None).unwrap();
     assert_eq!(names(&all), ["a", "a/x", "empty"]);
     assert_eq!(g.attributes()["t"], 1);
     assert_eq!(g.group("a").unwrap().attributes()["x"], 2);
-    assert_eq!(counting.gets.load(Ordering::SeqCst), 1); // .zmetadata only
-    assert_eq!(counting.found.load(Ordering::SeqCst), 1);
+    assert_eq!(counting.gets(), 1); // .zmetadata only
+    assert_eq!(counting.found(), 1);
     let x = g.array("a/x").unwrap();
     assert_eq!(
         x.read_vec::<i32>(&Selection::all()).unwrap(),

@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::counting::CountingStore;
+
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -566,55 +568,8 @@ fn concurrent_partial_writes_to_one_shard_lose_nothing() {
     }
 }
 
-/// A store that counts reads and the bytes they return.
-#[derive(Debug, Default)]
-struct CountingStore {
-    inner: MemoryStore,
-    gets: std::sync::atomic::AtomicUsize,
-    bytes: std::sync::atomic::AtomicU64,
-}
-
-impl Store for CountingStore {
-    fn get(
-        &self,
-        key: &str,
-        prototype: &BufferPrototype,
-        range: Option<zarr::store::ByteRequest>,
-    ) -> Result<Option<zarr::buffer::Buffer>, zarr::store::StoreError> {
-        use std::sync::atomic::Ordering::SeqCst;
-        let v = self.inner.get(key, prototype, range)?;
-        self.gets.fetch_add(1, SeqCst);
-        self.bytes
-            .fetch_add(v.as_ref().map_or(0, |b| b.len() as u64), SeqCst);
-        Ok(v)
-    }
-    fn set(&self, key: &str, value: zarr::buffer::Buffer) -> Result<(), zarr::store::StoreError> {
-        self.inner.set(key, value)
-    }
-    fn set_if_not_exists(
-        &self,
-        key: &str,
-        value: zarr::buffer::Buffer,
-    ) -> Result<bool, zarr::store::StoreError> {
-        self.inner.set_if_not_exists(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), zarr::store::StoreError> {
-        self.inner.delete(key)
-    }
-    fn list_prefix(&self, prefix: &str) -> Result<Vec<String>, zarr::store::StoreError> {
-        self.inner.list_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> Result<Vec<String>, zarr::store::StoreError> {
-        self.inner.list_dir(prefix)
-    }
-    fn read_only(&self) -> bool {
-        false
-    }
-}
-
 #[test]
 fn reading_one_inner_chunk_fetches_index_and_chunk_only() {
-    use std::sync::atomic::Ordering::SeqCst;
     for loc in [IndexLocation::End, IndexLocation::Start] {
         let store = Arc::new(CountingStore::default());
         let a = ArrayBuilder::new(vec![256, 256], DataType::UInt16)
@@ -626,8 +581,7 @@ fn reading_one_inner_chunk_fetches_index_and_chunk_only() {
             .unwrap();
         let data: Vec<u16> = (0..256 * 256).map(|i| (i % 65521) as u16 + 1).collect();
         a.write_slice(&Selection::all(), &data).unwrap();
-        store.gets.store(0, SeqCst);
-        store.bytes.store(0, SeqCst);
+        store.reset();
         // Inside inner chunk (1, 2).
         let got = a.read_vec::<u16>(&"40:50, 70:80".parse().unwrap()).unwrap();
         let d = &data;
@@ -635,33 +589,32 @@ fn reading_one_inner_chunk_fetches_index_and_chunk_only() {
             .flat_map(|r| (70..80).map(move |c| d[r * 256 + c]))
             .collect();
         assert_eq!(got, want);
-        assert_eq!(store.gets.load(SeqCst), 2, "{loc:?}");
+        assert_eq!(store.gets(), 2, "{loc:?}");
         let index = 64 * 16 + 4;
-        assert_eq!(store.bytes.load(SeqCst), index + 32 * 32 * 2, "{loc:?}");
+        assert_eq!(store.bytes(), index + 32 * 32 * 2, "{loc:?}");
         // Two neighbouring inner chunks (adjacent in Morton order): still one
         // request for both.
-        store.gets.store(0, SeqCst);
+        store.reset();
         let got = a.read_vec::<u16>(&"0:32, 10:40".parse().unwrap()).unwrap();
         assert_eq!(got.len(), 32 * 30);
         assert_eq!(got[0], data[10]);
-        assert_eq!(store.gets.load(SeqCst), 2, "{loc:?}");
+        assert_eq!(store.gets(), 2, "{loc:?}");
         // A missing shard is one request.
-        store.gets.store(0, SeqCst);
+        store.reset();
         a.write_slice(&Selection::all(), &vec![0u16; 256 * 256])
             .unwrap();
-        store.gets.store(0, SeqCst);
+        store.reset();
         assert!(a
             .read_vec::<u16>(&"1:3, 1:3".parse().unwrap())
             .unwrap()
             .iter()
             .all(|&x| x == 0));
-        assert_eq!(store.gets.load(SeqCst), 1);
+        assert_eq!(store.gets(), 1);
     }
 }
 
 #[test]
 fn async_partial_shard_reads_fetch_index_and_chunks_only() {
-    use std::sync::atomic::Ordering::SeqCst;
     use zarr::store::SyncToAsync;
     let rt = tokio::runtime::Runtime::new().unwrap();
     for loc in [IndexLocation::End, IndexLocation::Start] {
@@ -689,8 +642,7 @@ fn async_partial_shard_reads_fetch_index_and_chunks_only() {
             .to_async(Arc::new(SyncToAsync::new(store.clone())))
             .unwrap();
         rt.block_on(async {
-            store.gets.store(0, SeqCst);
-            store.bytes.store(0, SeqCst);
+            store.reset();
             let got = b
                 .read_vec::<u16>(&"40:50, 70:80".parse().unwrap())
                 .await
@@ -700,12 +652,8 @@ fn async_partial_shard_reads_fetch_index_and_chunks_only() {
                 .flat_map(|r| (70..80).map(move |c| d[r * 256 + c]))
                 .collect();
             assert_eq!(got, want);
-            assert_eq!(store.gets.load(SeqCst), 2, "{loc:?}");
-            assert_eq!(
-                store.bytes.load(SeqCst),
-                64 * 16 + 4 + 32 * 32 * 2,
-                "{loc:?}"
-            );
+            assert_eq!(store.gets(), 2, "{loc:?}");
+            assert_eq!(store.bytes(), 64 * 16 + 4 + 32 * 32 * 2, "{loc:?}");
             let mut sels = selections(2);
             sels.extend(
                 ["0:40, 0:40", "250:300, 3:250:7", "299, :", "10:290:3, 200"]

@@ -92,11 +92,7 @@ fn zarr_python_v2_both_directions() {
 /// with zarr-python 3.4.2 when `ZARR_TEST_PYTHON` is set too.
 #[test]
 fn zarr_python_2_18_v2_both_directions() {
-    let Some(py2) = std::env::var("ZARR_TEST_PYTHON2")
-        .ok()
-        .filter(|p| !p.is_empty())
-    else {
-        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 V2 checks");
+    let Some(py2) = common::python2() else {
         return;
     };
     let py3 = std::env::var("ZARR_TEST_PYTHON")

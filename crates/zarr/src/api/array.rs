@@ -40,7 +40,7 @@ use crate::array::{stream_array, Array, ArrayBuilder, ArrayError, ProgressTracke
 use crate::buffer::NDBuffer;
 use crate::chunk::Selection;
 use crate::dtype::DataType;
-use crate::metadata::{GroupMetadata, NodeMetadata};
+use crate::metadata::GroupMetadata;
 #[cfg(doc)]
 use crate::store::AsyncStore;
 use crate::store::{with_read_only, StoreRef};
@@ -532,11 +532,13 @@ pub fn save(
         }
     }
     if zarr_format == 2 {
-        store.set(&join(".zgroup"), br#"{"zarr_format": 2}"#.to_vec().into())?;
+        // zarr-python writes both documents of a V2 group.
+        let g = crate::metadata::GroupMetadataV2::default();
+        store.set(&join(".zgroup"), g.zgroup_bytes().into())?;
+        store.set(&join(".zattrs"), g.zattrs_bytes().into())?;
     } else {
-        let g = NodeMetadata::Group(GroupMetadata::default());
-        let bytes = serde_json::to_vec_pretty(&g.to_json()).unwrap_or_default();
-        store.set(&join("zarr.json"), bytes.into())?;
+        let g = GroupMetadata::default();
+        store.set(&join("zarr.json"), g.to_json_bytes().into())?;
     }
     let names: Vec<String> = (0..args.len()).map(|i| format!("arr_{i}")).collect();
     let all = names

@@ -44,8 +44,8 @@ mod reencode;
 
 pub use asynchronous::{copy_all_async, copy_async, copy_store_async};
 use nodes::{
-    check_overlap, claim, ensure_parents, get, join, key, members, node_kind, norm, not_found,
-    prefix, walk, write_group, Kind,
+    claim, copy_paths, ensure_parents, get, join, key, members, node_kind, not_found, prefix, walk,
+    write_group, Kind,
 };
 use reencode::is_unchanged;
 pub(crate) use reencode::target_builder;
@@ -152,65 +152,19 @@ impl std::fmt::Debug for CopyOptions {
 }
 
 impl CopyOptions {
-    /// Set [`CopyOptions::chunks`].
-    pub fn chunks(mut self, chunks: Vec<u64>) -> Self {
-        self.chunks = Some(chunks);
-        self
-    }
-    /// Set [`CopyOptions::shards`].
-    pub fn shards(mut self, shards: Shards) -> Self {
-        self.shards = shards;
-        self
-    }
-    /// Set [`CopyOptions::compressors`].
-    pub fn compressors(mut self, compressors: Vec<CodecMetadata>) -> Self {
-        self.compressors = Some(compressors);
-        self
-    }
-    /// Set [`CopyOptions::filters`].
-    pub fn filters(mut self, filters: Vec<CodecMetadata>) -> Self {
-        self.filters = Some(filters);
-        self
-    }
-    /// Set [`CopyOptions::serializer`].
-    pub fn serializer(mut self, serializer: CodecMetadata) -> Self {
-        self.serializer = Some(serializer);
-        self
-    }
-    /// Set [`CopyOptions::fill_value`].
-    pub fn fill_value(mut self, fill_value: Value) -> Self {
-        self.fill_value = Some(fill_value);
-        self
-    }
-    /// Set [`CopyOptions::attributes`].
-    pub fn attributes(mut self, attributes: Map<String, Value>) -> Self {
-        self.attributes = Some(attributes);
-        self
-    }
-    /// Set [`CopyOptions::compressor_v2`].
-    pub fn compressor_v2(mut self, compressor: Option<Map<String, Value>>) -> Self {
-        self.compressor_v2 = Some(compressor);
-        self
-    }
-    /// Set [`CopyOptions::zarr_format`].
-    pub fn zarr_format(mut self, format: u8) -> Self {
-        self.zarr_format = Some(format);
-        self
-    }
-    /// Set [`CopyOptions::if_exists`].
-    pub fn if_exists(mut self, if_exists: IfExists) -> Self {
-        self.if_exists = if_exists;
-        self
-    }
-    /// Set [`CopyOptions::without_attrs`].
-    pub fn without_attrs(mut self, without: bool) -> Self {
-        self.without_attrs = without;
-        self
-    }
-    /// Set [`CopyOptions::progress`].
-    pub fn progress(mut self, progress: ProgressFn) -> Self {
-        self.progress = Some(progress);
-        self
+    crate::api::setters! { CopyOptions;
+        chunks(chunks: Vec<u64>) => Some(chunks);
+        shards(shards: Shards) => shards;
+        compressors(compressors: Vec<CodecMetadata>) => Some(compressors);
+        filters(filters: Vec<CodecMetadata>) => Some(filters);
+        serializer(serializer: CodecMetadata) => Some(serializer);
+        fill_value(fill_value: Value) => Some(fill_value);
+        attributes(attributes: Map<String, Value>) => Some(attributes);
+        compressor_v2(compressor: Option<Map<String, Value>>) => Some(compressor);
+        zarr_format(format: u8) => Some(format);
+        if_exists(if_exists: IfExists) => if_exists;
+        without_attrs(without: bool) => without;
+        progress(progress: ProgressFn) => Some(progress);
     }
     /// True when nothing is re-encoded or rewritten: every object is copied
     /// byte for byte.
@@ -319,9 +273,7 @@ pub fn copy_all(
     dst_path: &str,
     options: &CopyOptions,
 ) -> Result<CopySummary> {
-    let src_path = norm(src_path)?;
-    let dst_path = norm(dst_path)?;
-    check_overlap(src, &src_path, dst, &dst_path)?;
+    let (src_path, dst_path) = copy_paths(src, src_path, dst, dst_path)?;
     let tracker = ProgressTracker::new(options.progress.clone());
     let kind = node_kind(src, &src_path)?;
     let Some(kind) = kind.filter(|k| !k.is_array()) else {
@@ -391,8 +343,7 @@ pub fn copy_store(
         return copy(src, src_path, dst, dst_path, options);
     }
     let tracker = ProgressTracker::new(options.progress.clone());
-    let (sp, dp) = (norm(src_path)?, norm(dst_path)?);
-    check_overlap(src, &sp, dst, &dp)?;
+    let (sp, dp) = copy_paths(src, src_path, dst, dst_path)?;
     copy_keys(src, &sp, dst, &dp, options.if_exists, &tracker)
 }
 
@@ -404,9 +355,7 @@ fn copy_node(
     options: &CopyOptions,
     tracker: &ProgressTracker,
 ) -> Result<CopySummary> {
-    let src_path = norm(src_path)?;
-    let dst_path = norm(dst_path)?;
-    check_overlap(src, &src_path, dst, &dst_path)?;
+    let (src_path, dst_path) = copy_paths(src, src_path, dst, dst_path)?;
     let nodes = walk(src, &src_path)?;
     let Some(&root) = nodes.get("") else {
         return Err(not_found(&src_path));

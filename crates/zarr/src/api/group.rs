@@ -80,6 +80,38 @@ fn path_taken(path: &str) -> GroupError {
     }
 }
 
+/// The body of [`open_group`] and [`open_group_async`] (`await` given for
+/// the async one): refuse a taken path in mode `w-`, open an existing group
+/// in the modes that do, else create one.
+macro_rules! open_or_create {
+    ($group:ident, $store:expr, $options:expr $(, $aw:tt)?) => {{
+        let (store, options) = ($store, $options);
+        let path = options.path.trim_matches('/');
+        if options.mode == AccessMode::Create && !store.is_empty(path)$(.$aw)?? {
+            return Err(path_taken(path));
+        }
+        if options.mode.opens_existing() {
+            let opened = $group::open(
+                store.clone(),
+                path,
+                options.zarr_format,
+                options.use_consolidated.clone(),
+            )$(.$aw)?;
+            match opened {
+                Err(GroupError::NotFound { .. }) if options.mode.creates() => {}
+                other => return other,
+            }
+        }
+        $group::create(
+            store,
+            path,
+            options.zarr_format.unwrap_or(3),
+            options.attributes.clone(),
+            options.mode == AccessMode::Overwrite,
+        )$(.$aw)?
+    }};
+}
+
 /// Open a group with file-like modes (zarr-python's `open_group`): `r`
 /// (read-only, must exist), `r+` (must exist), `a` (create when missing),
 /// `w` (create, deleting what was at the path), `w-` (create; anything at
@@ -88,28 +120,7 @@ fn path_taken(path: &str) -> GroupError {
 /// [`GroupError::NotAGroup`].
 pub fn open_group(store: &StoreRef, options: &GroupOptions) -> Result<Group> {
     let store = mode_store(store, options.mode)?;
-    let path = options.path.trim_matches('/');
-    if options.mode == AccessMode::Create && !store.is_empty(path)? {
-        return Err(path_taken(path));
-    }
-    if options.mode.opens_existing() {
-        match Group::open(
-            store.clone(),
-            path,
-            options.zarr_format,
-            options.use_consolidated.clone(),
-        ) {
-            Err(GroupError::NotFound { .. }) if options.mode.creates() => {}
-            other => return other,
-        }
-    }
-    Group::create(
-        store,
-        path,
-        options.zarr_format.unwrap_or(3),
-        options.attributes.clone(),
-        options.mode == AccessMode::Overwrite,
-    )
+    open_or_create!(Group, store, options)
 }
 
 /// The async twin of [`open_group`].
@@ -118,31 +129,7 @@ pub async fn open_group_async(
     options: &GroupOptions,
 ) -> Result<AsyncGroup> {
     let store = mode_store_async(store, options.mode)?;
-    let path = options.path.trim_matches('/');
-    if options.mode == AccessMode::Create && !store.is_empty(path).await? {
-        return Err(path_taken(path));
-    }
-    if options.mode.opens_existing() {
-        match AsyncGroup::open(
-            store.clone(),
-            path,
-            options.zarr_format,
-            options.use_consolidated.clone(),
-        )
-        .await
-        {
-            Err(GroupError::NotFound { .. }) if options.mode.creates() => {}
-            other => return other,
-        }
-    }
-    AsyncGroup::create(
-        store,
-        path,
-        options.zarr_format.unwrap_or(3),
-        options.attributes.clone(),
-        options.mode == AccessMode::Overwrite,
-    )
-    .await
+    open_or_create!(AsyncGroup, store, options, await)
 }
 
 /// Open a group through its consolidated metadata (zarr-python's
@@ -262,13 +249,10 @@ pub fn open(
             Err(e) => return Err(e.into()),
         }
     }
-    let options = GroupOptions {
-        path: path.to_string(),
-        mode,
-        zarr_format,
-        ..Default::default()
-    };
-    Ok(Node::Group(open_group(store, &options)?))
+    Ok(Node::Group(open_group(
+        store,
+        &open_options(path, mode, zarr_format),
+    )?))
 }
 
 /// The async twin of [`open`].
@@ -286,12 +270,7 @@ pub async fn open_async(
             Err(e) => return Err(e.into()),
         }
     }
-    let options = GroupOptions {
-        path: path.to_string(),
-        mode,
-        zarr_format,
-        ..Default::default()
-    };
+    let options = open_options(path, mode, zarr_format);
     Ok(AsyncNode::Group(open_group_async(store, &options).await?))
 }
 
@@ -306,6 +285,17 @@ pub fn save_group(
     zarr_format: Option<u8>,
     arrays: &[(String, NDBuffer)],
 ) -> Result<Group> {
+    check_arrays(arrays)?;
+    let g = group(store, path, true, zarr_format, Map::new())?;
+    for (name, data) in arrays {
+        let a = g.create_array(name, &array_builder(data))?;
+        a.write_ndbuffer(&Selection::all(), data)?;
+    }
+    Ok(g)
+}
+
+/// `save_group`'s checks: at least one array, valid names.
+fn check_arrays(arrays: &[(String, NDBuffer)]) -> Result<()> {
     if arrays.is_empty() {
         return Err(GroupError::InvalidArgument(
             "save_group needs at least one array".into(),
@@ -314,13 +304,36 @@ pub fn save_group(
     for (name, _) in arrays {
         crate::group::validate_node_path(name)?;
     }
-    let g = group(store, path, true, zarr_format, Map::new())?;
-    for (name, data) in arrays {
-        let shape = data.shape().iter().map(|&n| n as u64).collect();
-        let a = g.create_array(name, &ArrayBuilder::new(shape, data.data_type()))?;
-        a.write_ndbuffer(&Selection::all(), data)?;
+    Ok(())
+}
+
+/// An array for `data` with zarr-python's default chunks and codecs.
+fn array_builder(data: &NDBuffer) -> ArrayBuilder {
+    let shape = data.shape().iter().map(|&n| n as u64).collect();
+    ArrayBuilder::new(shape, data.data_type())
+}
+
+/// The options [`open`] opens a group with.
+fn open_options(path: &str, mode: AccessMode, zarr_format: Option<u8>) -> GroupOptions {
+    GroupOptions {
+        path: path.to_string(),
+        mode,
+        zarr_format,
+        ..Default::default()
     }
-    Ok(g)
+}
+
+/// [`GroupError::MemberNotFound`] unless `name` is one of a lazy group's
+/// array `names`.
+fn check_member(names: &[String], group: &str, name: &str) -> Result<()> {
+    if names.iter().any(|n| n == name) {
+        Ok(())
+    } else {
+        Err(GroupError::MemberNotFound {
+            group: group.to_string(),
+            name: name.to_string(),
+        })
+    }
 }
 
 /// What [`load`] gives: an array's data, or a group's arrays by name.
@@ -349,12 +362,7 @@ impl LazyGroup {
     /// Read the array `name` whole. A name that is not one of the group's
     /// arrays is [`GroupError::MemberNotFound`].
     pub fn get(&self, name: &str) -> Result<NDBuffer> {
-        if !self.names.iter().any(|n| n == name) {
-            return Err(GroupError::MemberNotFound {
-                group: self.group.path().to_string(),
-                name: name.to_string(),
-            });
-        }
+        check_member(&self.names, self.group.path(), name)?;
         Ok(self.group.array(name)?.read_ndbuffer(&Selection::all())?)
     }
     /// The group.
@@ -371,23 +379,45 @@ pub fn load(store: &StoreRef, path: &str, zarr_format: Option<u8>) -> Result<Loa
     match open(store, path, AccessMode::Read, zarr_format)? {
         Node::Array(a) => Ok(Loaded::Array(a.read_ndbuffer(&Selection::all())?)),
         Node::Group(group) => {
-            let names = group
-                .members_metadata(Some(0))?
-                .into_iter()
-                .filter(|(_, m)| !m.is_group())
-                .map(|(k, _)| k)
-                .collect();
+            let names = group.array_keys()?;
             Ok(Loaded::Group(LazyGroup { group, names }))
         }
     }
 }
 
+/// Expand `$m!(T)` for the element type `T` of the data type `$dt`, or
+/// `$fallback` (with `$other` bound to the data type) for the data types the
+/// typed async API has no element type for.
+macro_rules! by_element_type {
+    ($dt:expr, $m:ident, $other:ident => $fallback:expr) => {{
+        use crate::dtype::DataType as D;
+        use half::f16;
+        use num_complex::Complex;
+        match $dt {
+            D::Bool => $m!(bool),
+            D::Int8 => $m!(i8),
+            D::Int16 => $m!(i16),
+            D::Int32 => $m!(i32),
+            D::Int64 => $m!(i64),
+            D::UInt8 => $m!(u8),
+            D::UInt16 => $m!(u16),
+            D::UInt32 => $m!(u32),
+            D::UInt64 => $m!(u64),
+            D::Float16 => $m!(f16),
+            D::Float32 => $m!(f32),
+            D::Float64 => $m!(f64),
+            D::Complex64 => $m!(Complex<f32>),
+            D::Complex128 => $m!(Complex<f64>),
+            D::String => $m!(String),
+            D::Bytes => $m!(Vec<u8>),
+            $other => $fallback,
+        }
+    }};
+}
+
 /// Write a whole [`NDBuffer`] to an [`AsyncArray`] (typed dispatch: the
 /// async array API is typed).
 async fn write_all_async(a: &AsyncArray, data: &NDBuffer) -> Result<()> {
-    use crate::dtype::DataType as D;
-    use half::f16;
-    use num_complex::Complex;
     let data = data.to_order(crate::buffer::Order::C);
     macro_rules! w {
         ($t:ty) => {
@@ -398,37 +428,16 @@ async fn write_all_async(a: &AsyncArray, data: &NDBuffer) -> Result<()> {
             .await?
         };
     }
-    match data.data_type() {
-        D::Bool => w!(bool),
-        D::Int8 => w!(i8),
-        D::Int16 => w!(i16),
-        D::Int32 => w!(i32),
-        D::Int64 => w!(i64),
-        D::UInt8 => w!(u8),
-        D::UInt16 => w!(u16),
-        D::UInt32 => w!(u32),
-        D::UInt64 => w!(u64),
-        D::Float16 => w!(f16),
-        D::Float32 => w!(f32),
-        D::Float64 => w!(f64),
-        D::Complex64 => w!(Complex<f32>),
-        D::Complex128 => w!(Complex<f64>),
-        D::String => w!(String),
-        D::Bytes => w!(Vec<u8>),
-        other => {
-            return Err(GroupError::InvalidArgument(format!(
-                "the async API cannot write {other} arrays from an NDBuffer yet"
-            )))
-        }
-    }
+    by_element_type!(data.data_type(), w, other => {
+        return Err(GroupError::InvalidArgument(format!(
+            "the async API cannot write {other} arrays from an NDBuffer yet"
+        )))
+    });
     Ok(())
 }
 
 /// Read a whole [`AsyncArray`] into an [`NDBuffer`] (C order).
 async fn read_all_async(a: &AsyncArray) -> Result<NDBuffer> {
-    use crate::dtype::DataType as D;
-    use half::f16;
-    use num_complex::Complex;
     let shape: Vec<usize> = a.shape().iter().map(|&n| n as usize).collect();
     macro_rules! r {
         ($t:ty) => {
@@ -436,29 +445,11 @@ async fn read_all_async(a: &AsyncArray) -> Result<NDBuffer> {
                 .map_err(GroupError::InvalidArgument)?
         };
     }
-    Ok(match a.data_type() {
-        D::Bool => r!(bool),
-        D::Int8 => r!(i8),
-        D::Int16 => r!(i16),
-        D::Int32 => r!(i32),
-        D::Int64 => r!(i64),
-        D::UInt8 => r!(u8),
-        D::UInt16 => r!(u16),
-        D::UInt32 => r!(u32),
-        D::UInt64 => r!(u64),
-        D::Float16 => r!(f16),
-        D::Float32 => r!(f32),
-        D::Float64 => r!(f64),
-        D::Complex64 => r!(Complex<f32>),
-        D::Complex128 => r!(Complex<f64>),
-        D::String => r!(String),
-        D::Bytes => r!(Vec<u8>),
-        other => {
-            return Err(GroupError::InvalidArgument(format!(
-                "the async API cannot read {other} arrays into an NDBuffer yet"
-            )))
-        }
-    })
+    Ok(by_element_type!(a.data_type(), r, other => {
+        return Err(GroupError::InvalidArgument(format!(
+            "the async API cannot read {other} arrays into an NDBuffer yet"
+        )))
+    }))
 }
 
 /// The async twin of [`save_group`] (fixed-length string and bytes data
@@ -469,20 +460,10 @@ pub async fn save_group_async(
     zarr_format: Option<u8>,
     arrays: &[(String, NDBuffer)],
 ) -> Result<AsyncGroup> {
-    if arrays.is_empty() {
-        return Err(GroupError::InvalidArgument(
-            "save_group needs at least one array".into(),
-        ));
-    }
-    for (name, _) in arrays {
-        crate::group::validate_node_path(name)?;
-    }
+    check_arrays(arrays)?;
     let g = group_async(store, path, true, zarr_format, Map::new()).await?;
     for (name, data) in arrays {
-        let shape = data.shape().iter().map(|&n| n as u64).collect();
-        let a = g
-            .create_array(name, &ArrayBuilder::new(shape, data.data_type()))
-            .await?;
+        let a = g.create_array(name, &array_builder(data)).await?;
         write_all_async(&a, data).await?;
     }
     Ok(g)
@@ -512,12 +493,7 @@ impl LazyGroupAsync {
     }
     /// Read the array `name` whole.
     pub async fn get(&self, name: &str) -> Result<NDBuffer> {
-        if !self.names.iter().any(|n| n == name) {
-            return Err(GroupError::MemberNotFound {
-                group: self.group.path().to_string(),
-                name: name.to_string(),
-            });
-        }
+        check_member(&self.names, self.group.path(), name)?;
         read_all_async(&self.group.array(name).await?).await
     }
     /// The group.
@@ -535,13 +511,7 @@ pub async fn load_async(
     match open_async(store, path, AccessMode::Read, zarr_format).await? {
         AsyncNode::Array(a) => Ok(LoadedAsync::Array(read_all_async(&a).await?)),
         AsyncNode::Group(group) => {
-            let names = group
-                .members_metadata(Some(0))
-                .await?
-                .into_iter()
-                .filter(|(_, m)| !m.is_group())
-                .map(|(k, _)| k)
-                .collect();
+            let names = group.array_keys().await?;
             Ok(LoadedAsync::Group(LazyGroupAsync { group, names }))
         }
     }

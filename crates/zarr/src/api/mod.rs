@@ -14,6 +14,22 @@
 //! * [`copy`](mod@copy): `copy`, `copy_all` and `copy_store` between any two
 //!   stores, optionally re-encoding.
 
+/// Builder setters for an options struct: `name(arg: T) => value;` makes
+/// `pub fn name(mut self, arg: T) -> Self`, which sets the field `name` to
+/// `value`, documented as setting `Owner::name`.
+macro_rules! setters {
+    ($owner:ident; $($name:ident($arg:ident: $t:ty) => $value:expr;)*) => {
+        $(
+            #[doc = concat!("Set [`", stringify!($owner), "::", stringify!($name), "`].")]
+            pub fn $name(mut self, $arg: $t) -> Self {
+                self.$name = $value;
+                self
+            }
+        )*
+    };
+}
+pub(crate) use setters;
+
 pub mod array;
 mod blocking;
 pub mod copy;

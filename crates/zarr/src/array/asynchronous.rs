@@ -6,12 +6,12 @@ use super::builder::ArrayBuilder;
 use super::engine::{lock_key_async, ChunkWrite, Engine, OutPtr, ShardReadPlan};
 use super::error::{ArrayError, Result};
 use super::{
-    metadata_documents, node_key, normalize_path, parse_array_metadata, parse_v2, v2_key, Array,
-    ArrayConfig,
+    engine_for, metadata_documents, node_key, normalize_path, parse_array_metadata, parse_v2,
+    v2_key, Array, ArrayConfig,
 };
 use crate::buffer::Buffer;
 use crate::chunk::{ChunkProjection, Selection};
-use crate::codec::{ChunkSpec, CodecChain, VarBytes};
+use crate::codec::VarBytes;
 use crate::dtype::{DataType, Element};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2, GroupMetadata, NodeMetadata};
 use crate::store::{AsyncStore, Expected};
@@ -214,14 +214,7 @@ impl AsyncArray {
             match store.get(&pkey, &Default::default(), None).await? {
                 None => {
                     let g = NodeMetadata::Group(GroupMetadata::default());
-                    store
-                        .set(
-                            &pkey,
-                            serde_json::to_vec_pretty(&g.to_json())
-                                .unwrap_or_default()
-                                .into(),
-                        )
-                        .await?;
+                    store.set(&pkey, g.to_json_bytes().into()).await?;
                 }
                 Some(b) => {
                     if let Ok(NodeMetadata::Array(_)) = NodeMetadata::from_json_bytes(&b) {
@@ -243,21 +236,7 @@ impl AsyncArray {
         metadata: ArrayMetadata,
         config: ArrayConfig,
     ) -> Result<Self> {
-        let path = normalize_path(path)?;
-        let spec = ChunkSpec {
-            shape: metadata.chunk_shape().to_vec(),
-            data_type: metadata.data_type,
-            fill_value: metadata.fill_value.clone(),
-        };
-        let chain = CodecChain::from_metadata(&metadata.codecs, &spec).map_err(|source| {
-            ArrayError::Codecs {
-                key: node_key(&path),
-                source,
-            }
-        })?;
-        // Inside shards too, as zarr-python does.
-        let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
-        let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
+        let (path, engine) = engine_for(path, &metadata, &config)?;
         Ok(AsyncArray {
             store,
             path,

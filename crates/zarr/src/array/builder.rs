@@ -191,11 +191,18 @@ impl ArrayBuilder {
                 filters.insert(0, json_map(json!({ "id": id })));
             }
         }
+        // Written as the data type holds it, as zarr-python does: a float32
+        // fill value of 1e-05 is written 9.999999747378752e-06. A value the
+        // data type does not read (`null`, or the `0` zarr-python 2 writes
+        // for object arrays) is kept as given; `to_v3` below checks it.
         let fill_value = match &self.fill_value {
             None => self
                 .data_type
                 .fill_value_to_json(&FillValue::default_for(self.data_type)),
-            Some(v) => v.clone(),
+            Some(v) => match self.data_type.fill_value_from_json(v) {
+                Ok(f) => self.data_type.fill_value_to_json(&f),
+                Err(_) => v.clone(),
+            },
         };
         let dimension_separator = match self.chunk_key_encoding {
             ChunkKeyEncodingMetadata::V2 { separator } => separator,
@@ -557,12 +564,7 @@ pub(crate) fn prepare_node_path(store: &StoreRef, path: &str, overwrite: bool) -
         match store.get(&pkey, &Default::default(), None)? {
             None => {
                 let g = NodeMetadata::Group(GroupMetadata::default());
-                store.set(
-                    &pkey,
-                    serde_json::to_vec_pretty(&g.to_json())
-                        .unwrap_or_default()
-                        .into(),
-                )?;
+                store.set(&pkey, g.to_json_bytes().into())?;
             }
             Some(bytes) => {
                 if let Ok(NodeMetadata::Array(_)) = NodeMetadata::from_json_bytes(&bytes) {

@@ -62,7 +62,7 @@ pub fn consolidate_metadata_v2(store: &StoreRef, path: &str) -> Result<usize> {
     let doc = json!({"metadata": metadata, "zarr_consolidated_format": 1});
     store.set(
         &v2_key(&path, ".zmetadata"),
-        serde_json::to_vec(&doc).unwrap_or_default().into(),
+        crate::metadata::pyjson::compact(&doc).into(),
     )?;
     Ok(n)
 }

@@ -273,12 +273,7 @@ fn convert_node(
         attributes: g.attributes,
         ..Default::default()
     });
-    dst.set(
-        &dst_key,
-        serde_json::to_vec_pretty(&doc.to_json())
-            .unwrap_or_default()
-            .into(),
-    )?;
+    dst.set(&dst_key, doc.to_json_bytes().into())?;
     summary.groups += 1;
     for child in src.list_dir(src_path)? {
         if V2_DOCS.contains(&child.as_str()) || child == "zarr.json" {

@@ -192,6 +192,31 @@ pub struct Array {
     engine: Engine,
 }
 
+/// The normalised path of an array and the engine over its codec chain
+/// (for [`Array`] and [`AsyncArray`]).
+fn engine_for(
+    path: &str,
+    metadata: &ArrayMetadata,
+    config: &ArrayConfig,
+) -> Result<(String, Engine)> {
+    let path = normalize_path(path)?;
+    let spec = ChunkSpec {
+        shape: metadata.chunk_shape().to_vec(),
+        data_type: metadata.data_type,
+        fill_value: metadata.fill_value.clone(),
+    };
+    let chain = CodecChain::from_metadata(&metadata.codecs, &spec).map_err(|source| {
+        ArrayError::Codecs {
+            key: node_key(&path),
+            source,
+        }
+    })?;
+    // Inside shards too, as zarr-python does.
+    let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
+    let engine = Engine::new(metadata, &path, Arc::new(chain), config.write_empty_chunks);
+    Ok((path, engine))
+}
+
 impl Array {
     /// Open the array at `path`.
     pub fn open(store: StoreRef, path: &str) -> Result<Self> {
@@ -241,21 +266,7 @@ impl Array {
         metadata: ArrayMetadata,
         config: ArrayConfig,
     ) -> Result<Self> {
-        let path = normalize_path(path)?;
-        let spec = ChunkSpec {
-            shape: metadata.chunk_shape().to_vec(),
-            data_type: metadata.data_type,
-            fill_value: metadata.fill_value.clone(),
-        };
-        let chain = CodecChain::from_metadata(&metadata.codecs, &spec).map_err(|source| {
-            ArrayError::Codecs {
-                key: node_key(&path),
-                source,
-            }
-        })?;
-        // Inside shards too, as zarr-python does.
-        let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
-        let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
+        let (path, engine) = engine_for(path, &metadata, &config)?;
         Ok(Array {
             store,
             path,

@@ -5,7 +5,7 @@ use super::error::{GroupError, Result};
 use super::node::AnyMetadata;
 use super::tree;
 use super::UseConsolidated;
-use crate::array::{ArrayBuilder, ArrayConfig, AsyncArray};
+use crate::array::{ArrayBuilder, AsyncArray};
 use crate::store::AsyncStore;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -79,31 +79,7 @@ impl AsyncGroup {
     pub fn store(&self) -> &Arc<dyn AsyncStore> {
         &self.store
     }
-    /// The path in the store (`""` for the root).
-    pub fn path(&self) -> &str {
-        &self.state.path
-    }
-    /// The name, h5py style: `/` for the root, else `/` and the path.
-    pub fn name(&self) -> String {
-        format!("/{}", self.state.path)
-    }
-    /// 2 or 3.
-    pub fn zarr_format(&self) -> u8 {
-        self.state.zarr_format
-    }
-    /// The user attributes.
-    pub fn attributes(&self) -> &Map<String, Value> {
-        &self.state.metadata.attributes
-    }
-    /// The consolidated metadata of the group's members, by path relative
-    /// to the group, when it has some.
-    pub fn consolidated_metadata(&self) -> Option<&super::MemberMap> {
-        self.state.consolidated.as_deref()
-    }
-    /// True when writes are refused (mode `r` or a read-only store).
-    pub fn read_only(&self) -> bool {
-        self.store.read_only()
-    }
+    group_accessors!();
 
     /// Replace the user attributes.
     pub async fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
@@ -164,34 +140,7 @@ impl AsyncGroup {
             .collect()
     }
 
-    pub(crate) fn node(&self, rel: &str, meta: AnyMetadata) -> Result<AsyncNode> {
-        let path = super::names::join(&self.state.path, rel);
-        Ok(match meta {
-            AnyMetadata::Group {
-                zarr_format,
-                metadata,
-            } => AsyncNode::Group(Self::from_state(
-                self.store.clone(),
-                self.state.child(rel, metadata, zarr_format),
-            )),
-            AnyMetadata::Array(a) => AsyncNode::Array(AsyncArray::from_metadata(
-                self.store.clone(),
-                &path,
-                a,
-                ArrayConfig::default(),
-            )?),
-            AnyMetadata::ArrayV2(v2) => {
-                let v3 = v2.to_v3().map_err(super::node::meta_err(&path))?;
-                AsyncNode::Array(AsyncArray::from_metadata_v2(
-                    self.store.clone(),
-                    &path,
-                    v2,
-                    v3,
-                    ArrayConfig::default(),
-                )?)
-            }
-        })
-    }
+    group_node!(AsyncNode, AsyncArray);
 
     /// The member at `path` (relative; may be nested like `a/b`).
     pub async fn get(&self, path: &str) -> Result<AsyncNode> {
@@ -225,6 +174,18 @@ impl AsyncGroup {
         }
     }
 
+    /// Check that a member `name` of this group's format can be made
+    /// (creating the groups between); its path from the store root.
+    async fn prepare_member(&self, name: &str) -> Result<String> {
+        core::prepare_member(
+            self.store.as_ref(),
+            &self.state,
+            name,
+            self.state.zarr_format,
+        )
+        .await
+    }
+
     /// Create a member group `name` (may be nested) of this group's format.
     pub async fn create_group(
         &self,
@@ -232,13 +193,7 @@ impl AsyncGroup {
         attributes: Map<String, Value>,
         overwrite: bool,
     ) -> Result<AsyncGroup> {
-        let path = core::prepare_member(
-            self.store.as_ref(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        )
-        .await?;
+        let path = self.prepare_member(name).await?;
         Self::create(
             self.store.clone(),
             &path,
@@ -271,19 +226,16 @@ impl AsyncGroup {
     /// zarr format (the builder's format is set to it).
     pub async fn create_array(&self, name: &str, builder: &ArrayBuilder) -> Result<AsyncArray> {
         let builder = builder.clone().zarr_format(self.state.zarr_format);
-        let path = core::prepare_member(
-            self.store.as_ref(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        )
-        .await?;
+        let path = self.prepare_member(name).await?;
         Ok(AsyncArray::create(&builder, self.store.clone(), &path).await?)
     }
 
-    /// The member array `name` when it exists with the builder's shape and
-    /// data type, else a new one; an existing array with another shape or
-    /// data type is [`GroupError::IncompatibleArray`], a group there
+    /// The member array `name` when it exists with the builder's shape and a
+    /// data type that casts safely to the builder's (NumPy's
+    /// `np.can_cast`, as zarr-python's `require_array` checks: an `int16`
+    /// array serves a request for `int32`), else a new one; an existing
+    /// array with another shape or a data type that does not cast is
+    /// [`GroupError::IncompatibleArray`], a group there
     /// [`GroupError::NotAnArray`].
     pub async fn require_array(&self, name: &str, builder: &ArrayBuilder) -> Result<AsyncArray> {
         match self.get(name).await {
@@ -312,10 +264,18 @@ impl AsyncGroup {
 
     /// The hierarchy as text, as zarr-python's `Group.tree(level=...)`:
     /// `level` limits the depth (`Some(0)`: the children only).
+    /// Past [`TREE_MAX_NODES`](super::TREE_MAX_NODES) nodes the tree is
+    /// truncated, as zarr-python's (see [`AsyncGroup::tree_max_nodes`]).
     pub async fn tree(&self, level: Option<usize>) -> Result<String> {
+        self.tree_max_nodes(level, super::TREE_MAX_NODES).await
+    }
+
+    /// The async twin of [`Group::tree_max_nodes`](super::Group::tree_max_nodes).
+    pub async fn tree_max_nodes(&self, level: Option<usize>, max_nodes: usize) -> Result<String> {
         Ok(tree::render(
             &self.name(),
             &self.members_metadata(level).await?,
+            max_nodes,
         ))
     }
 }

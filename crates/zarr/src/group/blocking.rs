@@ -6,7 +6,7 @@ use super::error::{GroupError, Result};
 use super::node::AnyMetadata;
 use super::tree;
 use super::UseConsolidated;
-use crate::array::{Array, ArrayBuilder, ArrayConfig};
+use crate::array::{Array, ArrayBuilder};
 use crate::store::StoreRef;
 use futures::executor::block_on;
 use serde_json::{Map, Value};
@@ -101,31 +101,7 @@ impl Group {
     pub fn store(&self) -> &StoreRef {
         &self.store
     }
-    /// The path in the store (`""` for the root).
-    pub fn path(&self) -> &str {
-        &self.state.path
-    }
-    /// The name, h5py style: `/` for the root, else `/` and the path.
-    pub fn name(&self) -> String {
-        format!("/{}", self.state.path)
-    }
-    /// 2 or 3.
-    pub fn zarr_format(&self) -> u8 {
-        self.state.zarr_format
-    }
-    /// The user attributes.
-    pub fn attributes(&self) -> &Map<String, Value> {
-        &self.state.metadata.attributes
-    }
-    /// The consolidated metadata of the group's members, by path relative
-    /// to the group, when it has some.
-    pub fn consolidated_metadata(&self) -> Option<&super::MemberMap> {
-        self.state.consolidated.as_deref()
-    }
-    /// True when writes are refused (mode `r` or a read-only store).
-    pub fn read_only(&self) -> bool {
-        self.store.read_only()
-    }
+    group_accessors!();
 
     /// Replace the user attributes.
     pub fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
@@ -176,34 +152,7 @@ impl Group {
         Ok(super::child_keys(self.members_metadata(Some(0))?, true))
     }
 
-    pub(crate) fn node(&self, rel: &str, meta: AnyMetadata) -> Result<Node> {
-        let path = super::names::join(&self.state.path, rel);
-        Ok(match meta {
-            AnyMetadata::Group {
-                zarr_format,
-                metadata,
-            } => Node::Group(Self::from_state(
-                self.store.clone(),
-                self.state.child(rel, metadata, zarr_format),
-            )),
-            AnyMetadata::Array(a) => Node::Array(Array::from_metadata(
-                self.store.clone(),
-                &path,
-                a,
-                ArrayConfig::default(),
-            )?),
-            AnyMetadata::ArrayV2(v2) => {
-                let v3 = v2.to_v3().map_err(super::node::meta_err(&path))?;
-                Node::Array(Array::from_metadata_v2(
-                    self.store.clone(),
-                    &path,
-                    v2,
-                    v3,
-                    ArrayConfig::default(),
-                )?)
-            }
-        })
-    }
+    group_node!(Node, Array);
 
     /// The member at `path` (relative; may be nested like `a/b`). In a
     /// group with consolidated metadata, only that is consulted.
@@ -238,6 +187,17 @@ impl Group {
         }
     }
 
+    /// Check that a member `name` of this group's format can be made
+    /// (creating the groups between); its path from the store root.
+    fn prepare_member(&self, name: &str) -> Result<String> {
+        block_on(core::prepare_member(
+            &self.inline(),
+            &self.state,
+            name,
+            self.state.zarr_format,
+        ))
+    }
+
     /// Create a member group `name` (may be nested; missing groups between
     /// are created) of this group's format.
     pub fn create_group(
@@ -246,12 +206,7 @@ impl Group {
         attributes: Map<String, Value>,
         overwrite: bool,
     ) -> Result<Group> {
-        let path = block_on(core::prepare_member(
-            &self.inline(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        ))?;
+        let path = self.prepare_member(name)?;
         Self::create(
             self.store.clone(),
             &path,
@@ -282,18 +237,16 @@ impl Group {
     /// builder's format is set to it).
     pub fn create_array(&self, name: &str, builder: &ArrayBuilder) -> Result<Array> {
         let builder = builder.clone().zarr_format(self.state.zarr_format);
-        let path = block_on(core::prepare_member(
-            &self.inline(),
-            &self.state,
-            name,
-            self.state.zarr_format,
-        ))?;
+        let path = self.prepare_member(name)?;
         Ok(builder.create(self.store.clone(), &path)?)
     }
 
-    /// The member array `name` when it exists with the builder's shape and
-    /// data type, else a new one; an existing array with another shape or
-    /// data type is [`GroupError::IncompatibleArray`], a group there
+    /// The member array `name` when it exists with the builder's shape and a
+    /// data type that casts safely to the builder's (NumPy's
+    /// `np.can_cast`, as zarr-python's `require_array` checks: an `int16`
+    /// array serves a request for `int32`), else a new one; an existing
+    /// array with another shape or a data type that does not cast is
+    /// [`GroupError::IncompatibleArray`], a group there
     /// [`GroupError::NotAnArray`].
     pub fn require_array(&self, name: &str, builder: &ArrayBuilder) -> Result<Array> {
         match self.get(name) {
@@ -333,7 +286,21 @@ impl Group {
 
     /// The hierarchy as text, as zarr-python's `Group.tree(level=...)`:
     /// `level` limits the depth (`Some(0)`: the children only).
+    /// Past [`TREE_MAX_NODES`](super::TREE_MAX_NODES) nodes the tree is
+    /// truncated, as zarr-python's (see [`Group::tree_max_nodes`]).
     pub fn tree(&self, level: Option<usize>) -> Result<String> {
-        Ok(tree::render(&self.name(), &self.members_metadata(level)?))
+        self.tree_max_nodes(level, super::TREE_MAX_NODES)
+    }
+
+    /// [`Group::tree`] showing at most `max_nodes` nodes, as zarr-python's
+    /// `Group.tree(level=..., max_nodes=...)`: past it, the shallowest
+    /// nodes (then the first by path) under zarr-python's note
+    /// `Truncated at max_nodes=N, some nodes and their children may be missing`.
+    pub fn tree_max_nodes(&self, level: Option<usize>, max_nodes: usize) -> Result<String> {
+        Ok(tree::render(
+            &self.name(),
+            &self.members_metadata(level)?,
+            max_nodes,
+        ))
     }
 }

@@ -198,7 +198,7 @@ pub(crate) fn encode_v2(attributes: &Map<String, Value>, members: &MemberMap) ->
             }
         }
     }
-    super::pyjson::compact(&json!({"metadata": m, "zarr_consolidated_format": 1}))
+    crate::metadata::pyjson::compact(&json!({"metadata": m, "zarr_consolidated_format": 1}))
 }
 
 #[cfg(test)]

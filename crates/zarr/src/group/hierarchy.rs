@@ -58,15 +58,8 @@ pub fn create_hierarchy(
     plan.documents()
         .into_par_iter()
         .try_for_each(|(k, v)| store.set(&k, v.into()))?;
-    let format = plan.nodes.first().map_or(3, |(_, n)| n.zarr_format());
-    let root = Group::from_state(store.clone(), root_state(format));
-    let mut out: Vec<(String, Node)> = plan
-        .nodes
-        .into_iter()
-        .map(|(k, m)| Ok((k.clone(), root.node(&k, m)?)))
-        .collect::<Result<_>>()?;
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    let root = Group::from_state(store.clone(), root_state(plan.zarr_format()));
+    plan.into_nodes(|k, m| root.node(k, m))
 }
 
 /// The async twin of [`create_hierarchy`]: documents are written with up
@@ -85,15 +78,8 @@ pub async fn create_hierarchy_async(
         .buffer_unordered(64)
         .try_collect::<Vec<()>>()
         .await?;
-    let format = plan.nodes.first().map_or(3, |(_, n)| n.zarr_format());
-    let root = AsyncGroup::from_state(store.clone(), root_state(format));
-    let mut out: Vec<(String, AsyncNode)> = plan
-        .nodes
-        .into_iter()
-        .map(|(k, m)| Ok((k.clone(), root.node(&k, m)?)))
-        .collect::<Result<_>>()?;
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    let root = AsyncGroup::from_state(store.clone(), root_state(plan.zarr_format()));
+    plan.into_nodes(|k, m| root.node(k, m))
 }
 
 /// Consolidate the metadata of every node below the group at `path` into
@@ -148,6 +134,26 @@ impl HierarchyPlan {
             .iter()
             .flat_map(|(p, n)| n.documents(p))
             .collect()
+    }
+
+    /// The zarr format of the nodes (3 when there are none).
+    pub fn zarr_format(&self) -> u8 {
+        self.nodes.first().map_or(3, |(_, n)| n.zarr_format())
+    }
+
+    /// The created nodes, made by `node` from their path and metadata,
+    /// sorted by path.
+    pub fn into_nodes<N>(
+        self,
+        node: impl Fn(&str, AnyMetadata) -> Result<N>,
+    ) -> Result<Vec<(String, N)>> {
+        let mut out = self
+            .nodes
+            .into_iter()
+            .map(|(k, m)| Ok((k.clone(), node(&k, m)?)))
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 }
 

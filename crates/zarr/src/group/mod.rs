@@ -21,9 +21,82 @@
 //! assert_eq!(again.keys().unwrap(), ["a"]);
 //! ```
 
+/// The accessors [`Group`] and [`AsyncGroup`] share: both hold the group's
+/// `state` and its `store`.
+macro_rules! group_accessors {
+    () => {
+        /// The path in the store (`""` for the root).
+        pub fn path(&self) -> &str {
+            &self.state.path
+        }
+        /// The name, h5py style: `/` for the root, else `/` and the path.
+        pub fn name(&self) -> String {
+            format!("/{}", self.state.path)
+        }
+        /// 2 or 3.
+        pub fn zarr_format(&self) -> u8 {
+            self.state.zarr_format
+        }
+        /// The user attributes.
+        pub fn attributes(&self) -> &serde_json::Map<String, serde_json::Value> {
+            &self.state.metadata.attributes
+        }
+        /// The consolidated metadata of the group's members, by path relative
+        /// to the group, when it has some.
+        pub fn consolidated_metadata(&self) -> Option<&$crate::group::MemberMap> {
+            self.state.consolidated.as_deref()
+        }
+        /// True when writes are refused (mode `r` or a read-only store).
+        pub fn read_only(&self) -> bool {
+            self.store.read_only()
+        }
+    };
+}
+
+/// `node`, which makes a member [`Node`] (or [`AsyncNode`]) of a group
+/// from its metadata, for [`Group`] and [`AsyncGroup`].
+macro_rules! group_node {
+    ($node:ident, $array:ident) => {
+        /// The member at `rel` (relative to the group) with metadata `meta`.
+        pub(crate) fn node(
+            &self,
+            rel: &str,
+            meta: $crate::group::AnyMetadata,
+        ) -> $crate::group::Result<$node> {
+            let path = $crate::group::names::join(&self.state.path, rel);
+            Ok(match meta {
+                $crate::group::AnyMetadata::Group {
+                    zarr_format,
+                    metadata,
+                } => $node::Group(Self::from_state(
+                    self.store.clone(),
+                    self.state.child(rel, metadata, zarr_format),
+                )),
+                $crate::group::AnyMetadata::Array(a) => $node::Array($array::from_metadata(
+                    self.store.clone(),
+                    &path,
+                    a,
+                    $crate::array::ArrayConfig::default(),
+                )?),
+                $crate::group::AnyMetadata::ArrayV2(v2) => {
+                    let v3 = v2.to_v3().map_err($crate::group::node::meta_err(&path))?;
+                    $node::Array($array::from_metadata_v2(
+                        self.store.clone(),
+                        &path,
+                        v2,
+                        v3,
+                        $crate::array::ArrayConfig::default(),
+                    )?)
+                }
+            })
+        }
+    };
+}
+
 mod adapters;
 mod asynchronous;
 mod blocking;
+mod casting;
 mod consolidated;
 pub(crate) mod core;
 mod edit;
@@ -32,7 +105,6 @@ mod hierarchy;
 mod mode;
 mod names;
 mod node;
-mod pyjson;
 mod tree;
 
 pub use asynchronous::{AsyncGroup, AsyncNode};
@@ -45,7 +117,7 @@ pub use hierarchy::{
 pub use mode::{AccessMode, UseConsolidated};
 pub use names::validate_node_path;
 pub use node::AnyMetadata;
-pub use tree::numpy_dtype_name;
+pub use tree::{numpy_dtype_name, TREE_MAX_NODES};
 
 pub(crate) use adapters::ReadOnlyAsync;
 
@@ -74,7 +146,9 @@ fn check_compatible(
             message: format!("shape {:?} (asked for {:?})", shape, want.shape),
         });
     }
-    if data_type != want.data_type {
+    // zarr-python's `require_array` (without `exact`): NumPy's safe cast
+    // from the existing array's data type to the one asked for.
+    if !casting::can_cast(data_type, want.data_type) {
         return Err(GroupError::IncompatibleArray {
             path: path.to_string(),
             message: format!("data type {data_type} (asked for {})", want.data_type),

@@ -125,7 +125,7 @@ impl AnyMetadata {
 /// A metadata document as zarr-python writes it (Python's `json.dumps` with
 /// `indent=2`).
 pub(crate) fn pretty(v: &Value) -> Vec<u8> {
-    super::pyjson::pretty(v)
+    crate::metadata::pyjson::pretty(v)
 }
 
 pub(crate) fn meta_err(key: &str) -> impl Fn(MetadataError) -> GroupError + '_ {

@@ -57,10 +57,26 @@ pub(crate) fn python_tuple(shape: &[u64]) -> String {
     }
 }
 
+/// How many nodes a tree shows by default before it is truncated
+/// (zarr-python's `max_nodes=500`).
+pub const TREE_MAX_NODES: usize = 500;
+
 /// Render `members` (paths relative to the group, as from
 /// [`Group::members`](super::Group::members)) under the group's `name`.
-pub(crate) fn render(name: &str, members: &[(String, AnyMetadata)]) -> String {
+///
+/// Past `max_nodes` members only `max_nodes` are shown, under zarr-python's
+/// note `Truncated at max_nodes=N, some nodes and their children may be
+/// missing`. zarr-python keeps the first members its concurrent walk happens
+/// to yield; we keep the shallowest, then the first by path, so that the
+/// upper levels are whole and the output does not vary from run to run.
+pub(crate) fn render(name: &str, members: &[(String, AnyMetadata)], max_nodes: usize) -> String {
     let mut members: Vec<&(String, AnyMetadata)> = members.iter().collect();
+    let truncated = members.len() > max_nodes;
+    if truncated {
+        let depth = |k: &str| k.matches('/').count();
+        members.sort_by(|a, b| (depth(&a.0), &a.0).cmp(&(depth(&b.0), &b.0)));
+        members.truncate(max_nodes);
+    }
     members.sort_by(|a, b| a.0.cmp(&b.0));
     let parent = |k: &str| {
         k.rsplit_once('/')
@@ -100,7 +116,14 @@ pub(crate) fn render(name: &str, members: &[(String, AnyMetadata)]) -> String {
             stack.push((child_prefix, kids.clone().into()));
         }
     }
-    lines.join("\n") + "\n"
+    let note = if truncated {
+        format!(
+            "Truncated at max_nodes={max_nodes}, some nodes and their children may be missing\n"
+        )
+    } else {
+        String::new()
+    };
+    note + &lines.join("\n") + "\n"
 }
 
 #[cfg(test)]

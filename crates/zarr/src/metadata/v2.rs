@@ -83,9 +83,7 @@ impl GroupMetadataV2 {
     }
 }
 
-fn pretty(v: &Value) -> Vec<u8> {
-    serde_json::to_vec_pretty(v).unwrap_or_default()
-}
+use super::pyjson::pretty;
 
 fn check_format(v: &Value) -> Result<(), MetadataError> {
     let obj = v

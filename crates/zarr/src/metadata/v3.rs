@@ -210,6 +210,12 @@ impl NodeMetadata {
             NodeMetadata::Group(g) => g.to_json(),
         }
     }
+
+    /// The `zarr.json` bytes, as zarr-python writes them (Python's
+    /// `json.dumps` with `indent=2`).
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        super::pyjson::pretty(&self.to_json())
+    }
 }
 
 impl GroupMetadata {
@@ -252,6 +258,12 @@ impl GroupMetadata {
             o.insert(k.clone(), v.clone());
         }
         Value::Object(o)
+    }
+
+    /// The `zarr.json` bytes, as zarr-python writes them (Python's
+    /// `json.dumps` with `indent=2`).
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        super::pyjson::pretty(&self.to_json())
     }
 }
 
@@ -456,7 +468,7 @@ impl ArrayMetadata {
 
     /// The `zarr.json` bytes, indented as zarr-python writes them.
     pub fn to_json_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(&self.to_json()).unwrap_or_default()
+        super::pyjson::pretty(&self.to_json())
     }
 }
 

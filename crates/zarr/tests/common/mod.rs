@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests that run zarr-python.
 #![allow(dead_code)] // each test crate uses a different subset
+#![allow(clippy::unwrap_used)]
+
+pub mod counting;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -27,6 +30,16 @@ pub fn python() -> PathBuf {
         "no Python with zarr-python 3.4.2: run `bash scripts/test.sh` (it makes .venv) or set ZARR_TEST_PYTHON"
     );
     venv
+}
+
+/// The Python with zarr-python 2.18 (`ZARR_TEST_PYTHON2`), when set; else
+/// `None`, with a note that the zarr-python 2.18 checks are skipped.
+pub fn python2() -> Option<PathBuf> {
+    let p = std::env::var_os("ZARR_TEST_PYTHON2").filter(|p| !p.is_empty());
+    if p.is_none() {
+        eprintln!("note: ZARR_TEST_PYTHON2 is unset: skipping the zarr-python 2.18 checks");
+    }
+    p.map(PathBuf::from)
 }
 
 /// Run `py` with `args`; asserts success and returns stdout then stderr.

@@ -112,70 +112,20 @@ impl CreateOptions {
             write_empty_chunks: false,
         }
     }
-    /// Set [`CreateOptions::path`].
-    pub fn path(mut self, path: &str) -> Self {
-        self.path = path.to_string();
-        self
-    }
-    /// Set [`CreateOptions::chunks`].
-    pub fn chunks(mut self, chunks: Chunks) -> Self {
-        self.chunks = chunks;
-        self
-    }
-    /// Set [`CreateOptions::shards`].
-    pub fn shards(mut self, shards: Vec<u64>) -> Self {
-        self.shards = Some(shards);
-        self
-    }
-    /// Set [`CreateOptions::compressor`].
-    pub fn compressor(mut self, compressor: Compressor) -> Self {
-        self.compressor = compressor;
-        self
-    }
-    /// Set [`CreateOptions::codecs`].
-    pub fn codecs(mut self, codecs: Vec<CodecMetadata>) -> Self {
-        self.codecs = Some(codecs);
-        self
-    }
-    /// Set [`CreateOptions::fill_value`].
-    pub fn fill_value(mut self, fill_value: Value) -> Self {
-        self.fill_value = Some(fill_value);
-        self
-    }
-    /// Set [`CreateOptions::order`].
-    pub fn order(mut self, order: Order) -> Self {
-        self.order = order;
-        self
-    }
-    /// Set [`CreateOptions::overwrite`].
-    pub fn overwrite(mut self, overwrite: bool) -> Self {
-        self.overwrite = overwrite;
-        self
-    }
-    /// Set [`CreateOptions::zarr_format`].
-    pub fn zarr_format(mut self, format: u8) -> Self {
-        self.zarr_format = format;
-        self
-    }
-    /// Set [`CreateOptions::dimension_separator`].
-    pub fn dimension_separator(mut self, separator: char) -> Self {
-        self.dimension_separator = Some(separator);
-        self
-    }
-    /// Set [`CreateOptions::attributes`].
-    pub fn attributes(mut self, attributes: Map<String, Value>) -> Self {
-        self.attributes = attributes;
-        self
-    }
-    /// Set [`CreateOptions::dimension_names`].
-    pub fn dimension_names(mut self, names: Vec<Option<String>>) -> Self {
-        self.dimension_names = Some(names);
-        self
-    }
-    /// Set [`CreateOptions::write_empty_chunks`].
-    pub fn write_empty_chunks(mut self, write: bool) -> Self {
-        self.write_empty_chunks = write;
-        self
+    crate::api::setters! { CreateOptions;
+        path(path: &str) => path.to_string();
+        chunks(chunks: Chunks) => chunks;
+        shards(shards: Vec<u64>) => Some(shards);
+        compressor(compressor: Compressor) => compressor;
+        codecs(codecs: Vec<CodecMetadata>) => Some(codecs);
+        fill_value(fill_value: Value) => Some(fill_value);
+        order(order: Order) => order;
+        overwrite(overwrite: bool) => overwrite;
+        zarr_format(format: u8) => format;
+        dimension_separator(separator: char) => Some(separator);
+        attributes(attributes: Map<String, Value>) => attributes;
+        dimension_names(names: Vec<Option<String>>) => Some(names);
+        write_empty_chunks(write: bool) => write;
     }
 
     /// The [`ArrayBuilder`] for an array of `shape` with these options.

@@ -183,7 +183,7 @@ pub(super) fn write_group_metadata(
             attributes,
             ..Default::default()
         });
-        let bytes = serde_json::to_vec_pretty(&doc.to_json()).unwrap_or_default();
+        let bytes = doc.to_json_bytes();
         store.set(&key(path, "zarr.json"), bytes.into())?;
     }
     Ok(())
@@ -260,13 +260,21 @@ pub(super) fn claim(dst: &StoreRef, dst_path: &str, if_exists: IfExists) -> Resu
     }
 }
 
-/// Refuse copies of a subtree onto itself or into itself (same store).
-pub(super) fn check_overlap(
+/// The source and destination paths of a copy, normalised; a copy of a
+/// subtree onto itself or into itself (same store) is refused.
+pub(super) fn copy_paths(
     src: &StoreRef,
     src_path: &str,
     dst: &StoreRef,
     dst_path: &str,
-) -> Result<()> {
+) -> Result<(String, String)> {
+    let (src_path, dst_path) = (norm(src_path)?, norm(dst_path)?);
+    check_overlap(src, &src_path, dst, &dst_path)?;
+    Ok((src_path, dst_path))
+}
+
+/// Refuse copies of a subtree onto itself or into itself (same store).
+fn check_overlap(src: &StoreRef, src_path: &str, dst: &StoreRef, dst_path: &str) -> Result<()> {
     let same = std::ptr::addr_eq(Arc::as_ptr(src), Arc::as_ptr(dst));
     let inside = |a: &str, b: &str| a.is_empty() || a == b || b.starts_with(&format!("{a}/"));
     if same && (inside(src_path, dst_path) || inside(dst_path, src_path)) {
