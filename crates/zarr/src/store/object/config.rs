@@ -187,6 +187,10 @@ impl ObjectStore {
             }
             "http" | "https" => {
                 let mut b = HttpBuilder::new().with_url(trimmed(url));
+                if scheme == "http" {
+                    // The URL asks for plain HTTP.
+                    b = b.with_config(ClientConfigKey::AllowHttp, "true");
+                }
                 for (k, v) in &options.config {
                     b = b.with_config(key::<ClientConfigKey>(url, k)?, v);
                 }
