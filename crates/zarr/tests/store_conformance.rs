@@ -637,6 +637,36 @@ macro_rules! all_checks {
 all_checks!(memory_store, memory());
 all_checks!(local_store, local());
 
+/// A [`PrefixStore`] view of a store that has other keys beside the prefix:
+/// the view sees (and deletes) only its own.
+fn prefixed() -> Fixture {
+    let inner = Arc::new(MemoryStore::new());
+    for k in [
+        "outside",
+        "p.zarr-sibling/x",
+        "p.zarr2/zarr.json",
+        "p/other",
+    ] {
+        inner.set(k, buf(b"keep")).unwrap();
+    }
+    Fixture {
+        store: Arc::new(zarr::store::PrefixStore::new(inner, "p/q.zarr").unwrap()),
+        _dir: None,
+    }
+}
+
+/// A [`LoggingStore`] over a folder: logging changes nothing.
+fn logged() -> Fixture {
+    let f = local();
+    Fixture {
+        store: Arc::new(zarr::store::LoggingStore::new(f.store, "folder")),
+        _dir: f._dir,
+    }
+}
+
+all_checks!(prefix_store, prefixed());
+all_checks!(logging_store, logged());
+
 // ------------------------------------------------------------- zip stores
 
 /// A zip archive, opened to write, in a temporary folder.

@@ -18,17 +18,23 @@
 //! ```
 
 mod asynchronous;
+mod fault;
 mod local;
+mod logging;
 mod memory;
 mod object;
+mod prefix;
 mod read_only;
 mod url;
 mod zip;
 
 pub use asynchronous::{AsyncStore, BoxFuture, SyncToAsync};
+pub use fault::{FaultConfig, FaultStore, FaultTarget};
 pub use local::LocalStore;
+pub use logging::{LoggingStore, LOG_TARGET};
 pub use memory::MemoryStore;
 pub use object::{ObjectStore, ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_MAX_VALUE_SIZE};
+pub use prefix::PrefixStore;
 pub use read_only::ReadOnlyStore;
 pub use url::open_store;
 pub use zip::{ZipMode, ZipStore};
