@@ -142,9 +142,17 @@ impl ObjectStore {
                     b = b.with_config(key::<AmazonS3ConfigKey>(url, k)?, v);
                 }
                 let endpoint = b.get_config_value(&AmazonS3ConfigKey::Endpoint);
-                let allow =
-                    b.get_config_value(&AmazonS3ConfigKey::Client(ClientConfigKey::AllowHttp));
-                if allow.is_none() && endpoint.is_some_and(|e| e.starts_with("http://")) {
+                // (The builder reports `false` when nothing was said: look at
+                // what was given instead.)
+                let allow_given = (options.from_env
+                    && std::env::var_os("AWS_ALLOW_HTTP").is_some())
+                    || options.config.iter().any(|(k, _)| {
+                        matches!(
+                            k.to_ascii_lowercase().as_str(),
+                            "aws_allow_http" | "allow_http"
+                        )
+                    });
+                if !allow_given && endpoint.is_some_and(|e| e.starts_with("http://")) {
                     b = b.with_allow_http(true);
                 }
                 Arc::new(
