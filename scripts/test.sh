@@ -2,7 +2,10 @@
 # Runs every test of the project from a fresh clone:
 #   Python venv (.venv, exact pins of scripts/requirements.txt) for the zarr-python interop tests,
 #   a round trip of tests/interop/generate.py -> verify.py,
-#   cargo fmt --check, cargo clippy -D warnings, cargo test --workspace (doc tests included),
+#   cargo fmt --check, cargo clippy -D warnings,
+#   two S3 servers on 127.0.0.1 for the object-storage tests (scripts/lib/s3.sh: moto_server from
+#   .venv and s3s-fs, built once into target/tools; stopped on exit),
+#   cargo test --workspace (doc tests included),
 #   and the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
 #   sharded read must peak below 1.25x its size).
 #
