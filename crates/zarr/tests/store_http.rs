@@ -25,6 +25,7 @@ import http.server, os, re, sys, threading
 root, mode, log = sys.argv[1], sys.argv[2], sys.argv[3]
 lock = threading.Lock()
 failures = {}
+inflight = [0]
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *a, **kw):
@@ -35,6 +36,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         with lock, open(log, "a") as f:
             f.write(f"{status} {self.path} {self.headers.get('Range')}\n")
     def do_GET(self):
+        if mode == "slow":
+            import time
+            with lock:
+                inflight[0] += 1
+                now = inflight[0]
+            with lock, open(log, "a") as f:
+                f.write(f"inflight {now}\n")
+            time.sleep(0.15)
+            with lock:
+                inflight[0] -= 1
         if mode.startswith("fail"):
             n = int(mode[4:])
             with lock:
@@ -318,4 +329,41 @@ fn transient_failures_are_retried_and_then_surface_with_the_key() {
     assert!(matches!(e, StoreError::Remote { .. }), "{e:?}");
     let msg = e.to_string();
     assert!(msg.contains("a/zarr.json") && msg.contains("503"), "{msg}");
+}
+
+#[test]
+fn partial_reads_run_concurrently_up_to_the_limit() {
+    let (dir, root) = folder();
+    let log = dir.path().join("log");
+    let server = Server::start(root.parent().unwrap(), "slow", &log);
+    let mut options = quick_options(0);
+    options.concurrency = 3;
+    let store = ObjectStore::from_url(&server.url("store.zarr"), options).unwrap();
+    let requests: Vec<(String, Option<ByteRequest>)> = (0..12)
+        .map(|i| {
+            (
+                "big".to_string(),
+                Some(ByteRequest::Range {
+                    start: i,
+                    end: i + 1,
+                }),
+            )
+        })
+        .collect();
+    let got = store
+        .get_partial_values(&BufferPrototype::default(), &requests)
+        .unwrap();
+    for (i, g) in got.iter().enumerate() {
+        assert_eq!(g.as_deref(), Some(&[i as u8][..]));
+    }
+    let max = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("inflight ")?.parse::<usize>().ok())
+        .max()
+        .unwrap();
+    assert!(
+        (2..=3).contains(&max),
+        "at most 3 at once, and more than one: {max}"
+    );
 }
