@@ -2,7 +2,10 @@
 # Runs every test of the project from a fresh clone:
 #   Python venv (.venv, exact pins of scripts/requirements.txt) for the zarr-python interop tests,
 #   a round trip of tests/interop/generate.py -> verify.py,
-#   cargo fmt --check, cargo clippy -D warnings, cargo test --workspace (doc tests included),
+#   cargo fmt --check, cargo clippy -D warnings,
+#   two S3 servers on 127.0.0.1 for the object-storage tests (scripts/lib/s3.sh: moto_server from
+#   .venv and s3s-fs, built once into target/tools; stopped on exit),
+#   cargo test --workspace (doc tests included),
 #   and the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
 #   sharded read must peak below 1.25x its size).
 #
@@ -13,12 +16,17 @@
 #   ZARR_TEST_PYTHON2     <repo>/.venv-zarr2/bin/python, with zarr-python 2.18 (Zarr V2 tests)
 #   ZARR_TEST_FIXTURES    <repo>/target/interop/python-fixtures, written by generate.py
 #   ZARR_CONCURRENT_REPEAT   rounds of the 4-process shard write test (default here: 10)
+#   ZARR_TEST_S3_MOTO     endpoint of moto_server (from .venv) on 127.0.0.1, bucket zarr-test
+#   ZARR_TEST_S3_S3S      endpoint of s3s-fs (installed into target/tools) on 127.0.0.1
+#   ZARR_REQUIRE_SERVERS  set: the S3 tests fail (not skip) when an endpoint is missing
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/python.sh
 source "$ROOT/scripts/lib/python.sh"
+# shellcheck source=scripts/lib/s3.sh
+source "$ROOT/scripts/lib/s3.sh"
 
 START=$SECONDS
 phase() {
@@ -54,6 +62,11 @@ cargo fmt --all --check
 
 phase "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+phase "S3 test servers on 127.0.0.1 (moto_server, s3s-fs)"
+trap stop_s3_servers EXIT
+start_s3_servers "$ROOT/.venv"
+export ZARR_REQUIRE_SERVERS=1
 
 phase "cargo test --workspace"
 export ZARR_CONCURRENT_REPEAT="${ZARR_CONCURRENT_REPEAT:-10}"

@@ -19,9 +19,10 @@
 //! zarr rm STORE --path P
 //! ```
 //!
-//! STORE is a folder, `file://PATH`, `zip://PATH`, a path ending in `.zip`
-//! or `memory://`; object storage URLs (`s3://`, `gs://`, `az://`,
-//! `http(s)://`) are refused with a clear error for now.
+//! STORE is a folder, `file://PATH`, `zip://PATH`, a path ending in `.zip`,
+//! `memory://`, or object storage: `s3://bucket/prefix` (settings from the
+//! `AWS_*` environment variables, e.g. `AWS_ENDPOINT_URL`), `gs://`, `az://`,
+//! or a read-only `http(s)://` URL.
 //!
 //! Any failure exits with status 1 and one line on stderr, `error: ...`,
 //! that names the file or key and the problem.

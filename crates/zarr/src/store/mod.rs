@@ -18,15 +18,23 @@
 //! ```
 
 mod asynchronous;
+mod fault;
 mod local;
+mod logging;
 mod memory;
+mod object;
+mod prefix;
 mod read_only;
 mod url;
 mod zip;
 
 pub use asynchronous::{AsyncStore, BoxFuture, SyncToAsync};
+pub use fault::{FaultConfig, FaultStore, FaultTarget};
 pub use local::LocalStore;
+pub use logging::{LoggingStore, LOG_TARGET};
 pub use memory::MemoryStore;
+pub use object::{ObjectStore, ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_MAX_VALUE_SIZE};
+pub use prefix::PrefixStore;
 pub use read_only::ReadOnlyStore;
 pub use url::open_store;
 pub use zip::{ZipMode, ZipStore};
@@ -112,6 +120,18 @@ pub enum StoreError {
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+    /// A remote store (object storage, an HTTP server) failed, after the
+    /// retries of transient failures.
+    #[error("{store}: request for {key:?} failed: {source}")]
+    Remote {
+        /// The store (its URL).
+        store: String,
+        /// The key.
+        key: String,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Any other failure.
     #[error("{key:?}: {message}")]

@@ -1,6 +1,9 @@
 //! [`open_store`]: a store from a URL or a path.
 
-use super::{LocalStore, MemoryStore, StoreError, StoreRef, ZipMode, ZipStore};
+use super::{
+    LocalStore, MemoryStore, ObjectStore, ObjectStoreOptions, StoreError, StoreRef, ZipMode,
+    ZipStore,
+};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,8 +15,10 @@ use std::sync::Arc;
 ///   Call [`Store::close`](super::Store::close) after writing to it;
 /// * `memory://` (anything after it is ignored): a fresh, empty
 ///   [`MemoryStore`];
-/// * `s3://`, `gs://`, `az://`, `abfs://`, `http://` and `https://`:
-///   [`StoreError::Unsupported`] for now (object storage is not built yet).
+/// * `s3://bucket/prefix`, `gs://bucket/prefix`, `az://container/prefix`
+///   (also `abfs[s]://`), `http://` and `https://`: an [`ObjectStore`]
+///   (see [`ObjectStore::from_url`]: S3 settings come from the usual `AWS_*`
+///   environment variables; HTTP stores are read-only and cannot list).
 ///
 /// Other `scheme://` prefixes are refused ([`StoreError::Other`]).
 ///
@@ -26,7 +31,12 @@ use std::sync::Arc;
 /// store.close().unwrap();
 /// let store = open_store(&format!("zip://{}", zip.display()), true).unwrap();
 /// assert_eq!(store.list().unwrap(), vec!["zarr.json".to_string()]);
-/// assert!(open_store("s3://bucket/a.zarr", true).is_err());
+/// // Object storage: opening builds a client, requests happen on use.
+/// let s3 = open_store("s3://bucket/a.zarr", true).unwrap();
+/// assert!(s3.read_only());
+/// let web = open_store("https://example.com/a.zarr", false).unwrap();
+/// assert!(web.read_only() && !web.supports_listing());
+/// assert!(open_store("ftp://example.com/a.zarr", true).is_err());
 /// ```
 pub fn open_store(url: &str, read_only: bool) -> Result<StoreRef, StoreError> {
     let (scheme, rest) = match url.split_once("://") {
@@ -38,10 +48,6 @@ pub fn open_store(url: &str, read_only: bool) -> Result<StoreRef, StoreError> {
             (Some(s.to_ascii_lowercase()), rest)
         }
         _ => (None, url),
-    };
-    let unsupported = |operation: &'static str| StoreError::Unsupported {
-        store: "this version of zarr".into(),
-        operation,
     };
     match scheme.as_deref() {
         None | Some("file") => {
@@ -70,21 +76,16 @@ pub fn open_store(url: &str, read_only: bool) -> Result<StoreRef, StoreError> {
             Default::default(),
             read_only,
         ))),
-        Some("s3" | "s3a") => Err(unsupported(
-            "s3:// store URLs (object storage is not implemented yet)",
-        )),
-        Some("gs" | "gcs") => Err(unsupported(
-            "gs:// store URLs (object storage is not implemented yet)",
-        )),
-        Some("az" | "abfs" | "abfss" | "azure") => Err(unsupported(
-            "Azure (az://) store URLs (object storage is not implemented yet)",
-        )),
-        Some("http") => Err(unsupported(
-            "http:// store URLs (HTTP stores are not implemented yet)",
-        )),
-        Some("https") => Err(unsupported(
-            "https:// store URLs (HTTP stores are not implemented yet)",
-        )),
+        Some(
+            "s3" | "s3a" | "gs" | "gcs" | "az" | "abfs" | "abfss" | "azure" | "adl" | "http"
+            | "https",
+        ) => {
+            let options = ObjectStoreOptions {
+                read_only,
+                ..ObjectStoreOptions::default()
+            };
+            Ok(Arc::new(ObjectStore::from_url(url, options)?))
+        }
         Some(other) => Err(StoreError::Other {
             key: url.to_string(),
             message: format!(
