@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use ndarray::{ArrayD, IxDyn};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -423,5 +425,50 @@ fn the_callers_prototype_reaches_the_store_on_every_data_read() {
             .read::<u16>(&Selection::all())
             .unwrap_err();
         assert!(e.to_string().contains("expected the test prototype"), "{e}");
+    }
+}
+
+/// Every wrapper answers capability queries as the store under it does, so
+/// wrapping never hides conditional writes (cross-process safe shard
+/// writes) nor claims consolidation a store refuses.
+#[test]
+fn wrappers_report_the_capabilities_of_the_store_they_wrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let local: StoreRef = Arc::new(zarr::store::LocalStore::new(dir.path(), false).unwrap());
+    let refusing: StoreRef =
+        common::counting::CountingStore::without_consolidation(Arc::new(MemoryStore::new()));
+    for inner in [local, refusing] {
+        let wrapped: Vec<StoreRef> = vec![
+            Arc::new(LoggingStore::new(inner.clone(), "l")),
+            Arc::new(PrefixStore::new(inner.clone(), "p").unwrap()),
+            Arc::new(FaultStore::new(inner.clone(), FaultConfig::default())),
+        ];
+        for w in wrapped {
+            let what = format!("{w:?} over {inner:?}");
+            assert_eq!(w.read_only(), inner.read_only(), "{what}");
+            assert_eq!(w.supports_writes(), inner.supports_writes(), "{what}");
+            assert_eq!(w.supports_deletes(), inner.supports_deletes(), "{what}");
+            assert_eq!(w.supports_listing(), inner.supports_listing(), "{what}");
+            assert_eq!(
+                w.supports_partial_writes(),
+                inner.supports_partial_writes(),
+                "{what}"
+            );
+            assert_eq!(
+                w.supports_conditional_writes(),
+                inner.supports_conditional_writes(),
+                "{what}"
+            );
+            assert_eq!(
+                w.supports_consolidated_metadata(),
+                inner.supports_consolidated_metadata(),
+                "{what}"
+            );
+        }
+        let ro = zarr::store::with_read_only(inner.clone());
+        assert_eq!(
+            ro.supports_consolidated_metadata(),
+            inner.supports_consolidated_metadata()
+        );
     }
 }

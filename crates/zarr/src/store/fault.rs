@@ -164,9 +164,6 @@ impl Store for FaultStore {
         self.enter(true, "set_if_unchanged", key)?;
         self.inner.set_if_unchanged(key, expected, value)
     }
-    fn supports_conditional_writes(&self) -> bool {
-        self.inner.supports_conditional_writes()
-    }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.enter(true, "delete", key)?;
         self.inner.delete(key)
@@ -200,19 +197,9 @@ impl Store for FaultStore {
         self.enter(false, "get_partial_values", first)?;
         self.inner.get_partial_values(prototype, requests)
     }
-    fn read_only(&self) -> bool {
-        self.inner.read_only()
-    }
+    forward_capabilities!(inner: read_only, supports_writes, supports_deletes, supports_listing,
+        supports_partial_writes, supports_conditional_writes, supports_consolidated_metadata);
     fn close(&self) -> Result<(), StoreError> {
         self.inner.close()
-    }
-    fn supports_writes(&self) -> bool {
-        self.inner.supports_writes()
-    }
-    fn supports_deletes(&self) -> bool {
-        self.inner.supports_deletes()
-    }
-    fn supports_listing(&self) -> bool {
-        self.inner.supports_listing()
     }
 }

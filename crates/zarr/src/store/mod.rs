@@ -17,6 +17,19 @@
 //! assert_eq!(store.list_dir("a").unwrap(), vec!["b".to_string()]);
 //! ```
 
+/// Inside an `impl Store for Wrapper`: capability queries (`fn name(&self)
+/// -> bool`) answered by the wrapped store `self.$inner`, so a wrapper never
+/// hides what the store under it can do.
+macro_rules! forward_capabilities {
+    ($inner:ident: $($name:ident),+ $(,)?) => {
+        $(
+            fn $name(&self) -> bool {
+                self.$inner.$name()
+            }
+        )+
+    };
+}
+
 mod asynchronous;
 mod fault;
 mod local;

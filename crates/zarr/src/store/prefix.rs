@@ -115,9 +115,6 @@ impl Store for PrefixStore {
         self.inner
             .set_if_unchanged(&self.full(key), expected, value)
     }
-    fn supports_conditional_writes(&self) -> bool {
-        self.inner.supports_conditional_writes()
-    }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         if self.inner.read_only() {
             return Err(StoreError::ReadOnly {
@@ -208,22 +205,9 @@ impl Store for PrefixStore {
             })
             .collect())
     }
-    fn read_only(&self) -> bool {
-        self.inner.read_only()
-    }
+    forward_capabilities!(inner: read_only, supports_writes, supports_deletes, supports_listing,
+        supports_partial_writes, supports_conditional_writes, supports_consolidated_metadata);
     fn close(&self) -> Result<(), StoreError> {
         self.inner.close()
-    }
-    fn supports_writes(&self) -> bool {
-        self.inner.supports_writes()
-    }
-    fn supports_deletes(&self) -> bool {
-        self.inner.supports_deletes()
-    }
-    fn supports_listing(&self) -> bool {
-        self.inner.supports_listing()
-    }
-    fn supports_partial_writes(&self) -> bool {
-        self.inner.supports_partial_writes()
     }
 }

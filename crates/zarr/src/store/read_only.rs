@@ -93,6 +93,7 @@ impl Store for ReadOnlyStore {
     fn read_only(&self) -> bool {
         true
     }
+    forward_capabilities!(inner: supports_listing, supports_consolidated_metadata);
     fn close(&self) -> Result<(), StoreError> {
         self.inner.close()
     }
@@ -101,11 +102,5 @@ impl Store for ReadOnlyStore {
     }
     fn supports_deletes(&self) -> bool {
         false
-    }
-    fn supports_listing(&self) -> bool {
-        self.inner.supports_listing()
-    }
-    fn supports_consolidated_metadata(&self) -> bool {
-        self.inner.supports_consolidated_metadata()
     }
 }
