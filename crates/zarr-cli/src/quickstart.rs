@@ -264,9 +264,13 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     let d = dir.display();
     println!("\nNext, try:");
     println!("  zarr info {d}                        # the root group and its members");
+    println!("  zarr tree {d}                        # the hierarchy: names, shapes, data types");
     println!("  zarr info {d} --path temperature     # one array: shape, chunks, codecs, size");
     println!("  zarr export {d} --path temperature --select 0,:,: -o t0.npy");
     println!("  zarr import t0.npy {d} --path t0 --compressor blosc:zstd:5:bitshuffle");
+    println!(
+        "  zarr copy {d} copy.zarr --path temperature --compressor zstd:3   # re-encode a copy"
+    );
     println!("(from the repository: cargo run --release -p zarr-cli -- info {d})");
     Ok(())
 }
