@@ -23,7 +23,7 @@ pub fn read_node(
             .map_err(in_store(store_path))
     };
     let json = |key: &str, bytes: &[u8]| -> Result<Value> {
-        serde_json::from_slice(bytes)
+        zarr::metadata::json::parse(bytes)
             .map_err(|e| format!("{}: {key}: invalid JSON: {e}", store_path.display()))
     };
     let key = util::node_key(path);
@@ -159,7 +159,7 @@ fn array_info(
             "stored_size": human_bytes(stored),
             "metadata": raw,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        println!("{}", zarr::metadata::json::to_string_pretty(&out));
         return Ok(());
     }
     let where_ = if path.is_empty() { "/" } else { path };
@@ -239,7 +239,7 @@ fn attributes_text(a: &Map<String, Value>) -> String {
     if a.is_empty() {
         "(none)".into()
     } else {
-        serde_json::to_string(a).unwrap_or_default()
+        zarr::metadata::json::to_string(&Value::Object(a.clone()))
     }
 }
 
@@ -354,7 +354,7 @@ fn group_info(
             "stored_size": human_bytes(stored),
             "metadata": raw,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        println!("{}", zarr::metadata::json::to_string_pretty(&out));
         return Ok(());
     }
     let where_ = if path.is_empty() { "/" } else { path };

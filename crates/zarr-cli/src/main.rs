@@ -226,7 +226,23 @@ pub struct QuickstartArgs {
     pub dir: PathBuf,
 }
 
+/// Die quietly of SIGPIPE, as Unix tools do, when the reader of our output
+/// goes away (`zarr tree big.zarr | head`); Rust ignores the signal by
+/// default, which would turn every later print into an error.
+#[cfg(unix)]
+fn default_sigpipe() {
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL
+    // is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_sigpipe() {}
+
 fn main() {
+    default_sigpipe();
     // A bug must still end as one `error:` line and status 1, never a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let msg = info

@@ -363,12 +363,12 @@ pub fn parse_shape(option: &str, s: &str, ndim: usize) -> Result<Vec<u64>> {
 
 /// Parse `--fill-value`: JSON as in zarr.json; text that is not JSON is a string.
 pub fn parse_fill_value(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
+    zarr::metadata::json::parse_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
 }
 
 /// Parse `--attrs`: a JSON object.
 pub fn parse_attrs(s: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str::<Value>(s) {
+    match zarr::metadata::json::parse_str(s) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(format!("invalid --attrs {s:?}: expected a JSON object")),
         Err(e) => Err(format!("invalid --attrs {s:?}: {e}")),

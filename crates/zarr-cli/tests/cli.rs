@@ -12,7 +12,9 @@ use zarr::npy::{read_npy, write_npy};
 
 fn info_json(store: &Path, path: &str) -> Value {
     let out = ok(&["info", s(store), "--path", path, "--json"]);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("info --json is not JSON ({e}): {out}"))
+    // Python's JSON: NaN / Infinity in attributes are bare tokens.
+    zarr::metadata::json::parse_str(&out)
+        .unwrap_or_else(|e| panic!("info --json is not JSON ({e}): {out}"))
 }
 
 fn sample(dt: DataType, shape: &[usize]) -> NDBuffer {
@@ -347,7 +349,36 @@ fn fill_values_and_attributes() {
         json!({"units": "m", "scale": [1, 2.5], "nested": {"ok": true}})
     );
     let t = ok(&["info", s(&store), "--path", "attrs"]);
-    assert!(t.contains("\"units\":\"m\""), "{t}");
+    assert!(t.contains("\"units\": \"m\""), "{t}");
+
+    // Non-finite numbers, as Python's json writes them (and zarr-python reads).
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--path",
+        "nonfinite",
+        "--attrs",
+        r#"{"valid_max": NaN, "range": [-Infinity, Infinity], "s": "NaN"}"#,
+    ]);
+    let doc = std::fs::read_to_string(store.join("nonfinite/zarr.json")).unwrap();
+    assert!(
+        doc.contains("\"valid_max\": NaN,") && doc.contains("    -Infinity,\n      Infinity\n"),
+        "{doc}"
+    );
+    let info = info_json(&store, "nonfinite");
+    let attrs = &info["attributes"];
+    assert!(zarr::metadata::json::as_f64(&attrs["valid_max"]).is_some_and(f64::is_nan));
+    assert_eq!(
+        zarr::metadata::json::as_f64(&attrs["range"][1]),
+        Some(f64::INFINITY)
+    );
+    assert_eq!(attrs["s"], "NaN");
+    let t = ok(&["info", s(&store), "--path", "nonfinite"]);
+    assert!(
+        t.contains(r#"{"valid_max": NaN, "range": [-Infinity, Infinity], "s": "NaN"}"#),
+        "{t}"
+    );
     for bad in ["[1, 2]", "{oops"] {
         let e = fails(&["import", s(&npy), s(&store), "--path", "x", "--attrs", bad]);
         assert!(e.contains("--attrs"), "{e}");
@@ -460,6 +491,29 @@ fn dtype_conversion() {
         info_json(&store, "b")["data_type"],
         json!("variable_length_bytes")
     );
+}
+
+/// A reader that goes away (`zarr info ... | head -1`) ends the tool quietly
+/// by SIGPIPE, as other Unix tools end, not with an "internal error".
+#[cfg(unix)]
+#[test]
+fn closed_standard_output_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let npy = d.root.join("in.npy");
+    write_npy(&npy, &sample(DataType::UInt8, &[10, 3])).unwrap();
+    ok(&["import", s(&npy), s(&store)]);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // closed before the tool writes anything
+    let o = Command::new(env!("CARGO_BIN_EXE_zarr"))
+        .args(["info", s(&store), "--json"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.signal(), Some(13), "SIGPIPE: {o:?}");
+    assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
 }
 
 #[test]

@@ -6,10 +6,11 @@
 //! zarr-python really runs: it creates every case of the matrix in one
 //! directory, we create the same cases in another, and the files are compared.
 //!
-//! What cannot match, and so is not in the matrix: attributes holding a NaN
-//! or infinite float. Python writes them as the bare tokens `NaN` and
-//! `Infinity` (its `json.dumps` has `allow_nan=True`), which are not JSON;
-//! attributes here are `serde_json` values, which cannot hold them.
+//! Attributes holding NaN or infinite floats are in the matrix too: Python
+//! writes them as the bare tokens `NaN`, `Infinity` and `-Infinity` (not
+//! JSON, but what `json.dumps` does), and so do we
+//! (`zarr::metadata::json::float`); hierarchies carrying them, consolidated,
+//! match as well and read back as numbers on both sides.
 
 #![allow(clippy::unwrap_used)]
 
@@ -20,7 +21,8 @@ use std::path::Path;
 use std::sync::Arc;
 use zarr::array::{Array, ArrayBuilder};
 use zarr::dtype::DataType;
-use zarr::group::Group;
+use zarr::group::{consolidate_metadata, Group, UseConsolidated};
+use zarr::metadata::json;
 use zarr::store::{LocalStore, StoreRef};
 
 /// Attributes that exercise escapes, float formatting and nesting.
@@ -31,7 +33,9 @@ fn attributes() -> Value {
         "floats": [1e-05, 0.1, 1e16, 1e15, -0.0, 2.5e-10, 123456789.125, 5e-324, 1.7976931348623157e308],
         "ints": [0, -1, 9007199254740993_i64, 18446744073709551615_u64, -9223372036854775808_i64],
         "nested": {"a": {"b": [true, false, null, {}, [], {"c": "é"}]}, "empty": ""},
-        "ünïcode key": 1.5
+        "ünïcode key": 1.5,
+        "non_finite": [json::float(f64::NAN), json::float(f64::INFINITY), json::float(f64::NEG_INFINITY)],
+        "nan_string": "NaN"
     })
 }
 
@@ -161,14 +165,14 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn metadata_documents_match_zarr_python_byte_for_byte() {
     let theirs = tempfile::tempdir().unwrap();
     let ours = tempfile::tempdir().unwrap();
-    let cases = serde_json::to_string(
-        &cases()
+    // Python's JSON (bare NaN tokens), which its json.loads reads as floats.
+    let cases = json::to_string(&Value::Array(
+        cases()
             .into_iter()
             .map(|(n, f, d, v, a)| json!([n, f, d, v, a]))
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
-    let attrs = attributes().to_string();
+            .collect(),
+    ));
+    let attrs = json::to_string(&attributes());
     common::run_code(
         &common::python(),
         PY,
@@ -189,4 +193,143 @@ fn metadata_documents_match_zarr_python_byte_for_byte() {
         }
     }
     assert!(differ.is_empty(), "{}", differ.join("\n\n"));
+}
+
+const PY_NON_FINITE: &str = r#"
+import json, math, sys, zarr
+from zarr.storage import LocalStore
+
+attrs = {"valid_max": float("nan"), "range": [float("-inf"), 1.5, float("inf")],
+         "s": "NaN", "nested": {"x": float("nan")}}
+if sys.argv[2] == "write":
+    for fmt in (2, 3):
+        where = LocalStore(f"{sys.argv[1]}/v{fmt}")
+        root = zarr.open_group(where, mode="w", zarr_format=fmt, attributes=attrs)
+        root.create_group("g", attributes=attrs)
+        # zarr.create_array, not g.create_array: for V2 the latter defaults
+        # to blosc where the former (and our ArrayBuilder) uses zstd.
+        zarr.create_array(where, name="g/a", shape=(3,), chunks=(2,), dtype="float32",
+                          fill_value=float("nan"), attributes=attrs, zarr_format=fmt)
+        zarr.consolidate_metadata(where)
+else:
+    def same(a, b):
+        if isinstance(a, float) and math.isnan(a):
+            return isinstance(b, float) and math.isnan(b)
+        if isinstance(a, dict):
+            return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, list):
+            return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return type(a) is type(b) and a == b
+    for fmt in (2, 3):
+        for consolidated in (True, False):
+            root = zarr.open_group(LocalStore(f"{sys.argv[1]}/v{fmt}"), mode="r",
+                                   use_consolidated=consolidated)
+            if consolidated:
+                assert root.metadata.consolidated_metadata is not None
+            for node in (root, root["g"], root["g/a"]):
+                assert same(dict(node.attrs), attrs), (fmt, node.path, dict(node.attrs))
+            assert math.isnan(root["g/a"].fill_value)
+    print("ok")
+"#;
+
+/// The attributes of PY_NON_FINITE, as we hold them.
+fn non_finite_attributes() -> Map<String, Value> {
+    object(json!({
+        "valid_max": json::float(f64::NAN),
+        "range": [json::float(f64::NEG_INFINITY), 1.5, json::float(f64::INFINITY)],
+        "s": "NaN",
+        "nested": {"x": json::float(f64::NAN)}
+    }))
+}
+
+/// Attributes equal to `non_finite_attributes`, read as numbers.
+fn check_non_finite(attrs: &Map<String, Value>, what: &str) {
+    assert!(
+        json::as_f64(&attrs["valid_max"]).is_some_and(f64::is_nan),
+        "{what}"
+    );
+    assert!(
+        json::as_f64(&attrs["nested"]["x"]).is_some_and(f64::is_nan),
+        "{what}"
+    );
+    let range: Vec<Option<f64>> = attrs["range"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(json::as_f64)
+        .collect();
+    assert_eq!(
+        range,
+        [Some(f64::NEG_INFINITY), Some(1.5), Some(f64::INFINITY)],
+        "{what}"
+    );
+    // A string stays a string.
+    assert_eq!(attrs["s"], "NaN", "{what}");
+    assert_eq!(json::as_f64(&attrs["s"]), None, "{what}");
+    assert_eq!(attrs, &non_finite_attributes(), "{what}");
+}
+
+#[test]
+fn non_finite_attributes_round_trip_with_zarr_python() {
+    let theirs = tempfile::tempdir().unwrap();
+    let ours = tempfile::tempdir().unwrap();
+    let py = common::python();
+    common::run_code(&py, PY_NON_FINITE, &[theirs.path(), Path::new("write")]);
+
+    // Theirs, read here: with and without consolidated metadata.
+    for fmt in [2u8, 3] {
+        let store = local(&theirs.path().join(format!("v{fmt}")));
+        for (mode, consolidated) in [
+            (UseConsolidated::Required, true),
+            (UseConsolidated::Never, false),
+        ] {
+            let root = Group::open(store.clone(), "", Some(fmt), mode).unwrap();
+            let what = format!("v{fmt} consolidated={consolidated}");
+            check_non_finite(root.attributes(), &what);
+            let members = root.members_metadata(None).unwrap();
+            assert_eq!(members.len(), 2, "{what}");
+            for (path, meta) in &members {
+                check_non_finite(meta.attributes(), &format!("{what} {path}"));
+            }
+            let a = Array::open(store.clone(), "g/a").unwrap();
+            check_non_finite(a.attributes(), &what);
+            let values = a.read_vec::<f32>(&zarr::chunk::Selection::all()).unwrap();
+            assert!(
+                values.len() == 3 && values.iter().all(|x| x.is_nan()),
+                "{what}"
+            );
+        }
+    }
+
+    // Ours, written the same way: the same bytes, and zarr-python reads floats.
+    for fmt in [2u8, 3] {
+        let store = local(&ours.path().join(format!("v{fmt}")));
+        let root = Group::create(store.clone(), "", fmt, non_finite_attributes(), true).unwrap();
+        let g = root
+            .create_group("g", non_finite_attributes(), false)
+            .unwrap();
+        g.create_array(
+            "a",
+            &ArrayBuilder::new(vec![3], DataType::Float32)
+                .chunks(vec![2])
+                .zarr_format(fmt)
+                .fill_value_json(json!("NaN"))
+                .attributes(non_finite_attributes()),
+        )
+        .unwrap();
+        consolidate_metadata(&store, "", None).unwrap();
+    }
+    let (t, o) = (files(theirs.path()), files(ours.path()));
+    assert_eq!(t.len(), o.len());
+    for ((tn, tb), (on, ob)) in t.iter().zip(&o) {
+        assert_eq!(tn, on);
+        assert!(
+            tb == ob,
+            "{tn}:\n--- zarr-python\n{}\n--- ours\n{}",
+            String::from_utf8_lossy(tb),
+            String::from_utf8_lossy(ob)
+        );
+    }
+    let out = common::run_code(&py, PY_NON_FINITE, &[ours.path(), Path::new("read")]);
+    assert!(out.contains("ok"), "{out}");
 }

@@ -301,7 +301,8 @@ impl ArrayBuilder {
         self.fill_value = Some(value);
         self
     }
-    /// All user attributes.
+    /// All user attributes (non-finite numbers through
+    /// [`crate::metadata::json::float`]).
     pub fn attributes(mut self, attributes: Map<String, Value>) -> Self {
         self.attributes = attributes;
         self

@@ -54,8 +54,8 @@ pub fn consolidate_metadata_v2(store: &StoreRef, path: &str) -> Result<usize> {
         let Some(bytes) = store.get(&key, &Default::default(), None)? else {
             continue;
         };
-        let doc: Value =
-            serde_json::from_slice(&bytes).map_err(|e| bad(&key, format!("invalid JSON: {e}")))?;
+        let doc: Value = crate::metadata::json::parse(&bytes)
+            .map_err(|e| bad(&key, format!("invalid JSON: {e}")))?;
         metadata.insert(rel.to_string(), doc);
     }
     let n = metadata.len();
@@ -78,8 +78,8 @@ pub fn read_consolidated_metadata_v2(
     let Some(bytes) = store.get(&key, &Default::default(), None)? else {
         return Ok(None);
     };
-    let doc: Value =
-        serde_json::from_slice(&bytes).map_err(|e| bad(&key, format!("invalid JSON: {e}")))?;
+    let doc: Value = crate::metadata::json::parse(&bytes)
+        .map_err(|e| bad(&key, format!("invalid JSON: {e}")))?;
     match doc.get("zarr_consolidated_format").and_then(Value::as_u64) {
         Some(1) => {}
         other => {

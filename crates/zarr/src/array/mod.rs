@@ -321,7 +321,10 @@ impl Array {
     pub fn data_type(&self) -> DataType {
         self.metadata.data_type
     }
-    /// The user attributes.
+    /// The user attributes. NaN and infinite numbers (bare `NaN` / `Infinity`
+    /// in the document, as Python writes them) are markers: read them with
+    /// [`crate::metadata::json::as_f64`], make them with
+    /// [`crate::metadata::json::float`].
     pub fn attributes(&self) -> &Map<String, Value> {
         &self.metadata.attributes
     }

@@ -53,11 +53,14 @@ fn parse_float(data_type: DataType, bits: usize, value: &Value) -> Result<f64, D
             "NaN" => Ok(f64::NAN),
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
-            _ => Err(invalid(
-                data_type,
-                value,
-                "expected a number, \"NaN\", \"Infinity\", \"-Infinity\" or a 0x hex bit pattern",
-            )),
+            // A bare NaN / Infinity token in the document (Python's json).
+            _ => crate::metadata::json::non_finite(s).ok_or_else(|| {
+                invalid(
+                    data_type,
+                    value,
+                    "expected a number, \"NaN\", \"Infinity\", \"-Infinity\" or a 0x hex bit pattern",
+                )
+            }),
         },
         _ => Err(invalid(
             data_type,

@@ -117,7 +117,7 @@ pub(crate) fn parse_v2(bytes: &[u8], key: &str) -> Result<ZMetadata> {
         message,
     };
     let doc: Value =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+        crate::metadata::json::parse(bytes).map_err(|e| bad(format!("invalid JSON: {e}")))?;
     match doc.get("zarr_consolidated_format").and_then(Value::as_u64) {
         Some(1) => {}
         other => {

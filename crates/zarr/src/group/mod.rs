@@ -37,7 +37,10 @@ macro_rules! group_accessors {
         pub fn zarr_format(&self) -> u8 {
             self.state.zarr_format
         }
-        /// The user attributes.
+        /// The user attributes. NaN and infinite numbers (bare `NaN` / `Infinity`
+        /// in the document, as Python writes them) are markers: read them with
+        /// [`crate::metadata::json::as_f64`], make them with
+        /// [`crate::metadata::json::float`].
         pub fn attributes(&self) -> &serde_json::Map<String, serde_json::Value> {
             &self.state.metadata.attributes
         }

@@ -5,6 +5,7 @@
 //! key encoding, data type, fill value, extension fields) and writing gives the
 //! same fields, in the same order, as zarr-python 3.
 
+pub mod json;
 pub(crate) mod pyjson;
 mod v2;
 mod v3;

@@ -5,7 +5,6 @@
 //! floats as Python's `repr` (`1e-05`, `1e+16`).
 
 use serde_json::Value;
-use std::io::Write;
 
 /// `json.dumps(v, indent=2)`.
 pub(crate) fn pretty(v: &Value) -> Vec<u8> {
@@ -19,54 +18,97 @@ pub(crate) fn compact(v: &Value) -> Vec<u8> {
 
 fn write(v: &Value, pretty: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    let f = PyFormatter {
-        pretty,
-        level: 0,
-        has_value: false,
-    };
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, f);
-    if serde::Serialize::serialize(v, &mut ser).is_err() {
-        // Writing to a Vec cannot fail; keep a valid document regardless.
-        return serde_json::to_vec(v).unwrap_or_default();
-    }
+    write_value(&mut out, v, pretty, 0);
     out
 }
 
-struct PyFormatter {
-    pretty: bool,
-    level: usize,
-    has_value: bool,
+fn newline(out: &mut Vec<u8>, level: usize) {
+    out.push(b'\n');
+    for _ in 0..level {
+        out.extend_from_slice(b"  ");
+    }
 }
 
-impl PyFormatter {
-    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b"\n")?;
-        for _ in 0..self.level {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
+/// Before an item: `,` unless it is the first, then a newline and the
+/// indent (pretty) or a space (compact).
+fn separator(out: &mut Vec<u8>, pretty: bool, first: bool, level: usize) {
+    if !first {
+        out.extend_from_slice(if pretty { b"," } else { b", " });
     }
-    fn begin<W: ?Sized + Write>(&mut self, w: &mut W, open: &[u8]) -> std::io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(open)
+    if pretty {
+        newline(out, level);
     }
-    fn end<W: ?Sized + Write>(&mut self, w: &mut W, close: &[u8]) -> std::io::Result<()> {
-        self.level -= 1;
-        if self.pretty && self.has_value {
-            self.newline(w)?;
+}
+
+fn write_value(out: &mut Vec<u8>, v: &Value, pretty: bool, level: usize) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                out.extend_from_slice(i.to_string().as_bytes());
+            } else if let Some(u) = n.as_u64() {
+                out.extend_from_slice(u.to_string().as_bytes());
+            } else {
+                let x = n.as_f64().unwrap_or(f64::NAN);
+                out.extend_from_slice(python_float(x).as_bytes());
+            }
         }
-        w.write_all(close)
+        Value::String(s) => match super::json::non_finite_token(s) {
+            Some(token) => out.extend_from_slice(token.as_bytes()),
+            None => write_string(out, s),
+        },
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                separator(out, pretty, i == 0, level + 1);
+                write_value(out, item, pretty, level + 1);
+            }
+            if pretty && !items.is_empty() {
+                newline(out, level);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                separator(out, pretty, i == 0, level + 1);
+                write_string(out, key);
+                out.extend_from_slice(b": ");
+                write_value(out, item, pretty, level + 1);
+            }
+            if pretty && !map.is_empty() {
+                newline(out, level);
+            }
+            out.push(b'}');
+        }
     }
-    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        if !first {
-            w.write_all(if self.pretty { b"," } else { b", " })?;
+}
+
+/// A string as `json.dumps` (`ensure_ascii=True`) writes it: printable ASCII
+/// as is, the short escapes for `"`, `\`, newline, carriage return, tab,
+/// backspace and form feed, anything else as `\uXXXX` UTF-16 units.
+fn write_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    for c in s.chars() {
+        match c {
+            '"' => out.extend_from_slice(br#"\""#),
+            '\\' => out.extend_from_slice(br"\\"),
+            '\n' => out.extend_from_slice(br"\n"),
+            '\r' => out.extend_from_slice(br"\r"),
+            '\t' => out.extend_from_slice(br"\t"),
+            '\u{8}' => out.extend_from_slice(br"\b"),
+            '\u{c}' => out.extend_from_slice(br"\f"),
+            ' '..='~' => out.push(c as u8),
+            _ => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.extend_from_slice(format!("\\u{u:04x}").as_bytes());
+                }
+            }
         }
-        if self.pretty {
-            self.newline(w)?;
-        }
-        Ok(())
     }
+    out.push(b'"');
 }
 
 /// Python's `repr` of a finite float: the shortest digits that round-trip
@@ -104,69 +146,6 @@ pub(crate) fn python_float(x: f64) -> String {
         };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{first}{rest}e{esign}{:02}", exp.abs())
-    }
-}
-
-impl serde_json::ser::Formatter for PyFormatter {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.begin(w, b"[")
-    }
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.end(w, b"]")
-    }
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.begin(w, b"{")
-    }
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.end(w, b"}")
-    }
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.item(w, first)
-    }
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn write_f64<W: ?Sized + Write>(&mut self, w: &mut W, value: f64) -> std::io::Result<()> {
-        w.write_all(python_float(value).as_bytes())
-    }
-    fn write_f32<W: ?Sized + Write>(&mut self, w: &mut W, value: f32) -> std::io::Result<()> {
-        self.write_f64(w, f64::from(value))
-    }
-    fn write_string_fragment<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        for c in fragment.chars() {
-            if (' '..='~').contains(&c) {
-                w.write_all(&[c as u8])?;
-            } else {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    write!(w, "\\u{u:04x}")?;
-                }
-            }
-        }
-        Ok(())
     }
 }
 

@@ -65,7 +65,7 @@ impl GroupMetadataV2 {
     /// Parse `.zgroup` (and optional `.zattrs`) bytes.
     pub fn from_json_bytes(zgroup: &[u8], zattrs: Option<&[u8]>) -> Result<Self, MetadataError> {
         let v: Value =
-            serde_json::from_slice(zgroup).map_err(|e| MetadataError::Json(e.to_string()))?;
+            super::json::parse(zgroup).map_err(|e| MetadataError::Json(e.to_string()))?;
         check_format(&v)?;
         Ok(GroupMetadataV2 {
             attributes: parse_attrs(zattrs)?,
@@ -99,7 +99,7 @@ fn check_format(v: &Value) -> Result<(), MetadataError> {
 fn parse_attrs(zattrs: Option<&[u8]>) -> Result<Map<String, Value>, MetadataError> {
     match zattrs {
         None => Ok(Map::new()),
-        Some(b) => match serde_json::from_slice(b) {
+        Some(b) => match super::json::parse(b) {
             Ok(Value::Object(m)) => Ok(m),
             Ok(_) => Err(field(".zattrs", "must be a JSON object")),
             Err(e) => Err(MetadataError::Json(format!(".zattrs: {e}"))),
@@ -219,7 +219,7 @@ impl ArrayMetadataV2 {
     /// Parse `.zarray` bytes and optional `.zattrs` bytes.
     pub fn from_json_bytes(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<Self, MetadataError> {
         let v: Value =
-            serde_json::from_slice(zarray).map_err(|e| MetadataError::Json(e.to_string()))?;
+            super::json::parse(zarray).map_err(|e| MetadataError::Json(e.to_string()))?;
         let mut m = Self::from_json(&v)?;
         m.attributes = parse_attrs(zattrs)?;
         Ok(m)

@@ -177,8 +177,7 @@ fn extra_fields(
 impl NodeMetadata {
     /// Parse `zarr.json` bytes.
     pub fn from_json_bytes(bytes: &[u8]) -> Result<Self, MetadataError> {
-        let v: Value =
-            serde_json::from_slice(bytes).map_err(|e| MetadataError::Json(e.to_string()))?;
+        let v: Value = super::json::parse(bytes).map_err(|e| MetadataError::Json(e.to_string()))?;
         Self::from_json(&v)
     }
 
