@@ -17,8 +17,10 @@ import shutil
 import sys
 from typing import Any
 
+import numcodecs
 import numpy as np
 import zarr
+import zarr.codecs.numcodecs as zn
 from zarr.codecs import (
     BloscCodec,
     BytesCodec,
@@ -360,6 +362,24 @@ def generate(outdir: str) -> int:
     for dt in ("int32", "float64", "string"):
         g.add(f"codecs/crc32c/{dt}", dt, shape2, chunks2, compressors=[Crc32cCodec()])
     g.add("codecs/crc32c/gzip_then_crc32c", "uint16", shape2, chunks2, compressors=[GzipCodec(level=1), Crc32cCodec()])
+
+    # numcodecs' codecs under their V3 names (zarr.codecs.numcodecs), as zarr-python writes them.
+    for dt in ("int32", "uint8", "float64"):
+        g.add(f"codecs/numcodecs/gzip_{dt}", dt, shape2, chunks2, compressors=[zn.GZip(level=3)])
+        g.add(f"codecs/numcodecs/zstd_{dt}", dt, shape2, chunks2, compressors=[zn.Zstd(level=1, checksum=True)])
+        g.add(f"codecs/numcodecs/blosc_{dt}", dt, shape2, chunks2, compressors=[zn.Blosc()])
+        g.add(f"codecs/numcodecs/jenkins_lookup3_{dt}", dt, shape2, chunks2, compressors=[zn.JenkinsLookup3(initval=3)])
+    g.add("codecs/numcodecs/blosc_zstd_bitshuffle_uint16", "uint16", shape2, chunks2,
+          compressors=[zn.Blosc(cname="zstd", clevel=3, shuffle=2)])
+    g.add("codecs/numcodecs/jenkins_lookup3_default", "int16", shape2, chunks2, compressors=[zn.JenkinsLookup3()])
+    g.add("codecs/numcodecs/packbits", "bool", (13, 7), (5, 3), filters=[zn.PackBits()])
+    g.add("codecs/numcodecs/packbits_gzip", "bool", (41,), (17,), filters=[zn.PackBits()], compressors=[GzipCodec(level=1)])
+    for dt, keep in (("float16", 3), ("float32", 4), ("float64", 9)):
+        # The expected values are numcodecs' own rounding of the data (bitround is lossy).
+        data = make_values(dt, shape2, 1000 + keep)
+        rounded = numcodecs.BitRound(keepbits=keep).encode(data.copy()).view(data.dtype).reshape(shape2)
+        g.add(f"codecs/numcodecs/bitround_{dt}", dt, shape2, chunks2, filters=[zn.BitRound(keepbits=keep)],
+              data=rounded)
 
     g.add("codecs/vlen_utf8/uncompressed", "string", (37,), (10,), serializer=VLenUTF8Codec(), compressors=None)
     g.add("codecs/vlen_utf8/zstd_crc32c", "string", (37,), (10,), serializer=VLenUTF8Codec(),

@@ -148,9 +148,16 @@ FILTERS = {
     "categorize_U4": ("<U4", [numcodecs.Categorize(labels=["a", "héll", "\U0001f30d!", ""], dtype="<U4",
                                                    astype="<u2")]),
     "shuffle_fletcher32_f8": (">f8", [numcodecs.Shuffle(elementsize=8), numcodecs.Fletcher32()]),
+    "jenkins_i4": ("<i4", [numcodecs.JenkinsLookup3()]),
+    "jenkins_seed_f8be": (">f8", [numcodecs.JenkinsLookup3(initval=7)]),
+    # keepbits large enough to keep these values exact (the data is compared unrounded).
+    "bitround_f4": ("<f4", [numcodecs.BitRound(keepbits=8)]),
+    "bitround_f8": ("<f8", [numcodecs.BitRound(keepbits=8)]),
 }
 for fname, (dt, filters) in FILTERS.items():
-    for order in "CF":
+    # zarr-python 3.4.2 scrambles F-order chunks through numcodecs' BitRound
+    # (it reads back other values than it was given), so bitround is C only.
+    for order in ("C" if fname.startswith("bitround") else "CF"):
         save(f"filt_{fname}_{order}", dt, values(dt, shape), chunks=chunks, order=order,
              filters=filters, compressors=numcodecs.Zlib(level=1))
 

@@ -103,28 +103,31 @@ fn reencoding_copies_peak_far_below_the_array_size() {
         assert_eq!(b.read_vec::<u8>(&sel).unwrap(), want);
     }
 
-    // Converting a V2 array whose codecs need re-encoding (packbits) in
-    // place streams too.
+    // Converting a V2 array whose codecs need re-encoding (a quantize filter
+    // that changes the type, which zarr-python cannot read in V3) in place
+    // streams too.
     let conv = local(&dir.path().join("conv"));
-    let (rows, cols) = (4096u64, 8192u64);
-    let bits = ArrayBuilder::new(vec![rows, cols], DataType::Bool)
-        .chunks(vec![128, cols])
+    let (rows, cols) = (2048u64, 4096u64);
+    let value = |r: u64, c: u64| ((r.wrapping_mul(31) ^ c.wrapping_mul(7)) % 3) as f32;
+    let bits = ArrayBuilder::new(vec![rows, cols], DataType::Float32)
+        .chunks(vec![32, cols])
         .zarr_format(2)
-        .filters_v2(vec![serde_json::json!({"id": "packbits"})
-            .as_object()
-            .unwrap()
-            .clone()])
+        .filters_v2(vec![serde_json::json!(
+            {"id": "quantize", "digits": 2, "dtype": "<f4", "astype": "<f2"}
+        )
+        .as_object()
+        .unwrap()
+        .clone()])
         .create(conv.clone(), "bits")
         .unwrap();
     for start in (0..rows).step_by(128) {
         let sel = Selection::from_box(&[start, 0], &[128, cols]);
-        let v: Vec<bool> = row_block(start, 128)[..(128 * cols) as usize]
-            .iter()
-            .map(|&b| b % 3 == 0)
+        let v: Vec<f32> = (0..128 * cols)
+            .map(|i| value(start + i / cols, i % cols))
             .collect();
         bits.write_slice(&sel, &v).unwrap();
     }
-    let size = (rows * cols) as usize;
+    let size = (rows * cols) as usize * 4;
     let base = LIVE.load(Ordering::Relaxed);
     PEAK.store(base, Ordering::Relaxed);
     let s = pool
@@ -140,9 +143,6 @@ fn reencoding_copies_peak_far_below_the_array_size() {
     let b = Array::open(conv, "bits").unwrap();
     assert_eq!(b.zarr_format(), 3);
     let sel = Selection::from_box(&[1000, 0], &[1, cols]);
-    let want: Vec<bool> = row_block(1000, 1)[..cols as usize]
-        .iter()
-        .map(|&b| b % 3 == 0)
-        .collect();
-    assert_eq!(b.read_vec::<bool>(&sel).unwrap(), want);
+    let want: Vec<f32> = (0..cols).map(|c| value(1000, c)).collect();
+    assert_eq!(b.read_vec::<f32>(&sel).unwrap(), want);
 }

@@ -458,6 +458,67 @@ fn cases() -> Vec<Case> {
             .serializer(bytes_le),
         write: None,
     });
+    // numcodecs' codecs under their V3 names (zarr.codecs.numcodecs).
+    let numcodecs: Vec<(&str, DataType, Vec<Value>, Vec<Value>)> = vec![
+        (
+            "gzip",
+            DataType::Int32,
+            vec![],
+            vec![json!({"name": "numcodecs.gzip", "configuration": {"level": 3}})],
+        ),
+        (
+            "zstd",
+            DataType::Float64,
+            vec![],
+            vec![
+                json!({"name": "numcodecs.zstd", "configuration": {"level": 1, "checksum": true}}),
+            ],
+        ),
+        (
+            "blosc",
+            DataType::UInt16,
+            vec![],
+            vec![json!({"name": "numcodecs.blosc",
+                        "configuration": {"cname": "zstd", "clevel": 3, "shuffle": 2, "blocksize": 0}})],
+        ),
+        (
+            "blosc_default",
+            DataType::Int64,
+            vec![],
+            vec![json!({"name": "numcodecs.blosc", "configuration": {}})],
+        ),
+        (
+            "jenkins_lookup3",
+            DataType::Int16,
+            vec![],
+            vec![json!({"name": "numcodecs.jenkins_lookup3", "configuration": {"initval": 3}})],
+        ),
+        (
+            "packbits",
+            DataType::Bool,
+            vec![json!({"name": "numcodecs.packbits", "configuration": {}})],
+            vec![json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})],
+        ),
+        (
+            "bitround",
+            DataType::Float32,
+            vec![json!({"name": "numcodecs.bitround", "configuration": {"keepbits": 5}})],
+            vec![],
+        ),
+    ];
+    for (name, dt, filters, compressors) in numcodecs {
+        out.push(Case {
+            path: format!("numcodecs/{name}"),
+            builder: ArrayBuilder::new(vec![13, 7], dt)
+                .chunks(vec![5, 3])
+                .filters(filters.into_iter().map(c).collect())
+                .compressors(compressors.into_iter().map(c).collect()),
+            // Written whole, then read back: bitround is lossy, so the
+            // expected values are what we stored (its rounding is checked
+            // against numcodecs' in its unit test).
+            write: Some(":, :"),
+        });
+    }
     out.push(Case {
         path: "empty/write_empty".into(),
         builder: ArrayBuilder::new(vec![8], DataType::Int8)

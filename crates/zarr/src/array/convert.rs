@@ -6,7 +6,7 @@
 //! codecs under their `numcodecs.*` names) and keeps the `v2` chunk key
 //! encoding, so every chunk keeps its key and its bytes. A null V2 fill
 //! value becomes the data type's default. Arrays whose V2 codecs other V3
-//! readers do not take in that form (`packbits`, `quantize` to another
+//! readers do not take in that form (`categorize`, `quantize` to another
 //! type) are re-encoded instead, with the default V3 codecs, streaming one
 //! chunk at a time (see [`super::stream_array`]);
 //! [`convert_v2_to_v3_with_progress`] reports progress.
@@ -48,11 +48,11 @@ pub struct ConvertSummary {
     pub reencoded: usize,
 }
 
-/// True when zarr-python reads the V3 form of this chain: `packbits`,
-/// `categorize` and a `quantize` that changes the type are not.
+/// True when zarr-python reads the V3 form of this chain: `categorize` and
+/// a `quantize` that changes the type are not.
 fn portable(v3: &crate::metadata::ArrayMetadata) -> bool {
     v3.codecs.iter().all(|c| match c.name.as_str() {
-        "numcodecs.packbits" | "numcodecs.categorize" => false,
+        "numcodecs.categorize" => false,
         "numcodecs.quantize" => c.get("astype").is_none() || c.get("astype") == c.get("dtype"),
         _ => true,
     })

@@ -12,13 +12,16 @@ mod chain;
 mod config;
 mod registry;
 
+mod bitround;
 mod blosc;
 mod bytes;
 mod categorize;
 mod crc32c;
 mod fletcher32;
 mod gzip;
+mod jenkins;
 mod numcodecs;
+mod numcodecs_alias;
 mod sharding;
 mod transpose;
 mod vlen;
@@ -30,12 +33,14 @@ mod tests;
 pub use chain::CodecChain;
 pub use registry::{create_codec, register_codec, CodecFactory};
 
+pub use self::bitround::BitRoundCodec;
 pub use self::blosc::{BloscCodec, BloscCompressor, BloscShuffle};
 pub use self::bytes::{BytesCodec, Endian};
 pub use self::categorize::CategorizeCodec;
 pub use self::crc32c::Crc32cCodec;
 pub use self::fletcher32::Fletcher32Codec;
 pub use self::gzip::GzipCodec;
+pub use self::jenkins::JenkinsLookup3Codec;
 pub use self::numcodecs::{
     AsTypeCodec, Bz2Codec, Checksum32Codec, DeltaCodec, FixedScaleOffsetCodec, Lz4Codec, LzmaCodec,
     ShuffleCodec, ZlibCodec,

@@ -13,7 +13,10 @@
 //! - `numcodecs.crc32`, `numcodecs.adler32` (bytes-to-bytes): 32-bit checksums
 //!   (`numcodecs.fletcher32` lives in its own module, `fletcher32.rs`).
 //! - `numcodecs.quantize` (array-to-array) and `numcodecs.packbits`
-//!   (array-to-bytes, for `bool`).
+//!   (array-to-array, `bool` to packed `uint8`, as zarr-python 3 runs it).
+//! - `numcodecs.bitround`, `numcodecs.jenkins_lookup3` and the V3 names of
+//!   numcodecs' gzip / zstd / blosc live in `bitround.rs`, `jenkins.rs` and
+//!   `numcodecs_alias.rs`.
 //!
 //! Array-to-array codecs work on values; their numpy type strings' byte
 //! order matters only for the serialisation that follows (the V2 metadata
@@ -1049,9 +1052,12 @@ fn create_adler32(metadata: &CodecMetadata, _spec: &ChunkSpec) -> Result<Codec, 
 
 const PACKBITS: &str = "numcodecs.packbits";
 
-/// numcodecs' `PackBits` (array-to-bytes, for `bool`): one byte holding the
-/// number of padding bits, then the elements as bits, first element in the
-/// most significant bit.
+/// numcodecs' `PackBits` for `bool` arrays, array-to-array as zarr-python 3
+/// runs it: a chunk of n elements becomes a `uint8` array of `1 + ceil(n / 8)`
+/// elements, the first holding the number of padding bits, then the
+/// elements as bits, first element in the most significant bit. A `bytes`
+/// codec serializes it (in V2 it is a filter before the compressor: the
+/// same bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PackBitsCodec;
 
@@ -1064,8 +1070,13 @@ impl CodecTraits for PackBitsCodec {
     }
 }
 
-impl super::ArrayToBytesCodec for PackBitsCodec {
-    fn encode(&self, data: ArrayBytes, _spec: &ChunkSpec) -> Result<Vec<u8>, CodecError> {
+impl ArrayToArrayCodec for PackBitsCodec {
+    fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
+        let mut spec = with_type(decoded, DataType::UInt8);
+        spec.shape = vec![1 + decoded.num_elements().div_ceil(8)];
+        Ok(spec)
+    }
+    fn encode(&self, data: ArrayBytes, _decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
         let v = fixed(PACKBITS, data)?;
         let n = v.len();
         let packed = n.div_ceil(8);
@@ -1076,10 +1087,11 @@ impl super::ArrayToBytesCodec for PackBitsCodec {
                 out[1 + i / 8] |= 0x80 >> (i % 8);
             }
         }
-        Ok(out)
+        Ok(ArrayBytes::Fixed(out))
     }
-    fn decode(&self, bytes: &[u8], spec: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
-        let n = spec.num_elements() as usize;
+    fn decode(&self, data: ArrayBytes, decoded: &ChunkSpec) -> Result<ArrayBytes, CodecError> {
+        let bytes = fixed(PACKBITS, data)?;
+        let n = decoded.num_elements() as usize;
         let expected = n.div_ceil(8) + 1;
         if bytes.len() != expected || bytes[0] as usize != (expected - 1) * 8 - n {
             return Err(CodecError::SizeMismatch {
@@ -1093,9 +1105,6 @@ impl super::ArrayToBytesCodec for PackBitsCodec {
             .collect();
         Ok(ArrayBytes::Fixed(out))
     }
-    fn encoded_size(&self, spec: &ChunkSpec) -> Option<u64> {
-        Some(spec.num_elements().div_ceil(8) + 1)
-    }
 }
 
 fn create_packbits(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
@@ -1106,7 +1115,7 @@ fn create_packbits(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, 
             message: format!("needs bool data, not {}", spec.data_type),
         });
     }
-    Ok(Codec::ArrayToBytes(Arc::new(PackBitsCodec)))
+    Ok(Codec::ArrayToArray(Arc::new(PackBitsCodec)))
 }
 
 // ---- quantize ----

@@ -27,6 +27,11 @@ fn registry() -> &'static RwLock<HashMap<String, CodecFactory>> {
         m.insert("vlen-utf8".into(), super::vlen::create_utf8);
         m.insert("vlen-bytes".into(), super::vlen::create_bytes);
         m.insert("sharding_indexed".into(), super::sharding::create);
+        m.insert("numcodecs.bitround".into(), super::bitround::create);
+        m.insert("numcodecs.jenkins_lookup3".into(), super::jenkins::create);
+        for (name, f) in super::numcodecs_alias::FACTORIES {
+            m.insert(name.into(), f);
+        }
         for (name, f) in super::numcodecs::FACTORIES {
             m.insert(name.into(), f);
         }

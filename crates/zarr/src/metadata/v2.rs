@@ -143,14 +143,11 @@ fn v2_to_v3_codec(
     rest.remove("id");
     let entry = |name: &str, c: Map<String, Value>| CodecMetadata::new(name, Some(c));
     Ok(match id {
-        "zlib" | "lz4" | "shuffle" | "bz2" | "lzma" | "crc32" | "adler32" | "fletcher32" => {
-            (Stage::BytesToBytes, entry(&format!("numcodecs.{id}"), rest))
-        }
-        "delta" | "fixedscaleoffset" | "astype" | "quantize" | "categorize" => {
-            (Stage::ArrayToArray, entry(&format!("numcodecs.{id}"), rest))
-        }
+        "zlib" | "lz4" | "shuffle" | "bz2" | "lzma" | "crc32" | "adler32" | "fletcher32"
+        | "jenkins_lookup3" => (Stage::BytesToBytes, entry(&format!("numcodecs.{id}"), rest)),
+        "delta" | "fixedscaleoffset" | "astype" | "quantize" | "categorize" | "bitround"
+        | "packbits" => (Stage::ArrayToArray, entry(&format!("numcodecs.{id}"), rest)),
         "vlen-utf8" | "vlen-bytes" => (Stage::ArrayToBytes, CodecMetadata::new(id, None)),
-        "packbits" => (Stage::ArrayToBytes, entry("numcodecs.packbits", rest)),
         "gzip" => (Stage::BytesToBytes, entry("gzip", rest)),
         "zstd" => {
             let mut c = Map::new();
@@ -204,6 +201,7 @@ fn filter_output(m: &Map<String, Value>) -> Option<(DataType, Option<Endian>)> {
             let s = m.get("astype").and_then(Value::as_str).unwrap_or("|u1");
             return DataType::from_numpy_str(s).ok();
         }
+        "packbits" => return Some((DataType::UInt8, None)),
         "delta" | "fixedscaleoffset" | "quantize" => "astype",
         "astype" => "encode_dtype",
         _ => return None,

@@ -45,7 +45,7 @@ pub(super) fn split_codecs(
 /// True for codecs zarr-python cannot read in V3 (see [`crate::array::convert_v2_to_v3`]).
 pub(super) fn portable(c: &CodecMetadata) -> bool {
     match c.name.as_str() {
-        "numcodecs.packbits" => false,
+        "numcodecs.categorize" => false,
         "numcodecs.quantize" => c.get("astype").is_none() || c.get("astype") == c.get("dtype"),
         _ => true,
     }
