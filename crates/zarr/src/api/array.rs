@@ -223,6 +223,15 @@ fn number_json(dtype: DataType, n: u8) -> Result<Value> {
                 "{dtype} arrays have no numeric fill value {n}"
             )))
         }
+        // All zero bytes for zeros; no value stands for "one".
+        DataType::RawBytes(_) | DataType::Struct(_) if n == 0 => {
+            dtype.fill_value_to_json(&crate::dtype::FillValue::default_for(dtype))
+        }
+        DataType::RawBytes(_) | DataType::Struct(_) => {
+            return Err(ArrayError::InvalidArgument(format!(
+                "{dtype} arrays have no numeric fill value {n}"
+            )))
+        }
         d if d.name().starts_with("complex") => json!([f64::from(n), 0.0]),
         d if d.name().starts_with("float") => json!(f64::from(n)),
         _ => json!(n),

@@ -11,11 +11,16 @@
 
 mod element;
 mod fill_value;
+mod struct_fill;
+mod structured;
 mod time;
 
 pub(crate) use element::as_bytes_mut;
 pub use element::{as_bytes, Element, FixedElement};
 pub use fill_value::FillValue;
+pub use structured::{
+    StructField, StructType, MAX_DEPTH, MAX_ELEMENT_SIZE, MAX_FIELDS, MAX_INTERNED_BYTES,
+};
 pub use time::{TimeKind, TimeType, TimeUnit, NAT};
 
 use std::fmt;
@@ -66,6 +71,12 @@ pub enum DataType {
     /// factor (V2 `<M8[ns]`, `<m8[s]`...): 64-bit signed counts, read and
     /// written as `i64`, `NaT` being `i64::MIN`.
     Time(TimeType),
+    /// `raw_bytes` of `length_bytes` bytes (numpy void `|V{n}`): opaque
+    /// fixed-length bytes, kept exactly (no padding semantics).
+    RawBytes(u32),
+    /// `struct` (numpy structured dtype): packed named fixed-size fields,
+    /// each native-endian in memory; see [`StructType`].
+    Struct(StructType),
 }
 
 /// An error parsing a data type name or a fill value.
@@ -75,6 +86,15 @@ pub enum DataTypeError {
     /// The data type name is not one we know.
     #[error("unknown data type {0}")]
     Unknown(String),
+    /// A data type of a known kind whose parameters are refused (zero or
+    /// excessive length, a bad struct field, too many layouts...).
+    #[error("invalid {data_type} data type: {reason}")]
+    Invalid {
+        /// The kind of data type.
+        data_type: String,
+        /// Why it was refused.
+        reason: String,
+    },
     /// A fill value does not fit the data type.
     #[error("invalid fill value {value} for data type {data_type}: {reason}")]
     InvalidFillValue {
@@ -130,17 +150,26 @@ impl DataType {
             DataType::FixedBytes(_) => "null_terminated_bytes",
             DataType::FixedUtf32(_) => "fixed_length_utf32",
             DataType::Time(t) => t.name(),
+            DataType::RawBytes(_) => "raw_bytes",
+            DataType::Struct(_) => "struct",
         }
     }
 
     /// The `data_type` of `zarr.json`: the name, or for the fixed-length
     /// types `{"name": ..., "configuration": {"length_bytes": n}}`.
     pub fn to_json(&self) -> serde_json::Value {
-        if let DataType::Time(t) = self {
-            return t.to_json();
+        match self {
+            DataType::Time(t) => return t.to_json(),
+            DataType::Struct(s) => return s.to_v3_json(),
+            _ => {}
         }
         match self.size() {
-            Some(n) if matches!(self, DataType::FixedBytes(_) | DataType::FixedUtf32(_)) => {
+            Some(n)
+                if matches!(
+                    self,
+                    DataType::FixedBytes(_) | DataType::FixedUtf32(_) | DataType::RawBytes(_)
+                ) =>
+            {
                 serde_json::json!({"name": self.name(), "configuration": {"length_bytes": n}})
             }
             _ => serde_json::Value::String(self.name().to_string()),
@@ -148,8 +177,13 @@ impl DataType {
     }
 
     /// Parse the `data_type` of `zarr.json`: a name, or a named
-    /// configuration for the fixed-length types.
+    /// configuration for the fixed-length types and structs.
     pub fn from_json(v: &serde_json::Value) -> Result<Self, DataTypeError> {
+        Self::from_json_at(v, 0)
+    }
+
+    /// [`DataType::from_json`] for a type nested `depth` structs deep.
+    pub(crate) fn from_json_at(v: &serde_json::Value, depth: usize) -> Result<Self, DataTypeError> {
         use serde_json::Value;
         match v {
             Value::String(s) => Self::from_name(s),
@@ -158,15 +192,40 @@ impl DataType {
                 if let Some(t) = TimeType::from_json(name, o.get("configuration")) {
                     return Ok(DataType::Time(t));
                 }
+                if name == "struct" || name == "structured" {
+                    return StructType::from_v3_json(o, depth).map(DataType::Struct);
+                }
                 let len = o
                     .get("configuration")
                     .and_then(|c| c.get("length_bytes"))
-                    .and_then(Value::as_u64)
-                    .and_then(|n| u32::try_from(n).ok());
-                match (name, len) {
-                    ("null_terminated_bytes", Some(n)) if n > 0 => Ok(DataType::FixedBytes(n)),
-                    ("fixed_length_utf32", Some(n)) if n > 0 && n % 4 == 0 => {
-                        Ok(DataType::FixedUtf32(n / 4))
+                    .and_then(Value::as_u64);
+                let len = match (name, len) {
+                    (
+                        "null_terminated_bytes" | "fixed_length_utf32" | "raw_bytes",
+                        Some(n),
+                    ) => u32::try_from(n)
+                        .ok()
+                        .filter(|&n| n > 0 && n as usize <= MAX_ELEMENT_SIZE)
+                        .ok_or_else(|| DataTypeError::Invalid {
+                            data_type: name.to_string(),
+                            reason: format!(
+                                "length_bytes {n} is not between 1 and {MAX_ELEMENT_SIZE}"
+                            ),
+                        })?,
+                    _ => return Err(DataTypeError::Unknown(v.to_string())),
+                };
+                match name {
+                    "null_terminated_bytes" => Ok(DataType::FixedBytes(len)),
+                    "fixed_length_utf32" if len % 4 == 0 => Ok(DataType::FixedUtf32(len / 4)),
+                    // zarr-python takes exactly {"length_bytes": n} here.
+                    "raw_bytes"
+                        if o.len() == 2
+                            && o
+                                .get("configuration")
+                                .and_then(Value::as_object)
+                                .is_some_and(|c| c.len() == 1) =>
+                    {
+                        Ok(DataType::RawBytes(len))
                     }
                     _ => Err(DataTypeError::Unknown(v.to_string())),
                 }
@@ -202,6 +261,8 @@ impl DataType {
             DataType::Complex128 => 16,
             DataType::FixedBytes(n) => *n as usize,
             DataType::FixedUtf32(n) => *n as usize * 4,
+            DataType::RawBytes(n) => *n as usize,
+            DataType::Struct(s) => s.size(),
             DataType::String | DataType::Bytes => return None,
         })
     }
@@ -213,12 +274,14 @@ impl DataType {
 
     /// The size of the scalar components that byte order applies to (the
     /// real or imaginary part for complex types), or `None` for
-    /// variable-length types.
+    /// variable-length types. A struct has no single component size: it is
+    /// 1 here, and its fields are byte-swapped one by one (the `bytes`
+    /// codec and `.npy` handle structs apart).
     pub fn component_size(&self) -> Option<usize> {
         match self {
             DataType::Complex64 => Some(4),
             DataType::Complex128 => Some(8),
-            DataType::FixedBytes(_) => Some(1),
+            DataType::FixedBytes(_) | DataType::RawBytes(_) | DataType::Struct(_) => Some(1),
             DataType::FixedUtf32(_) => Some(4),
             d => d.size(),
         }
@@ -245,7 +308,9 @@ impl DataType {
             | DataType::Bytes
             | DataType::FixedBytes(_)
             | DataType::FixedUtf32(_)
-            | DataType::Time(_) => return None,
+            | DataType::Time(_)
+            | DataType::RawBytes(_)
+            | DataType::Struct(_) => return None,
         })
     }
 }
@@ -274,14 +339,28 @@ impl DataType {
         let order = chars.next().ok_or_else(unknown)?;
         let rest = chars.as_str();
         let len = |p: &str| -> Result<u32, DataTypeError> {
-            rest.strip_prefix(p)
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|&n| n > 0 && n < (1 << 28))
-                .ok_or_else(unknown)
+            let digits = rest.strip_prefix(p).unwrap_or("");
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(unknown());
+            }
+            digits
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n > 0 && (n as usize) < MAX_ELEMENT_SIZE)
+                .ok_or_else(|| DataTypeError::Invalid {
+                    data_type: format!("numpy type string {s:?}"),
+                    reason: format!("the length must be between 1 and {}", MAX_ELEMENT_SIZE - 1),
+                })
         };
         if rest.starts_with('S') {
             return match order {
                 '|' | '<' | '>' => Ok((DataType::FixedBytes(len("S")?), None)),
+                _ => Err(unknown()),
+            };
+        }
+        if rest.starts_with('V') {
+            return match order {
+                '|' | '<' | '>' => Ok((DataType::RawBytes(len("V")?), None)),
                 _ => Err(unknown()),
             };
         }
@@ -335,6 +414,8 @@ impl DataType {
         };
         match self {
             DataType::FixedBytes(n) => return Some(format!("|S{n}")),
+            DataType::RawBytes(n) => return Some(format!("|V{n}")),
+            DataType::Struct(_) => return None,
             DataType::FixedUtf32(n) => return Some(format!("{c}U{n}")),
             DataType::Time(t) => return Some(format!("{c}{}", t.numpy_code())),
             _ => {}
@@ -347,13 +428,68 @@ impl DataType {
     }
 }
 
+impl DataType {
+    /// The V2 `dtype` of this type with byte order `endian` for fields that
+    /// declare none: a numpy type string, or for a struct a list of
+    /// `[name, type]` pairs. `None` for variable-length types (`|O`).
+    ///
+    /// ```
+    /// use zarr::codec::Endian;
+    /// use zarr::dtype::DataType;
+    /// let (dt, _) = DataType::from_v2_dtype(&serde_json::json!([["a", ">i4"], ["b", "|V2"]])).unwrap();
+    /// assert_eq!(dt.to_v2_dtype(Endian::Little).unwrap(), serde_json::json!([["a", ">i4"], ["b", "|V2"]]));
+    /// ```
+    pub fn to_v2_dtype(&self, endian: crate::codec::Endian) -> Option<serde_json::Value> {
+        match self {
+            DataType::Struct(s) => Some(s.to_v2_json(endian)),
+            d => d.to_numpy_str(endian).map(serde_json::Value::String),
+        }
+    }
+
+    /// Parse a V2 `dtype` other than `|O`: a numpy type string (see
+    /// [`DataType::from_numpy_str`]) or a structured dtype list; the byte
+    /// order is `None` for structs (their fields declare their own).
+    pub fn from_v2_dtype(
+        v: &serde_json::Value,
+    ) -> Result<(DataType, Option<crate::codec::Endian>), DataTypeError> {
+        match v {
+            serde_json::Value::String(s) => Self::from_numpy_str(s),
+            serde_json::Value::Array(a) => {
+                StructType::from_v2_json(a, 0).map(|s| (DataType::Struct(s), None))
+            }
+            other => Err(DataTypeError::Unknown(format!("V2 dtype {other}"))),
+        }
+    }
+
+    /// This type as V3 metadata holds it: a struct loses its fields' V2 byte
+    /// orders (V3 has none); other types are unchanged.
+    pub fn for_v3(&self) -> Result<DataType, DataTypeError> {
+        match self {
+            DataType::Struct(s) if s.has_declared_byte_orders() => {
+                Ok(DataType::Struct(s.with_byte_orders(None, true)?))
+            }
+            d => Ok(*d),
+        }
+    }
+
+    /// This type as V2 metadata holds it: a struct's multi-byte fields that
+    /// declare no byte order get `endian`; other types are unchanged.
+    pub fn for_v2(&self, endian: crate::codec::Endian) -> Result<DataType, DataTypeError> {
+        match self {
+            DataType::Struct(s) => Ok(DataType::Struct(s.with_byte_orders(Some(endian), false)?)),
+            d => Ok(*d),
+        }
+    }
+}
+
 impl fmt::Display for DataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DataType::FixedBytes(_) | DataType::FixedUtf32(_) => {
+            DataType::FixedBytes(_) | DataType::FixedUtf32(_) | DataType::RawBytes(_) => {
                 write!(f, "{}[{}]", self.name(), self.size().unwrap_or(0))
             }
             DataType::Time(t) => t.fmt(f),
+            DataType::Struct(s) => s.fmt(f),
             _ => f.write_str(self.name()),
         }
     }
