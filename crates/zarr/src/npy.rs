@@ -289,7 +289,11 @@ fn parse_struct_descr(items: &[Py], file: &str, depth: usize) -> Result<StructTy
                     "subarray fields ((name, type, shape)) are not supported".into(),
                 ))
             }
-            other => return Err(unsupported(format!("field {other:?} is not a (name, type) pair"))),
+            other => {
+                return Err(unsupported(format!(
+                    "field {other:?} is not a (name, type) pair"
+                )))
+            }
         };
         let name = match name {
             Py::Str(n) if n.is_empty() => {
@@ -1160,10 +1164,13 @@ mod tests {
         .unwrap();
         let mut bytes = Vec::new();
         write_npy_to(&mut bytes, &v).unwrap();
-        assert!(bytes.starts_with(b"\x93NUMPY\x01\x00v\x00{'descr': '|V6', 'fortran_order': False, 'shape': (2,), }"));
+        assert!(bytes.starts_with(
+            b"\x93NUMPY\x01\x00v\x00{'descr': '|V6', 'fortran_order': False, 'shape': (2,), }"
+        ));
         assert_eq!(read_npy_from(&bytes[..]).unwrap(), v);
 
-        let header = "{'descr': [('a', '<i4'), ('b', '>f8')], 'fortran_order': False, 'shape': (2,), }";
+        let header =
+            "{'descr': [('a', '<i4'), ('b', '>f8')], 'fortran_order': False, 'shape': (2,), }";
         let mut data = Vec::new();
         for (a, b) in [(1i32, 1.5f64), (2, -2.0)] {
             data.extend_from_slice(&a.to_le_bytes());

@@ -200,18 +200,17 @@ impl DataType {
                     .and_then(|c| c.get("length_bytes"))
                     .and_then(Value::as_u64);
                 let len = match (name, len) {
-                    (
-                        "null_terminated_bytes" | "fixed_length_utf32" | "raw_bytes",
-                        Some(n),
-                    ) => u32::try_from(n)
-                        .ok()
-                        .filter(|&n| n > 0 && n as usize <= MAX_ELEMENT_SIZE)
-                        .ok_or_else(|| DataTypeError::Invalid {
-                            data_type: name.to_string(),
-                            reason: format!(
-                                "length_bytes {n} is not between 1 and {MAX_ELEMENT_SIZE}"
-                            ),
-                        })?,
+                    ("null_terminated_bytes" | "fixed_length_utf32" | "raw_bytes", Some(n)) => {
+                        u32::try_from(n)
+                            .ok()
+                            .filter(|&n| n > 0 && n as usize <= MAX_ELEMENT_SIZE)
+                            .ok_or_else(|| DataTypeError::Invalid {
+                                data_type: name.to_string(),
+                                reason: format!(
+                                    "length_bytes {n} is not between 1 and {MAX_ELEMENT_SIZE}"
+                                ),
+                            })?
+                    }
                     _ => return Err(DataTypeError::Unknown(v.to_string())),
                 };
                 match name {
@@ -220,8 +219,7 @@ impl DataType {
                     // zarr-python takes exactly {"length_bytes": n} here.
                     "raw_bytes"
                         if o.len() == 2
-                            && o
-                                .get("configuration")
+                            && o.get("configuration")
                                 .and_then(Value::as_object)
                                 .is_some_and(|c| c.len() == 1) =>
                     {

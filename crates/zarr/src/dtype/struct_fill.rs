@@ -34,10 +34,13 @@ impl StructType {
                 let mut out = Vec::with_capacity(self.size());
                 for f in self.fields() {
                     let fv = match m.get(f.name()) {
-                        Some(v) => f
-                            .data_type()
-                            .fill_value_from_json_format(v, v2)
-                            .map_err(|e| invalid(dt, value, format!("field {:?}: {e}", f.name())))?,
+                        Some(v) => {
+                            f.data_type()
+                                .fill_value_from_json_format(v, v2)
+                                .map_err(|e| {
+                                    invalid(dt, value, format!("field {:?}: {e}", f.name()))
+                                })?
+                        }
                         None => FillValue::default_for(f.data_type()),
                     };
                     out.extend_from_slice(fv.as_bytes());
@@ -46,7 +49,11 @@ impl StructType {
             }
             Value::String(s) => {
                 let mut b = base64_decode(s).ok_or_else(|| {
-                    invalid(dt, value, "expected an object of field values or a base64 string")
+                    invalid(
+                        dt,
+                        value,
+                        "expected an object of field values or a base64 string",
+                    )
                 })?;
                 if b.len() != self.size() {
                     return Err(invalid(
@@ -74,7 +81,8 @@ impl StructType {
             let v = bytes
                 .get(f.offset()..f.offset() + size)
                 .map_or(Value::Null, |b| {
-                    f.data_type().fill_value_to_json(&FillValue::new(b.to_vec()))
+                    f.data_type()
+                        .fill_value_to_json(&FillValue::new(b.to_vec()))
                 });
             m.insert(f.name().to_string(), v);
         }
@@ -126,15 +134,17 @@ mod tests {
         assert_eq!(back, fv);
         // V3 base64 is little-endian in every field.
         let le: Vec<u8> = [&1i32.to_le_bytes()[..], &2.0f64.to_le_bytes(), &[3]].concat();
-        let b = dt
-            .fill_value_from_json(&json!(base64_encode(&le)))
-            .unwrap();
+        let b = dt.fill_value_from_json(&json!(base64_encode(&le))).unwrap();
         assert_eq!(b, fv);
         // Missing fields take their defaults; unknown keys are ignored.
         let p = dt.fill_value_from_json(&json!({"c": 3, "zz": 1})).unwrap();
         assert_eq!(&p.as_bytes()[..12], &[0; 12]);
         // The object form is read in V2 too.
-        assert_eq!(dt.fill_value_from_json_v2(&json!({"a": 1, "b": 2.0, "c": 3})).unwrap(), fv);
+        assert_eq!(
+            dt.fill_value_from_json_v2(&json!({"a": 1, "b": 2.0, "c": 3}))
+                .unwrap(),
+            fv
+        );
     }
 
     #[test]

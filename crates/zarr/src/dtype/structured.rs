@@ -296,11 +296,7 @@ impl StructType {
                     DataType::Struct(s) => DataType::Struct(s.with_byte_orders(endian, replace)?),
                     d => d,
                 };
-                let e = if replace {
-                    endian
-                } else {
-                    f.endian.or(endian)
-                };
+                let e = if replace { endian } else { f.endian.or(endian) };
                 Ok((f.name.clone(), dt, e))
             })
             .collect::<Result<Vec<_>, DataTypeError>>()?;
@@ -355,7 +351,10 @@ impl StructType {
     }
 
     /// Parse a V3 `struct` (or legacy `structured`) data type object.
-    pub(crate) fn from_v3_json(o: &Map<String, Value>, depth: usize) -> Result<Self, DataTypeError> {
+    pub(crate) fn from_v3_json(
+        o: &Map<String, Value>,
+        depth: usize,
+    ) -> Result<Self, DataTypeError> {
         let bad = |reason: String| invalid("struct", reason);
         if depth > MAX_DEPTH {
             return Err(bad(format!("structs nested deeper than {MAX_DEPTH}")));
@@ -500,8 +499,8 @@ mod tests {
         let e = StructType::new(vec![("s".into(), DataType::String, None)]).unwrap_err();
         assert!(e.to_string().contains("fixed-size"), "{e}");
         let big = DataType::RawBytes((MAX_ELEMENT_SIZE / 2 + 1) as u32);
-        let e = StructType::new(vec![("a".into(), big, None), ("b".into(), big, None)])
-            .unwrap_err();
+        let e =
+            StructType::new(vec![("a".into(), big, None), ("b".into(), big, None)]).unwrap_err();
         assert!(e.to_string().contains("larger than"), "{e}");
     }
 

@@ -53,7 +53,9 @@ fn struct_name(s: crate::dtype::StructType) -> String {
             let t = match f.data_type() {
                 DataType::Struct(inner) => struct_name(inner),
                 DataType::Bool => "'?'".into(),
-                d if d.size() == Some(1) || matches!(d, DataType::FixedBytes(_) | DataType::RawBytes(_)) => {
+                d if d.size() == Some(1)
+                    || matches!(d, DataType::FixedBytes(_) | DataType::RawBytes(_)) =>
+                {
                     let t = d.to_numpy_str(Endian::Little).unwrap_or_default();
                     format!("'{}'", t.trim_start_matches('|'))
                 }
