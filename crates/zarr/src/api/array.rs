@@ -103,7 +103,7 @@ pub fn create_array(
             }
         };
         let given: Vec<u64> = d.shape().iter().map(|&s| s as u64).collect();
-        if given != shape || d.data_type() != dtype {
+        if given != shape || !d.data_type().same_elements(&dtype) {
             return Err(ArrayError::InvalidArgument(format!(
                 "data of shape {given:?} and type {} given for an array of shape {shape:?} and type {dtype}",
                 d.data_type()

@@ -459,6 +459,16 @@ impl DataType {
         }
     }
 
+    /// True when elements of both types are the same in memory: equal
+    /// types, or structs that differ only in their fields' V2 byte orders
+    /// (elements are native-endian in memory either way).
+    pub fn same_elements(&self, other: &DataType) -> bool {
+        match (self, other) {
+            (DataType::Struct(a), DataType::Struct(b)) => a.same_elements(b),
+            (a, b) => a == b,
+        }
+    }
+
     /// This type as V3 metadata holds it: a struct loses its fields' V2 byte
     /// orders (V3 has none); other types are unchanged.
     pub fn for_v3(&self) -> Result<DataType, DataTypeError> {

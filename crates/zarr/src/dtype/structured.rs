@@ -281,6 +281,35 @@ impl StructType {
         self.0.components.iter().any(|c| c.endian.is_some())
     }
 
+    /// True when elements of both structs are the same in memory: the same
+    /// field names and types, whatever their V2 byte orders.
+    pub fn same_elements(&self, other: &StructType) -> bool {
+        self == other
+            || (self.fields().len() == other.fields().len()
+                && self
+                    .fields()
+                    .iter()
+                    .zip(other.fields())
+                    .all(|(a, b)| a.name == b.name && a.data_type.same_elements(&b.data_type)))
+    }
+
+    /// The one byte order every multi-byte field is stored in (fields that
+    /// declare none count as little-endian): `Ok(None)` without multi-byte
+    /// fields, `Err(())` when fields differ (V3 cannot say that).
+    #[allow(clippy::result_unit_err)]
+    pub fn uniform_byte_order(&self) -> Result<Option<Endian>, ()> {
+        let mut orders = self
+            .0
+            .components
+            .iter()
+            .map(|c| c.endian.unwrap_or(Endian::Little));
+        let first = orders.next();
+        match first {
+            Some(e) if orders.any(|o| o != e) => Err(()),
+            _ => Ok(first),
+        }
+    }
+
     /// This struct with every V2 byte order replaced by `endian` (`None`:
     /// dropped, as V3 has them; `Some`: declared where none is).
     pub fn with_byte_orders(

@@ -266,17 +266,18 @@ impl ArrayMetadataV2 {
             Some(Value::Null) => None,
             Some(c) => Some(codec_config(c, "compressor")?),
         };
-        let dtype =
-            match obj.get("dtype") {
-                Some(v @ (Value::String(_) | Value::Array(_))) => v.clone(),
-                Some(other) => return Err(field(
+        let dtype = match obj.get("dtype") {
+            Some(v @ (Value::String(_) | Value::Array(_))) => v.clone(),
+            Some(other) => {
+                return Err(field(
                     "dtype",
                     format!(
                         "expected a numpy type string or a structured dtype list, found {other}"
                     ),
-                )),
-                None => return Err(field("dtype", "missing")),
-            };
+                ))
+            }
+            None => return Err(field("dtype", "missing")),
+        };
         let (data_type, endian) = if dtype == "|O" {
             let ids: Vec<&str> = filters.iter().flatten().map(codec_id).collect();
             let dt = if ids.contains(&"vlen-utf8") || ids.contains(&"categorize") {
