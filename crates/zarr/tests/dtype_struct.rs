@@ -630,3 +630,200 @@ fn conversion_and_copies_keep_the_type() {
         );
     }
 }
+
+fn some_struct() -> DataType {
+    DataType::from_v2_dtype(&nested()).unwrap().0
+}
+
+/// Numeric codecs make no sense for raw bytes or structs: clear errors, no
+/// panics. The codecs that move bytes work.
+#[test]
+fn codecs_on_raw_bytes_and_structs() {
+    use zarr::store::MemoryStore;
+    for dt in [DataType::RawBytes(6), some_struct()] {
+        let store: StoreRef = Arc::new(MemoryStore::new());
+        let filters = [
+            codec("numcodecs.delta", json!({"dtype": "|V6"})),
+            codec("numcodecs.delta", json!({"dtype": "<i4"})),
+            codec(
+                "numcodecs.fixedscaleoffset",
+                json!({"dtype": "<f8", "scale": 1, "offset": 0}),
+            ),
+            codec("numcodecs.quantize", json!({"dtype": "<f8", "digits": 2})),
+            codec("numcodecs.astype", json!({"encode_dtype": "<i4"})),
+            codec(
+                "numcodecs.categorize",
+                json!({"dtype": "|O", "labels": ["a"]}),
+            ),
+        ];
+        for f in filters {
+            let name = f.name.clone();
+            let e = ArrayBuilder::new(vec![4], dt)
+                .chunks(vec![2])
+                .filters(vec![f])
+                .create(store.clone(), "a")
+                .err()
+                .unwrap_or_else(|| panic!("{name} on {dt} should fail"));
+            assert!(e.to_string().contains(&name), "{name}: {e}");
+        }
+        let e = ArrayBuilder::new(vec![4], dt)
+            .chunks(vec![2])
+            .serializer(codec("numcodecs.packbits", Value::Null))
+            .create(store.clone(), "a")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("bool"), "{e}");
+        let e = ArrayBuilder::new(vec![4], dt)
+            .chunks(vec![2])
+            .zarr_format(2)
+            .filters_v2(vec![object(json!({"id": "delta", "dtype": "|V6"}))])
+            .create(store.clone(), "v2")
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("delta"), "{e}");
+
+        // transpose, sharding, gzip, blosc, crc32c round trip; V2 too.
+        let size = dt.size().unwrap();
+        let data: Vec<u8> = (0..5 * 6 * size).map(|i| (i * 13 + 7) as u8).collect();
+        let builders = [
+            ArrayBuilder::new(vec![5, 6], dt)
+                .chunks(vec![2, 2])
+                .shards(vec![4, 4])
+                .filters(vec![codec("transpose", json!({"order": [1, 0]}))])
+                .compressors(vec![
+                    codec("gzip", json!({"level": 1})),
+                    codec("crc32c", Value::Null),
+                ]),
+            ArrayBuilder::new(vec![5, 6], dt)
+                .chunks(vec![2, 4])
+                .serializer(codec("bytes", json!({"endian": "big"})))
+                .compressors(vec![codec(
+                    "blosc",
+                    json!({"typesize": size, "cname": "zstd", "clevel": 3, "shuffle": "bitshuffle", "blocksize": 0}),
+                )]),
+            ArrayBuilder::new(vec![5, 6], dt)
+                .chunks(vec![2, 4])
+                .zarr_format(2)
+                .storage_order(Order::F)
+                .compressor_v2(Some(object(json!({"id": "gzip", "level": 1})))),
+        ];
+        for (i, b) in builders.into_iter().enumerate() {
+            let path = format!("rt{i}");
+            let a = b.create(store.clone(), &path).unwrap();
+            a.write_bytes(&Selection::all(), &data).unwrap();
+            let back = Array::open(store.clone(), &path).unwrap();
+            let mut out = vec![0u8; data.len()];
+            back.read_into_bytes(&Selection::all(), &mut out).unwrap();
+            assert!(out == data, "{dt} {path}");
+            let sel: Selection = "1:4, 3:6".parse().unwrap();
+            let mut part = vec![0u8; 3 * 3 * size];
+            back.read_into_bytes(&sel, &mut part).unwrap();
+            let want: Vec<u8> = (1..4)
+                .flat_map(|r| data[(r * 6 + 3) * size..(r * 6 + 6) * size].to_vec())
+                .collect();
+            assert!(part == want, "{dt} {path} partial");
+            let nd = back.read_ndbuffer(&sel).unwrap();
+            assert_eq!(nd.data_type(), back.data_type());
+        }
+    }
+}
+
+/// Metadata that would allocate without bound, or is malformed, is a clear
+/// error when opening.
+#[test]
+fn hostile_metadata_is_refused_clearly() {
+    use zarr::store::MemoryStore;
+    let zarray = |dtype: Value, fill: Value| {
+        json!({"shape": [4], "chunks": [2], "dtype": dtype, "fill_value": fill, "order": "C",
+               "filters": null, "compressor": null, "zarr_format": 2})
+    };
+    let zarr_json = |data_type: Value, fill: Value| {
+        json!({"shape": [4], "data_type": data_type,
+               "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+               "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+               "fill_value": fill, "codecs": [{"name": "bytes"}], "attributes": {},
+               "zarr_format": 3, "node_type": "array", "storage_transformers": []})
+    };
+    let s = |fields: Value| json!({"name": "struct", "configuration": {"fields": fields}});
+    let cases = [
+        (
+            ".zarray",
+            zarray(json!("|V999999999999"), Value::Null),
+            "length",
+        ),
+        (".zarray", zarray(json!("|V0"), Value::Null), "length"),
+        (
+            ".zarray",
+            zarray(json!([["a", "<i4"], ["a", "<i4"]]), Value::Null),
+            "more than once",
+        ),
+        (
+            ".zarray",
+            zarray(json!([]), Value::Null),
+            "at least one field",
+        ),
+        (
+            ".zarray",
+            zarray(json!([["a", "<i4"]]), json!("AAA=")),
+            "fill_value",
+        ),
+        (
+            ".zarray",
+            zarray(json!([["a", "<i4"]]), json!(1)),
+            "fill_value",
+        ),
+        (
+            ".zarray",
+            zarray(json!("|V4"), json!("not base64!")),
+            "fill_value",
+        ),
+        (
+            "zarr.json",
+            zarr_json(
+                json!({"name": "raw_bytes", "configuration": {"length_bytes": 99999999999u64}}),
+                json!(""),
+            ),
+            "length_bytes",
+        ),
+        (
+            "zarr.json",
+            zarr_json(
+                s(
+                    json!([{"name": "a", "data_type": {"name": "raw_bytes", "configuration": {"length_bytes": 268435456}}},
+                          {"name": "b", "data_type": "int8"}]),
+                ),
+                json!({}),
+            ),
+            "larger than",
+        ),
+        (
+            "zarr.json",
+            zarr_json(s(json!([{"name": "a", "data_type": "int33"}])), json!({})),
+            "int33",
+        ),
+        (
+            "zarr.json",
+            zarr_json(s(json!([["a", "int8"]])), json!({"a": 300})),
+            "fill_value",
+        ),
+        (
+            "zarr.json",
+            zarr_json(s(json!([["a", "int8"]])), json!([1])),
+            "fill_value",
+        ),
+    ];
+    for (key, doc, want) in cases {
+        let store: StoreRef = Arc::new(MemoryStore::new());
+        store
+            .set(
+                &format!("a/{key}"),
+                serde_json::to_vec(&doc).unwrap().into(),
+            )
+            .unwrap();
+        let e = Array::open(store, "a")
+            .err()
+            .unwrap_or_else(|| panic!("{doc}"))
+            .to_string();
+        assert!(e.contains(want), "{doc}: {e}");
+    }
+}

@@ -524,6 +524,183 @@ mod tests {
     }
 
     #[test]
+    fn raw_bytes_json_forms() {
+        use serde_json::json;
+        let v3 = json!({"name": "raw_bytes", "configuration": {"length_bytes": 6}});
+        let dt = DataType::from_json(&v3).unwrap();
+        assert_eq!(dt, DataType::RawBytes(6));
+        assert_eq!(dt.to_json(), v3);
+        assert_eq!(dt.size(), Some(6));
+        assert_eq!(dt.to_string(), "raw_bytes[6]");
+        assert_eq!(DataType::from_numpy_str("|V6").unwrap(), (dt, None));
+        assert_eq!(
+            dt.to_v2_dtype(crate::codec::Endian::Big).unwrap(),
+            json!("|V6")
+        );
+        for bad in [
+            json!({"name": "raw_bytes", "configuration": {"length_bytes": 0}}),
+            json!({"name": "raw_bytes", "configuration": {"length_bytes": 1u64 << 40}}),
+            json!({"name": "raw_bytes", "configuration": {"length_bytes": -1}}),
+            json!({"name": "raw_bytes", "configuration": {"length_bytes": 6, "x": 1}}),
+            json!({"name": "raw_bytes", "configuration": {}}),
+            json!({"name": "raw_bytes"}),
+            json!("raw_bytes"),
+            // zarr-python 3.4.2 has no r8 / r16 raw-bits names.
+            json!("r48"),
+        ] {
+            assert!(DataType::from_json(&bad).is_err(), "{bad}");
+        }
+        let e = DataType::from_numpy_str("|V999999999999").unwrap_err();
+        assert!(matches!(e, DataTypeError::Invalid { .. }), "{e}");
+        assert!(e.to_string().contains("length"), "{e}");
+        for bad in ["|V0", "|V", "|V6x", "|V-1"] {
+            assert!(DataType::from_numpy_str(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn raw_bytes_fill_values() {
+        use serde_json::json;
+        let dt = DataType::RawBytes(6);
+        // zarr-python 3.4.2: default fill "AAAAAAAA" (six zero bytes, kept).
+        assert_eq!(
+            dt.fill_value_to_json(&FillValue::default_for(dt)),
+            json!("AAAAAAAA")
+        );
+        let fv = dt.fill_value_from_json(&json!("YWIAY2QA")).unwrap();
+        assert_eq!(fv.as_bytes(), b"ab\0cd\0");
+        assert_eq!(dt.fill_value_to_json(&fv), json!("YWIAY2QA"));
+        assert_eq!(dt.fill_value_to_json_v2(&fv), json!("YWIAY2QA"));
+        // Shorter values are padded, longer ones cut, as zarr-python does.
+        assert_eq!(
+            dt.fill_value_from_json(&json!("YWI=")).unwrap().as_bytes(),
+            b"ab\0\0\0\0"
+        );
+        assert_eq!(
+            dt.fill_value_from_json(&json!("YWJjZGVmZ2g="))
+                .unwrap()
+                .as_bytes(),
+            b"abcdef"
+        );
+        for bad in [json!(5), json!("@@"), json!([1, 2]), json!(null)] {
+            assert!(dt.fill_value_from_json(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn struct_json_forms() {
+        use serde_json::json;
+        let v3 = json!({"name": "struct", "configuration": {"fields": [
+            {"name": "a", "data_type": "int32"},
+            {"name": "n", "data_type": {"name": "struct", "configuration": {"fields": [
+                {"name": "x", "data_type": "float32"},
+                {"name": "v", "data_type": {"name": "raw_bytes", "configuration": {"length_bytes": 2}}}
+            ]}}}
+        ]}});
+        let dt = DataType::from_json(&v3).unwrap();
+        assert_eq!(dt.to_json(), v3);
+        assert_eq!(dt.size(), Some(10));
+        assert_eq!(dt.name(), "struct");
+        assert_eq!(
+            dt.to_string(),
+            r#"struct{"a": int32, "n": struct{"x": float32, "v": raw_bytes[2]}}"#
+        );
+        // The legacy "structured" name and [name, type] pairs read the same.
+        let legacy = json!({"name": "structured", "configuration": {"fields": [
+            ["a", "int32"],
+            ["n", {"name": "struct", "configuration": {"fields": [
+                ["x", "float32"],
+                {"name": "v", "data_type": {"name": "raw_bytes", "configuration": {"length_bytes": 2}}}
+            ]}}]
+        ]}});
+        assert_eq!(DataType::from_json(&legacy).unwrap(), dt);
+        // V2: [name, numpy type] pairs with byte orders.
+        let v2 = json!([["a", ">i4"], ["n", [["x", "<f4"], ["v", "|V2"]]]]);
+        let (d2, e) = DataType::from_v2_dtype(&v2).unwrap();
+        assert_eq!(e, None);
+        assert_ne!(d2, dt);
+        assert!(d2.same_elements(&dt));
+        assert_eq!(d2.for_v3().unwrap(), dt);
+        assert_eq!(d2.to_v2_dtype(crate::codec::Endian::Little).unwrap(), v2);
+        assert_eq!(
+            dt.to_v2_dtype(crate::codec::Endian::Big).unwrap(),
+            json!([["a", ">i4"], ["n", [["x", ">f4"], ["v", "|V2"]]]])
+        );
+        assert_eq!(
+            dt.for_v2(crate::codec::Endian::Big)
+                .unwrap()
+                .to_v2_dtype(crate::codec::Endian::Little)
+                .unwrap(),
+            json!([["a", ">i4"], ["n", [["x", ">f4"], ["v", "|V2"]]]])
+        );
+    }
+
+    #[test]
+    fn struct_bad_input() {
+        use serde_json::json;
+        let s = |fields: serde_json::Value| json!({"name": "struct", "configuration": {"fields": fields}});
+        let cases = [
+            (s(json!([])), "at least one field"),
+            (s(json!([{"name": "a", "data_type": "int33"}])), "int33"),
+            (
+                s(json!([{"name": "a", "data_type": "int8"}, {"name": "a", "data_type": "int8"}])),
+                "more than once",
+            ),
+            (
+                s(json!([{"name": "a", "data_type": "string"}])),
+                "fixed-size",
+            ),
+            (s(json!([{"data_type": "int8"}])), "no string name"),
+            (s(json!([{"name": "a"}])), "no data_type"),
+            (s(json!([["a"]])), "field 0"),
+            (s(json!("a")), "must be a list"),
+            (
+                json!({"name": "struct", "configuration": {"fields": [["a", "int8"]], "x": 1}}),
+                "exactly the key",
+            ),
+            (json!({"name": "struct"}), "exactly the keys"),
+            (
+                s(
+                    json!([{"name": "a", "data_type": {"name": "raw_bytes", "configuration": {"length_bytes": 200_000_000}}},
+                      {"name": "b", "data_type": {"name": "raw_bytes", "configuration": {"length_bytes": 200_000_000}}}]),
+                ),
+                "larger than",
+            ),
+        ];
+        for (bad, want) in cases {
+            let e = DataType::from_json(&bad).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+        // Too deep.
+        let mut deep = json!("int8");
+        for _ in 0..40 {
+            deep = s(json!([{"name": "a", "data_type": deep}]));
+        }
+        let e = DataType::from_json(&deep).unwrap_err().to_string();
+        assert!(e.contains("nested deeper"), "{e}");
+        // Too many fields.
+        let many: Vec<_> = (0..MAX_FIELDS + 1)
+            .map(|i| json!([i.to_string(), "int8"]))
+            .collect();
+        let e = DataType::from_json(&s(json!(many)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fields (limit"), "{e}");
+        for bad in [
+            json!([]),
+            json!([["a", "<i4"], ["a", "<f8"]]),
+            json!([["a", "<i4", [2]]]),
+            json!([["a", "|O"]]),
+            json!([["a", "<i3"]]),
+            json!([[1, "<i4"]]),
+            json!([["a", 4]]),
+            json!({"a": "<i4"}),
+        ] {
+            assert!(DataType::from_v2_dtype(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn sizes() {
         assert_eq!(DataType::Complex128.size(), Some(16));
         assert_eq!(DataType::Complex128.component_size(), Some(8));
