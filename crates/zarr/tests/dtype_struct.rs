@@ -23,7 +23,7 @@ use zarr::buffer::Order;
 use zarr::chunk::Selection;
 use zarr::dtype::{DataType, FillValue};
 use zarr::metadata::CodecMetadata;
-use zarr::store::{LocalStore, Store, StoreRef};
+use zarr::store::{LocalStore, StoreRef};
 
 /// One array of the matrix.
 struct Case {

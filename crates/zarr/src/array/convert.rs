@@ -248,7 +248,7 @@ fn convert_node(
         // Check the chain builds before writing anything.
         super::Array::from_metadata(src.clone(), src_path, v3.clone(), Default::default())?;
         let converted = struct_in_v3(v3.clone())?;
-        let Some(v3) = converted.filter(|m| portable(m)) else {
+        let Some(v3) = converted.filter(portable) else {
             reencode(
                 src, src_path, dst, dst_path, &v3, in_place, overwrite, tracker,
             )?;
