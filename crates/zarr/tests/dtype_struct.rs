@@ -157,6 +157,15 @@ fn cases() -> Vec<Case> {
     // zarr-python cannot write V2 structs with time fields (numcodecs refuses
     // their buffers), so those are V3 only.
     out.push(case("v3_times", 3, times(), &[5], &[3]));
+    // An explicit null V2 fill value: written null, read as zeros.
+    out.push(Case {
+        fill: Some(("None", Value::Null)),
+        ..case("v2_null_fill", 2, big_field(), &[7], &[3])
+    });
+    out.push(Case {
+        fill: Some(("None", Value::Null)),
+        ..case("v2_raw_null_fill", 2, json!("|V6"), &[7], &[3])
+    });
     out.push(Case {
         extra: "order_f",
         ..case("v2_order_f", 2, big_field(), &[5, 4], &[2, 3])
@@ -281,7 +290,7 @@ for i, c in enumerate(json.loads(sys.argv[2])):
     assert native(whole[r:]) == native(data[r:])
     manifest[c["name"]] = {
         "data": native(whole).hex(),
-        "fill": native(np.asarray(a.fill_value, dtype=dt)).hex(),
+        "fill": native(np.zeros((), dtype=dt) if a.fill_value is None else np.asarray(a.fill_value, dtype=dt)).hex(),
         "written": native(data[r:]).hex(),
     }
 json.dump(manifest, open(root + "/manifest.json", "w"))
@@ -299,7 +308,10 @@ for c in json.loads(sys.argv[3]):
     else:
         assert a.dtype.newbyteorder("=") == b.dtype.newbyteorder("="), (c["name"], a.dtype, b.dtype)
     assert native(a[...]) == native(b[...]), c["name"]
-    assert native(np.asarray(a.fill_value, dtype=a.dtype)) == native(np.asarray(b.fill_value, dtype=b.dtype)), c["name"]
+    fa = np.zeros((), dtype=a.dtype) if a.fill_value is None else np.asarray(a.fill_value, dtype=a.dtype)
+    fb = np.zeros((), dtype=b.dtype) if b.fill_value is None else np.asarray(b.fill_value, dtype=b.dtype)
+    assert (a.fill_value is None) == (b.fill_value is None), c["name"]
+    assert native(fa) == native(fb), c["name"]
     # A partial read across chunks.
     sel = tuple(slice(1, None) for _ in c["shape"])
     assert native(a[sel]) == native(b[sel]), c["name"]
@@ -482,6 +494,7 @@ fn interop_with_zarr_python_both_ways() {
     assert!(doc("v2_big", ".zarray").contains("\">i4\""));
     assert!(doc("v2_big_fill", ".zarray").contains("\"fill_value\": \"/////gAAAAAAAPh/Bw==\""));
     assert!(doc("v2_raw", ".zarray").contains("\"dtype\": \"|V6\""));
+    assert!(doc("v2_null_fill", ".zarray").contains("\"fill_value\": null"));
     assert!(doc("v3_raw", "zarr.json").contains("\"raw_bytes\""));
     let v3 = doc("v3_big_endian_codec", "zarr.json");
     assert!(

@@ -310,9 +310,10 @@ impl StructType {
         }
     }
 
-    /// This struct with every V2 byte order replaced by `endian` (`None`:
-    /// dropped, as V3 has them; `Some`: declared where none is).
-    pub fn with_byte_orders(
+    /// This struct with its V2 byte orders set to `endian` (`replace`:
+    /// every one, `None` dropping them as V3 has them; else only where none
+    /// is declared). See [`DataType::for_v3`] and [`DataType::for_v2`].
+    pub(crate) fn with_byte_orders(
         &self,
         endian: Option<Endian>,
         replace: bool,
