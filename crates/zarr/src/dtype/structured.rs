@@ -517,6 +517,28 @@ mod tests {
     }
 
     #[test]
+    fn the_same_layout_is_stored_once() {
+        let make = || st(&[("p", DataType::Int16), ("q", DataType::RawBytes(3))]);
+        make();
+        let before = interner().lock().map(|g| g.bytes).unwrap_or(0);
+        for _ in 0..1000 {
+            make();
+            DataType::from_json(&json!({"name": "struct", "configuration": {"fields": [
+                {"name": "p", "data_type": "int16"},
+                {"name": "q", "data_type": {"name": "raw_bytes", "configuration": {"length_bytes": 3}}}
+            ]}}))
+            .unwrap();
+        }
+        let after = interner().lock().map(|g| g.bytes).unwrap_or(0);
+        // Other tests may intern concurrently, but not 1000 layouts' worth.
+        assert!(
+            after - before < 1000 * make().0.footprint(),
+            "{before} -> {after}"
+        );
+        assert!(after <= MAX_INTERNED_BYTES);
+    }
+
+    #[test]
     fn refuses_bad_layouts() {
         let e = StructType::new(vec![]).unwrap_err();
         assert!(e.to_string().contains("at least one field"), "{e}");
