@@ -168,7 +168,9 @@ fn array_info(
     if let Some(v2) = a.metadata_v2() {
         println!(
             "  V2 dtype:         {} (order {:?}, separator {:?})",
-            v2.dtype,
+            v2.dtype
+                .as_str()
+                .map_or_else(|| v2.dtype.to_string(), str::to_string),
             v2.order,
             v2.separator()
         );

@@ -6,7 +6,10 @@
 //! order on reading), fixed-width unicode strings `<U{n}` (read as the
 //! `string` data type, trailing NULs stripped, as numpy does) and fixed-width
 //! byte strings `|S{n}` (read as `variable_length_bytes`, trailing NULs
-//! stripped). Object arrays (`|O`, pickled) are refused with a clear error.
+//! stripped), void `|V{n}` (read as `raw_bytes`) and structured dtypes (a
+//! list of `(name, type)` pairs, read as a `struct` whose fields keep their
+//! declared byte orders; padded layouts, titles and subarray fields are
+//! refused). Object arrays (`|O`, pickled) are refused with a clear error.
 //!
 //! A file with `fortran_order: True` is read into an [`NDBuffer`] with
 //! [`Order::F`] (its bytes are kept in file order, no copy); writing an
@@ -31,7 +34,8 @@
 //! ```
 
 use crate::buffer::{NDBuffer, NDData, Order};
-use crate::dtype::DataType;
+use crate::codec::Endian;
+use crate::dtype::{DataType, StructType};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
@@ -251,23 +255,134 @@ fn parse_descr(descr: &str, file: &str) -> Result<NpyType, NpyError> {
             "object arrays need pickle, which is not supported (save with a fixed-width dtype such as '<U' or '|S')",
         )),
         ('M' | 'm', _) => Err(unsupported("not a datetime64 / timedelta64 type string (such as '<M8[ns]')")),
-        ('V', _) => Err(unsupported("void (structured or raw) types are not supported")),
+        ('V', Some(n)) => u32::try_from(n)
+            .ok()
+            .filter(|&n| n > 0 && n as usize <= crate::dtype::MAX_ELEMENT_SIZE)
+            .map(|n| NpyType::Fixed {
+                data_type: DataType::RawBytes(n),
+                big,
+            })
+            .ok_or_else(|| unsupported("void item size out of range")),
+        ('V', None) => Err(unsupported("a void type needs an item size")),
         ('b' | 'i' | 'u' | 'f' | 'c', _) => Err(unsupported("unsupported item size")),
         _ => Err(unsupported("unknown type kind")),
     }
 }
 
-fn descr_for(array: &NDBuffer) -> Result<String, NpyError> {
+/// A structured `descr` (a list of `(name, type)` pairs) as a struct whose
+/// fields keep their declared byte orders.
+fn parse_struct_descr(items: &[Py], file: &str, depth: usize) -> Result<StructType, NpyError> {
+    let unsupported = |reason: String| NpyError::UnsupportedDType {
+        file: file.to_string(),
+        descr: "[...]".into(),
+        reason,
+    };
+    if depth > crate::dtype::MAX_DEPTH {
+        return Err(unsupported("structured types nested too deep".into()));
+    }
+    let mut fields = Vec::with_capacity(items.len());
+    for item in items {
+        let (name, t) = match item {
+            Py::Seq(pair) if pair.len() == 2 => (&pair[0], &pair[1]),
+            Py::Seq(_) => {
+                return Err(unsupported(
+                    "subarray fields ((name, type, shape)) are not supported".into(),
+                ))
+            }
+            other => {
+                return Err(unsupported(format!(
+                    "field {other:?} is not a (name, type) pair"
+                )))
+            }
+        };
+        let name = match name {
+            Py::Str(n) if n.is_empty() => {
+                return Err(unsupported(
+                    "padded (aligned or offset) structured types are not supported; repack the fields first".into(),
+                ))
+            }
+            Py::Str(n) => n.clone(),
+            _ => return Err(unsupported("field titles are not supported".into())),
+        };
+        let (dt, endian) = match t {
+            Py::Str(t) => match parse_descr(t, file)? {
+                NpyType::Fixed { data_type, big } => {
+                    let e = if big { Endian::Big } else { Endian::Little };
+                    (data_type, Some(e))
+                }
+                NpyType::Unicode { chars, big } => {
+                    let e = if big { Endian::Big } else { Endian::Little };
+                    let n = u32::try_from(chars)
+                        .map_err(|_| unsupported(format!("field {name:?} is too long")))?;
+                    (DataType::FixedUtf32(n), Some(e))
+                }
+                NpyType::Bytes { len } => {
+                    let n = u32::try_from(len)
+                        .map_err(|_| unsupported(format!("field {name:?} is too long")))?;
+                    (DataType::FixedBytes(n), None)
+                }
+            },
+            Py::Seq(inner) => (
+                DataType::Struct(parse_struct_descr(inner, file, depth + 1)?),
+                None,
+            ),
+            other => {
+                return Err(unsupported(format!(
+                    "field {name:?} has type {other:?}, expected a type string or a list"
+                )))
+            }
+        };
+        fields.push((name, dt, endian));
+    }
+    StructType::new(fields).map_err(|e| unsupported(e.to_string()))
+}
+
+/// The `descr` literal of a struct: `[('a', '<i4'), ('b', '|u1')]`, each
+/// field in its declared byte order (little where none is declared).
+fn struct_descr(s: StructType, file: &str) -> Result<String, NpyError> {
+    let mut parts = Vec::with_capacity(s.fields().len());
+    for f in s.fields() {
+        let name = f.name();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii() && c != '\'' && c != '\\') {
+            return Err(NpyError::UnsupportedDType {
+                file: file.to_string(),
+                descr: format!("{}", DataType::Struct(s)),
+                reason: format!(
+                    "field name {name:?} must be non-empty ASCII without quotes or backslashes"
+                ),
+            });
+        }
+        let t = match f.data_type() {
+            DataType::Struct(inner) => struct_descr(inner, file)?,
+            d => format!(
+                "'{}'",
+                d.to_numpy_str(f.endian().unwrap_or(Endian::Little))
+                    .unwrap_or_default()
+            ),
+        };
+        parts.push(format!("('{name}', {t})"));
+    }
+    Ok(format!("[{}]", parts.join(", ")))
+}
+
+/// The `descr` literal of the header (quoted unless it is a list).
+fn descr_for(array: &NDBuffer, file: &str) -> Result<String, NpyError> {
     let dt = array.data_type();
+    if let DataType::Struct(s) = dt {
+        return struct_descr(s, file);
+    }
     if let Some(s) = dt.numpy_str() {
-        return Ok(s.to_string());
+        return Ok(format!("'{s}'"));
     }
     if matches!(
         dt,
-        DataType::FixedBytes(_) | DataType::FixedUtf32(_) | DataType::Time(_)
+        DataType::FixedBytes(_)
+            | DataType::FixedUtf32(_)
+            | DataType::Time(_)
+            | DataType::RawBytes(_)
     ) {
-        if let Some(s) = dt.to_numpy_str(crate::codec::Endian::native()) {
-            return Ok(s);
+        if let Some(s) = dt.to_numpy_str(Endian::native()) {
+            return Ok(format!("'{s}'"));
         }
     }
     let NDData::Variable(v) = array.data() else {
@@ -284,11 +399,11 @@ fn descr_for(array: &NDBuffer) -> Result<String, NpyError> {
                 .max()
                 .unwrap_or(0)
                 .max(1);
-            format!("<U{n}")
+            format!("'<U{n}'")
         }
         _ => {
             let n = v.iter().map(Vec::len).max().unwrap_or(0).max(1);
-            format!("|S{n}")
+            format!("'|S{n}'")
         }
     })
 }
@@ -480,13 +595,10 @@ fn parse_header(text: &[u8], file: &str) -> Result<Header, NpyError> {
     }
     let descr = match get("descr") {
         Some(Py::Str(s)) => parse_descr(s, file)?,
-        Some(Py::Seq(_)) => {
-            return Err(NpyError::UnsupportedDType {
-                file: file.to_string(),
-                descr: "[...]".into(),
-                reason: "structured (record) types are not supported".into(),
-            })
-        }
+        Some(Py::Seq(items)) => NpyType::Fixed {
+            data_type: DataType::Struct(parse_struct_descr(items, file, 0)?),
+            big: false,
+        },
         _ => return Err(herr("'descr' is missing or not a string".into())),
     };
     let fortran = match get("fortran_order") {
@@ -675,6 +787,14 @@ fn read_npy_impl(
         reason,
     };
     let (data_type, data) = match header.descr {
+        NpyType::Fixed {
+            data_type: DataType::Struct(s),
+            ..
+        } => {
+            // Each field from its declared byte order to native.
+            s.swap(&mut bytes, None);
+            (DataType::Struct(s), NDData::Fixed(bytes))
+        }
         NpyType::Fixed { data_type, big } => {
             let comp = data_type.component_size().unwrap_or(1);
             if big != cfg!(target_endian = "big") && comp > 1 {
@@ -758,7 +878,7 @@ fn build_header(descr: &str, fortran: bool, shape: &[usize]) -> Vec<u8> {
     };
     let fortran_text = if fortran { "True" } else { "False" };
     let dict =
-        format!("{{'descr': '{descr}', 'fortran_order': {fortran_text}, 'shape': {shape_text}, }}");
+        format!("{{'descr': {descr}, 'fortran_order': {fortran_text}, 'shape': {shape_text}, }}");
     // Version 1.0 when the length fits in a u16, else 2.0.
     let mut out = Vec::new();
     for (major, prefix) in [(1u8, 10usize), (2u8, 12usize)] {
@@ -788,7 +908,7 @@ fn write_npy_impl(w: &mut impl Write, array: &NDBuffer, file: &str) -> Result<()
         file: file.to_string(),
         source,
     };
-    let descr = descr_for(array).map_err(|e| match e {
+    let descr = descr_for(array, file).map_err(|e| match e {
         NpyError::InvalidData { reason, .. } => NpyError::InvalidData {
             file: file.to_string(),
             reason,
@@ -799,6 +919,13 @@ fn write_npy_impl(w: &mut impl Write, array: &NDBuffer, file: &str) -> Result<()
     w.write_all(&build_header(&descr, fortran, array.shape()))
         .map_err(io)?;
     match array.data() {
+        NDData::Fixed(b) if matches!(array.data_type(), DataType::Struct(_)) => {
+            if let DataType::Struct(s) = array.data_type() {
+                let mut stored = b.clone();
+                s.swap(&mut stored, None);
+                w.write_all(&stored).map_err(io)?;
+            }
+        }
         NDData::Fixed(b) => {
             let comp = array.data_type().component_size().unwrap_or(1);
             if cfg!(target_endian = "big") && comp > 1 {
@@ -964,7 +1091,7 @@ mod tests {
         let mut bytes = Vec::new();
         write_npy_to(&mut bytes, &a).unwrap();
         assert_eq!(bytes[6], 1, "64 dims still fit in version 1.0");
-        let h = build_header("<u1", false, &vec![usize::MAX; 3000][..]);
+        let h = build_header("'<u1'", false, &vec![usize::MAX; 3000][..]);
         assert_eq!(h[6], 2);
         let len = u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize;
         assert_eq!((12 + len) % 64, 0);
@@ -1025,6 +1152,59 @@ mod tests {
     }
 
     #[test]
+    fn raw_bytes_and_structs_match_numpy() {
+        // numpy: np.save(f, np.array([b'ab\\0cd\\0', b'xyzuvw'], 'V6')) and
+        // np.zeros(2, [('a', '<i4'), ('b', '>f8')]) with a = [1, 2], b = [1.5, -2].
+        let v = NDBuffer::from_parts(
+            vec![2],
+            DataType::RawBytes(6),
+            Order::C,
+            NDData::Fixed(b"ab\0cd\0xyzuvw".to_vec()),
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        write_npy_to(&mut bytes, &v).unwrap();
+        assert!(bytes.starts_with(
+            b"\x93NUMPY\x01\x00v\x00{'descr': '|V6', 'fortran_order': False, 'shape': (2,), }"
+        ));
+        assert_eq!(read_npy_from(&bytes[..]).unwrap(), v);
+
+        let header =
+            "{'descr': [('a', '<i4'), ('b', '>f8')], 'fortran_order': False, 'shape': (2,), }";
+        let mut data = Vec::new();
+        for (a, b) in [(1i32, 1.5f64), (2, -2.0)] {
+            data.extend_from_slice(&a.to_le_bytes());
+            data.extend_from_slice(&b.to_be_bytes());
+        }
+        let file = with_header(1, header, &data);
+        let s = read_npy_from(&file[..]).unwrap();
+        let DataType::Struct(st) = s.data_type() else {
+            panic!("{:?}", s.data_type())
+        };
+        assert_eq!(st.fields()[1].endian(), Some(Endian::Big));
+        let mut native = Vec::new();
+        for (a, b) in [(1i32, 1.5f64), (2, -2.0)] {
+            native.extend_from_slice(&a.to_ne_bytes());
+            native.extend_from_slice(&b.to_ne_bytes());
+        }
+        assert_eq!(s.data(), &NDData::Fixed(native));
+        let mut out = Vec::new();
+        write_npy_to(&mut out, &s).unwrap();
+        assert!(String::from_utf8_lossy(&out).contains(header.trim_end_matches('}')));
+        assert_eq!(&out[out.len() - data.len()..], &data[..]);
+        assert_eq!(read_npy_from(&out[..]).unwrap(), s);
+        // Nested, with every kind of field.
+        let header = "{'descr': [('a', '<i2'), ('n', [('x', '<f4'), ('y', '|S3')]), ('t', '|b1'), ('v', '|V2'), ('u', '>U1'), ('m', '<M8[s]')], 'fortran_order': False, 'shape': (1,), }";
+        let file = with_header(1, header, &[7u8; 2 + 4 + 3 + 1 + 2 + 4 + 8]);
+        let s = read_npy_from(&file[..]).unwrap();
+        assert_eq!(s.data_type().size(), Some(24));
+        let mut out = Vec::new();
+        write_npy_to(&mut out, &s).unwrap();
+        assert!(String::from_utf8_lossy(&out).contains(header.trim_end_matches('}')));
+        assert_eq!(&out[out.len() - 24..], &[7u8; 24]);
+    }
+
+    #[test]
     fn refuses_bad_input_clearly() {
         let cases: Vec<(Vec<u8>, &str)> = vec![
             (b"hello".to_vec(), "not a .npy file"),
@@ -1041,10 +1221,42 @@ mod tests {
             (
                 with_header(
                     1,
-                    "{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (2,), }",
+                    "{'descr': [('a', '<i4'), ('', '|V4')], 'fortran_order': False, 'shape': (2,), }",
                     &[],
                 ),
-                "structured",
+                "padded",
+            ),
+            (
+                with_header(
+                    1,
+                    "{'descr': [('a', '<i4', (2,))], 'fortran_order': False, 'shape': (2,), }",
+                    &[],
+                ),
+                "subarray",
+            ),
+            (
+                with_header(
+                    1,
+                    "{'descr': [('a', '<i4'), ('a', '<i4')], 'fortran_order': False, 'shape': (2,), }",
+                    &[],
+                ),
+                "more than once",
+            ),
+            (
+                with_header(
+                    1,
+                    "{'descr': [('a', '|O')], 'fortran_order': False, 'shape': (2,), }",
+                    &[],
+                ),
+                "pickle",
+            ),
+            (
+                with_header(
+                    1,
+                    "{'descr': '|V99999999999', 'fortran_order': False, 'shape': (2,), }",
+                    &[],
+                ),
+                "void item size",
             ),
             (
                 with_header(

@@ -42,6 +42,9 @@ add("v3", np.arange(12, dtype="<i8").reshape(3, 4), version=(3, 0))
 add("unicode", np.array([["ab", "é🌍", ""], ["x\0y", "long string here", "z"]]))
 add("unicode_be", np.array(["ab", "çd"]).astype(">U4"))
 add("bytes", np.array([b"ab", b"", b"\x00\xffz", b"q"]))
+add("void", np.array([b"ab\x00cd\x00", b"\xff" * 6, b"xyzuvw"], dtype="V6"))
+st = np.dtype([("a", ">i4"), ("b", "<f8"), ("n", [("x", ">u2"), ("s", "S3")]), ("t", "?"), ("v", "V2")])
+add("struct", np.array([(1, 2.5, (3, b"ab"), True, b"\x01\x02"), (-4, -1e300, (65535, b"xyz"), False, b"\x00\xff")], dtype=st).reshape(2, 1))
 json.dump(cases, open(os.path.join(out, "cases.json"), "w"))
 "#;
 
@@ -120,6 +123,26 @@ fn numpy_round_trip() {
                     v,
                     &[b"ab".to_vec(), vec![], vec![0, 0xff, b'z'], b"q".to_vec()]
                 );
+            }
+            "void" => {
+                assert_eq!(a.data_type(), DataType::RawBytes(6));
+                assert_eq!(
+                    a.data(),
+                    &NDData::Fixed(b"ab\0cd\0\xff\xff\xff\xff\xff\xffxyzuvw".to_vec())
+                );
+            }
+            "struct" => {
+                let DataType::Struct(s) = a.data_type() else {
+                    panic!("{:?}", a.data_type())
+                };
+                assert_eq!(a.data_type().size(), Some(4 + 8 + 5 + 1 + 2));
+                assert_eq!(s.fields()[0].name(), "a");
+                let NDData::Fixed(b) = a.data() else { panic!() };
+                // Native-endian fields in memory.
+                assert_eq!(b[..4], 1i32.to_ne_bytes());
+                assert_eq!(b[4..12], 2.5f64.to_ne_bytes());
+                assert_eq!(b[12..14], 3u16.to_ne_bytes());
+                assert_eq!(&b[14..20], b"ab\0\x01\x01\x02");
             }
             "v2" => assert_eq!(a.to_vec::<u16>().unwrap(), (0..12).collect::<Vec<u16>>()),
             "v3" => assert_eq!(a.to_vec::<i64>().unwrap(), (0..12).collect::<Vec<i64>>()),

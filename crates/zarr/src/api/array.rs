@@ -103,7 +103,7 @@ pub fn create_array(
             }
         };
         let given: Vec<u64> = d.shape().iter().map(|&s| s as u64).collect();
-        if given != shape || d.data_type() != dtype {
+        if given != shape || !d.data_type().same_elements(&dtype) {
             return Err(ArrayError::InvalidArgument(format!(
                 "data of shape {given:?} and type {} given for an array of shape {shape:?} and type {dtype}",
                 d.data_type()
@@ -219,6 +219,15 @@ fn number_json(dtype: DataType, n: u8) -> Result<Value> {
     Ok(match dtype {
         DataType::Bool => json!(n == 1),
         DataType::String | DataType::Bytes => {
+            return Err(ArrayError::InvalidArgument(format!(
+                "{dtype} arrays have no numeric fill value {n}"
+            )))
+        }
+        // All zero bytes for zeros; no value stands for "one".
+        DataType::RawBytes(_) | DataType::Struct(_) if n == 0 => {
+            dtype.fill_value_to_json(&crate::dtype::FillValue::default_for(dtype))
+        }
+        DataType::RawBytes(_) | DataType::Struct(_) => {
             return Err(ArrayError::InvalidArgument(format!(
                 "{dtype} arrays have no numeric fill value {n}"
             )))

@@ -175,10 +175,15 @@ impl ArrayBuilder {
                 "chunks {chunks:?} must have {ndim} dimensions of at least 1"
             )));
         }
-        let (dtype, vlen) = match self.data_type {
-            DataType::String => ("|O".to_string(), Some("vlen-utf8")),
-            DataType::Bytes => ("|O".to_string(), Some("vlen-bytes")),
-            d => (d.to_numpy_str(self.endian_v2).unwrap_or_default(), None),
+        // A struct's fields without a byte order take `endian_v2`.
+        let data_type = self
+            .data_type
+            .for_v2(self.endian_v2)
+            .map_err(|e| ArrayError::InvalidArgument(e.to_string()))?;
+        let (dtype, vlen) = match data_type {
+            DataType::String => (json!("|O"), Some("vlen-utf8")),
+            DataType::Bytes => (json!("|O"), Some("vlen-bytes")),
+            d => (d.to_v2_dtype(self.endian_v2).unwrap_or_default(), None),
         };
         let mut filters = self.filters_v2.clone().unwrap_or_default();
         if let Some(id) = vlen {
@@ -196,11 +201,9 @@ impl ArrayBuilder {
         // data type does not read (`null`, or the `0` zarr-python 2 writes
         // for object arrays) is kept as given; `to_v3` below checks it.
         let fill_value = match &self.fill_value {
-            None => self
-                .data_type
-                .fill_value_to_json(&FillValue::default_for(self.data_type)),
-            Some(v) => match self.data_type.fill_value_from_json(v) {
-                Ok(f) => self.data_type.fill_value_to_json(&f),
+            None => data_type.fill_value_to_json_v2(&FillValue::default_for(data_type)),
+            Some(v) => match data_type.fill_value_from_json_v2(v) {
+                Ok(f) => data_type.fill_value_to_json_v2(&f),
                 Err(_) => v.clone(),
             },
         };
@@ -212,8 +215,8 @@ impl ArrayBuilder {
             shape: self.shape.clone(),
             chunks,
             dtype,
-            data_type: self.data_type,
-            endian: (self.data_type.component_size().unwrap_or(1) > 1).then_some(self.endian_v2),
+            data_type,
+            endian: (data_type.component_size().unwrap_or(1) > 1).then_some(self.endian_v2),
             fill_value,
             order: self.storage_order,
             filters: (!filters.is_empty()).then_some(filters),
@@ -353,7 +356,20 @@ impl ArrayBuilder {
     }
 
     /// The metadata this builder would write (codecs resolved as zarr-python resolves them).
+    /// A struct data type loses its fields' V2 byte orders (V3 has none).
     pub fn build_metadata(&self) -> Result<ArrayMetadata> {
+        let data_type = self
+            .data_type
+            .for_v3()
+            .map_err(|e| ArrayError::InvalidArgument(e.to_string()))?;
+        let this = ArrayBuilder {
+            data_type,
+            ..self.clone()
+        };
+        this.build_metadata_v3()
+    }
+
+    fn build_metadata_v3(&self) -> Result<ArrayMetadata> {
         let ndim = self.shape.len();
         let chunk_shape = match &self.chunks {
             ChunkShape::Auto if self.shards.is_some() => {

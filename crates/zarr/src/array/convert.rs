@@ -58,6 +58,36 @@ fn portable(v3: &crate::metadata::ArrayMetadata) -> bool {
     })
 }
 
+/// The V3 form of a V2 struct array's metadata: its fields' V2 byte orders
+/// (kept in the data type, with a `bytes` codec without `endian` that
+/// follows them) become the `bytes` codec's `endian` when they all agree.
+/// `None` when they differ: V3 cannot say that, the array is re-encoded.
+fn struct_in_v3(
+    mut v3: crate::metadata::ArrayMetadata,
+) -> Result<Option<crate::metadata::ArrayMetadata>> {
+    let crate::dtype::DataType::Struct(s) = v3.data_type else {
+        return Ok(Some(v3));
+    };
+    if !s.has_declared_byte_orders() {
+        return Ok(Some(v3));
+    }
+    let Ok(order) = s.uniform_byte_order() else {
+        return Ok(None);
+    };
+    v3.data_type = v3
+        .data_type
+        .for_v3()
+        .map_err(|e| ArrayError::InvalidArgument(e.to_string()))?;
+    for c in v3.codecs.iter_mut().filter(|c| c.name == "bytes") {
+        let mut config = serde_json::Map::new();
+        if let Some(e) = order {
+            config.insert("endian".into(), e.as_str().into());
+        }
+        *c = crate::metadata::CodecMetadata::new("bytes", Some(config));
+    }
+    Ok(Some(v3))
+}
+
 /// Re-encode with the default V3 codecs, streaming one destination chunk
 /// at a time (never the whole array in memory). In place, the V3 chunks
 /// (`c/...` keys) are written beside the V2 ones (plain numeric keys), the
@@ -217,14 +247,15 @@ fn convert_node(
         let (v3, _) = parse_v2(&zarray, zattrs.as_deref(), &zarray_key)?;
         // Check the chain builds before writing anything.
         super::Array::from_metadata(src.clone(), src_path, v3.clone(), Default::default())?;
-        if !portable(&v3) {
+        let converted = struct_in_v3(v3.clone())?;
+        let Some(v3) = converted.filter(portable) else {
             reencode(
                 src, src_path, dst, dst_path, &v3, in_place, overwrite, tracker,
             )?;
             summary.arrays += 1;
             summary.reencoded += 1;
             return Ok(());
-        }
+        };
         if !in_place {
             let prefix = if src_path.is_empty() {
                 String::new()

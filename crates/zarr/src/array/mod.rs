@@ -399,7 +399,7 @@ impl Array {
     /// Read a selection into an existing [`NDBuffer`] of the selection's
     /// shape and the array's data type, honouring the buffer's memory order.
     pub fn read_into_ndbuffer(&self, selection: &Selection, out: &mut NDBuffer) -> Result<()> {
-        if out.data_type() != self.data_type() {
+        if !out.data_type().same_elements(&self.data_type()) {
             return Err(ArrayError::DataTypeMismatch {
                 data_type: self.data_type(),
                 requested: out.data_type().name(),
@@ -729,7 +729,7 @@ impl Array {
 
     /// Write an [`NDBuffer`] to a selection.
     pub fn write_ndbuffer(&self, selection: &Selection, data: &NDBuffer) -> Result<()> {
-        if data.data_type() != self.data_type() {
+        if !data.data_type().same_elements(&self.data_type()) {
             return Err(ArrayError::DataTypeMismatch {
                 data_type: self.data_type(),
                 requested: data.data_type().name(),

@@ -137,7 +137,7 @@ pub(crate) fn decoded_bytes(a: &Array) -> u64 {
 /// `progress`, then reports each chunk done. Chunks equal to the fill value
 /// are not stored (unless `dst` writes empty chunks).
 pub fn stream_array(src: &Array, dst: &Array, progress: &ProgressTracker) -> Result<()> {
-    if src.shape() != dst.shape() || src.data_type() != dst.data_type() {
+    if src.shape() != dst.shape() || !src.data_type().same_elements(&dst.data_type()) {
         return Err(ArrayError::InvalidArgument(format!(
             "cannot stream {:?} ({} {:?}) into {:?} ({} {:?}): shapes and data types must match",
             src.path(),

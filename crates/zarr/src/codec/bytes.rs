@@ -5,7 +5,7 @@
 
 use super::config::Config;
 use super::{ArrayBytes, ArrayToBytesCodec, ChunkSpec, Codec, CodecError, CodecTraits};
-use crate::dtype::DataType;
+use crate::dtype::{DataType, StructType};
 use crate::metadata::CodecMetadata;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -85,23 +85,31 @@ impl BytesCodec {
         self.endian
     }
 
-    /// The component size to byte-swap for `data_type`, or `None` when the
-    /// bytes are copied as they are. Errors for variable-length types and for
-    /// multi-byte types without a byte order.
-    fn swap_size(&self, data_type: DataType) -> Result<Option<usize>, CodecError> {
+    /// How to byte-swap elements of `data_type`. Errors for variable-length
+    /// types and for multi-byte types without a byte order.
+    fn swap_size(&self, data_type: DataType) -> Result<Swap, CodecError> {
+        if let DataType::Struct(s) = data_type {
+            // Every multi-byte field in `endian`; with none, each field in
+            // its declared V2 byte order (little where none is declared).
+            return Ok(if s.needs_swap(self.endian) {
+                Swap::Struct(s, self.endian)
+            } else {
+                Swap::None
+            });
+        }
         let cs = data_type
             .component_size()
             .ok_or_else(|| incompatible(data_type))?;
         if cs == 1 {
-            return Ok(None);
+            return Ok(Swap::None);
         }
         match self.endian {
             None => Err(CodecError::Incompatible {
                 codec: NAME.into(),
                 message: format!("data type {data_type} needs an endian configuration"),
             }),
-            Some(e) if e == Endian::native() => Ok(None),
-            Some(_) => Ok(Some(cs)),
+            Some(e) if e == Endian::native() => Ok(Swap::None),
+            Some(_) => Ok(Swap::Components(cs)),
         }
     }
 
@@ -114,6 +122,26 @@ impl BytesCodec {
             codec: NAME.into(),
             limit: usize::MAX as u64,
         })
+    }
+}
+
+/// How the codec converts element bytes between memory and storage.
+enum Swap {
+    /// Copied as they are.
+    None,
+    /// Every component of this size reversed.
+    Components(usize),
+    /// A struct's fields swapped one by one (see [`StructType::swap`]).
+    Struct(StructType, Option<Endian>),
+}
+
+impl Swap {
+    fn apply(&self, data: &mut [u8]) {
+        match self {
+            Swap::None => {}
+            Swap::Components(cs) => swap_in_place(data, *cs),
+            Swap::Struct(s, stored) => s.swap(data, *stored),
+        }
     }
 }
 
@@ -213,9 +241,7 @@ impl ArrayToBytesCodec for BytesCodec {
                 if v.len() != expected {
                     return Err(size_mismatch(expected, v.len()));
                 }
-                if let Some(cs) = swap {
-                    swap_in_place(&mut v, cs);
-                }
+                swap.apply(&mut v);
                 Ok(v)
             }
             ArrayBytes::Variable(_) => Err(incompatible(spec.data_type)),
@@ -229,9 +255,7 @@ impl ArrayToBytesCodec for BytesCodec {
             return Err(size_mismatch(expected, bytes.len()));
         }
         let mut out = bytes.to_vec();
-        if let Some(cs) = swap {
-            swap_in_place(&mut out, cs);
-        }
+        swap.apply(&mut out);
         if spec.data_type == DataType::Bool {
             validate_bool(NAME, &out)?;
         }
@@ -253,8 +277,12 @@ impl ArrayToBytesCodec for BytesCodec {
             return Err(size_mismatch(expected, bytes.len()));
         }
         match swap {
-            Some(cs) => swap_copy(bytes, out, cs),
-            None => out.copy_from_slice(bytes),
+            Swap::Components(cs) => swap_copy(bytes, out, cs),
+            Swap::None => out.copy_from_slice(bytes),
+            Swap::Struct(..) => {
+                out.copy_from_slice(bytes);
+                swap.apply(out);
+            }
         }
         if spec.data_type == DataType::Bool {
             validate_bool(NAME, out)?;
@@ -268,9 +296,7 @@ impl ArrayToBytesCodec for BytesCodec {
         if data.len() != expected {
             return Err(size_mismatch(expected, data.len()));
         }
-        if let Some(cs) = swap {
-            swap_in_place(data, cs);
-        }
+        swap.apply(data);
         if spec.data_type == DataType::Bool {
             validate_bool(NAME, data)?;
         }
@@ -291,12 +317,23 @@ impl From<BytesCodec> for Codec {
 /// Build a `bytes` (or legacy `endian`) codec for a chunk of `spec`.
 ///
 /// As zarr-python does, `endian` is dropped for one-byte data types and is
-/// required for multi-byte ones; variable-length types are refused.
+/// required for multi-byte ones; variable-length types are refused. A struct
+/// without multi-byte fields drops it too; one with them and no `endian`
+/// follows its fields' declared V2 byte orders (a V2 array), or is read
+/// little-endian when none are declared (zarr-python's legacy assumption).
 pub(crate) fn create(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, CodecError> {
     let cfg = Config::new(metadata, NAME, &["endian"], false)?;
     let endian = cfg
         .choice("endian", &["little", "big"])?
         .and_then(Endian::from_name);
+    if let DataType::Struct(s) = spec.data_type {
+        let endian = match endian {
+            _ if !s.has_multi_byte_fields() => None,
+            None if !s.has_declared_byte_orders() => Some(Endian::Little),
+            e => e,
+        };
+        return Ok(BytesCodec::new(endian).into());
+    }
     let size = spec
         .data_type
         .component_size()

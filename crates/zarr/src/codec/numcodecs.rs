@@ -284,11 +284,23 @@ fn create_shuffle(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec, C
 
 fn numeric(codec: &str, key: &str, dt: DataType) -> Result<DataType, CodecError> {
     match dt {
-        DataType::Bool | DataType::String | DataType::Bytes => Err(CodecError::Incompatible {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Complex64
+        | DataType::Complex128 => Ok(dt),
+        _ => Err(CodecError::Incompatible {
             codec: codec.into(),
             message: format!("{key} {dt} is not a numeric type"),
         }),
-        _ => Ok(dt),
     }
 }
 

@@ -227,8 +227,37 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 impl DataType {
+    /// Parse a fill value from its `.zarray` (Zarr V2) form: as
+    /// [`DataType::fill_value_from_json`] except for structs, whose base64
+    /// form holds each field in its declared byte order. (`null` is for the
+    /// caller: the data type's default.)
+    pub fn fill_value_from_json_v2(&self, value: &Value) -> Result<FillValue, DataTypeError> {
+        self.fill_value_from_json_format(value, true)
+    }
+
+    /// Write a fill value in the `.zarray` (Zarr V2) form zarr-python
+    /// writes: as [`DataType::fill_value_to_json`] except for structs,
+    /// written as base64 of the element bytes in the fields' V2 byte orders.
+    pub fn fill_value_to_json_v2(&self, fill_value: &FillValue) -> Value {
+        match self {
+            DataType::Struct(s) if s.size() == fill_value.as_bytes().len() => {
+                s.fill_to_json_v2(fill_value.as_bytes())
+            }
+            d => d.fill_value_to_json(fill_value),
+        }
+    }
+
     /// Parse a fill value from its `zarr.json` form.
     pub fn fill_value_from_json(&self, value: &Value) -> Result<FillValue, DataTypeError> {
+        self.fill_value_from_json_format(value, false)
+    }
+
+    /// Parse a fill value from its V2 (`v2`) or V3 form.
+    pub(crate) fn fill_value_from_json_format(
+        &self,
+        value: &Value,
+        v2: bool,
+    ) -> Result<FillValue, DataTypeError> {
         let dt = *self;
         let bytes = match dt {
             DataType::Bool => match value {
@@ -332,6 +361,18 @@ impl DataType {
                 b.resize(n as usize, 0);
                 b
             }
+            // As zarr-python: base64, shorter values padded with zeros and
+            // longer ones cut to the length.
+            DataType::RawBytes(n) => {
+                let mut b = match value {
+                    Value::String(s) => base64_decode(s)
+                        .ok_or_else(|| invalid(dt, value, "expected a base64 string"))?,
+                    _ => return Err(invalid(dt, value, "expected a base64 string")),
+                };
+                b.resize(n as usize, 0);
+                b
+            }
+            DataType::Struct(s) => s.fill_from_json(value, v2)?,
             DataType::FixedUtf32(n) => {
                 let s = match value {
                     Value::String(s) => s,
@@ -386,6 +427,8 @@ impl DataType {
                 let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
                 Value::String(base64_encode(&b[..end]))
             }
+            DataType::RawBytes(_) => Value::String(base64_encode(b)),
+            DataType::Struct(s) => s.fill_to_json_v3(b),
             DataType::FixedUtf32(_) => {
                 let s: String = b
                     .chunks_exact(4)

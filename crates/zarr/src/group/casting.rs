@@ -83,6 +83,11 @@ pub(crate) fn can_cast(from: DataType, to: DataType) -> bool {
     if from == to {
         return true;
     }
+    // Structs differing only in their fields' byte orders cast safely;
+    // other structs and raw bytes only to themselves.
+    if let (D::Struct(_), D::Struct(_)) = (from, to) {
+        return from.for_v3().ok() == to.for_v3().ok();
+    }
     match (from, to) {
         // Everything casts to object; only strings and objects to strings.
         (_, D::Bytes) => true,

@@ -19,7 +19,7 @@ pub fn numpy_dtype_name(node: &AnyMetadata) -> Option<String> {
         AnyMetadata::Group { .. } => None,
         AnyMetadata::Array(a) => Some(native_name(a.data_type, None)),
         AnyMetadata::ArrayV2(a) => Some(match a.dtype.as_str() {
-            "|O" => match a.data_type {
+            Some("|O") => match a.data_type {
                 DataType::String => "StringDType()".to_string(),
                 _ => "object".to_string(),
             },
@@ -34,11 +34,49 @@ fn native_name(data_type: DataType, endian: Option<Endian>) -> String {
         DataType::String => "StringDType()".into(),
         DataType::Bytes => "object".into(),
         DataType::FixedBytes(n) => format!("|S{n}"),
+        DataType::RawBytes(n) => format!("|V{n}"),
+        DataType::Struct(s) => struct_name(s),
         DataType::FixedUtf32(n) => format!("{}U{n}", if big { ">" } else { "<" }),
         d if big && d.size().is_some_and(|s| s > 1) => d
             .to_numpy_str(Endian::Big)
             .unwrap_or_else(|| d.name().to_string()),
         d => d.name().to_string(),
+    }
+}
+
+/// numpy's `str()` of a structured dtype: `[('a', '<i4'), ('b', 'u1')]`.
+fn struct_name(s: crate::dtype::StructType) -> String {
+    let fields: Vec<String> = s
+        .fields()
+        .iter()
+        .map(|f| {
+            let t = match f.data_type() {
+                DataType::Struct(inner) => struct_name(inner),
+                DataType::Bool => "'?'".into(),
+                d if d.size() == Some(1)
+                    || matches!(d, DataType::FixedBytes(_) | DataType::RawBytes(_)) =>
+                {
+                    let t = d.to_numpy_str(Endian::Little).unwrap_or_default();
+                    format!("'{}'", t.trim_start_matches('|'))
+                }
+                d => format!(
+                    "'{}'",
+                    d.to_numpy_str(f.endian().unwrap_or(Endian::Little))
+                        .unwrap_or_default()
+                ),
+            };
+            format!("({}, {t})", python_str(f.name()))
+        })
+        .collect();
+    format!("[{}]", fields.join(", "))
+}
+
+/// Python's `repr()` of a string (quotes and backslashes escaped).
+fn python_str(s: &str) -> String {
+    if s.contains('\'') && !s.contains('"') {
+        format!("\"{}\"", s.replace('\\', "\\\\"))
+    } else {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
     }
 }
 

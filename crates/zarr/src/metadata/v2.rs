@@ -32,12 +32,14 @@ pub struct ArrayMetadataV2 {
     pub shape: Vec<u64>,
     /// The chunk shape.
     pub chunks: Vec<u64>,
-    /// The numpy type string as written (`"<i4"`, `"|O"`...).
-    pub dtype: String,
+    /// The `dtype` as written: a numpy type string (`"<i4"`, `"|O"`...) or,
+    /// for a structured dtype, a list of `[name, type]` pairs.
+    pub dtype: Value,
     /// The data type (`string` or `variable_length_bytes` for `|O` with a
     /// `vlen-utf8` or `vlen-bytes` filter).
     pub data_type: DataType,
-    /// The byte order of stored elements (`None` for one-byte and object types).
+    /// The byte order of stored elements (`None` for one-byte and object
+    /// types, and for structs, whose fields declare their own).
     pub endian: Option<Endian>,
     /// The fill value as written (`null` allowed).
     pub fill_value: Value,
@@ -263,11 +265,13 @@ impl ArrayMetadataV2 {
             Some(c) => Some(codec_config(c, "compressor")?),
         };
         let dtype = match obj.get("dtype") {
-            Some(Value::String(s)) => s.clone(),
+            Some(v @ (Value::String(_) | Value::Array(_))) => v.clone(),
             Some(other) => {
                 return Err(field(
                     "dtype",
-                    format!("expected a numpy type string, found {other} (structured dtypes are not supported)"),
+                    format!(
+                        "expected a numpy type string or a structured dtype list, found {other}"
+                    ),
                 ))
             }
             None => return Err(field("dtype", "missing")),
@@ -286,7 +290,7 @@ impl ArrayMetadataV2 {
             };
             (dt, None)
         } else {
-            DataType::from_numpy_str(&dtype).map_err(|e| field("dtype", e))?
+            DataType::from_v2_dtype(&dtype).map_err(|e| field("dtype", e))?
         };
         let order = match obj.get("order") {
             Some(Value::String(s)) if s == "C" => Order::C,
@@ -350,7 +354,7 @@ impl ArrayMetadataV2 {
             return Ok(FillValue::default_for(self.data_type));
         }
         self.data_type
-            .fill_value_from_json(&self.fill_value)
+            .fill_value_from_json_v2(&self.fill_value)
             .map_err(|e| field("fill_value", e))
     }
 
@@ -403,9 +407,11 @@ impl ArrayMetadataV2 {
         let mut endian = self.endian;
         let mut serialized = false;
         let mut item_size = self.data_type.size().unwrap_or(1);
+        // A struct's fields declare their byte orders: its bytes codec has
+        // no `endian`, which makes it follow them.
         let serializer = |dt: DataType, endian: Option<Endian>| {
             let mut c = Map::new();
-            if dt.size().is_some_and(|s| s > 1) {
+            if dt.size().is_some_and(|s| s > 1) && !matches!(dt, DataType::Struct(_)) {
                 c.insert(
                     "endian".into(),
                     json!(endian.unwrap_or(Endian::Little).as_str()),
@@ -517,7 +523,14 @@ mod tests {
             ("shape", json!("x")),
             ("chunks", json!([1])),
             ("dtype", json!("<i3")),
-            ("dtype", json!([["a", "<i4"]])),
+            ("dtype", json!([])),
+            ("dtype", json!([["a", "<i4"], ["a", "<i4"]])),
+            ("dtype", json!([["a", "<i4", [2]]])),
+            ("dtype", json!([["a", "|O"]])),
+            ("dtype", json!([["a", "<i3"]])),
+            ("dtype", json!("|V999999999999")),
+            ("dtype", json!("|V0")),
+            ("dtype", json!({"a": "<i4"})),
             ("dtype", json!("|O")),
             ("fill_value", json!("x")),
             ("order", json!("K")),

@@ -280,6 +280,9 @@ impl ArrayMetadata {
                             | "fixed_length_utf32"
                             | "numpy.datetime64"
                             | "numpy.timedelta64"
+                            | "raw_bytes"
+                            | "struct"
+                            | "structured"
                     )
                 ) =>
             {
