@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+import ml_dtypes
 import numpy as np
 import tensorstore as ts
 from importlib.metadata import version
@@ -19,8 +20,21 @@ from importlib.metadata import version
 VERSION = version("tensorstore")
 
 
+BF16 = np.dtype(ml_dtypes.bfloat16)
+
+
 def le(a: np.ndarray) -> bytes:
+    if a.dtype == BF16:  # ml_dtypes' bfloat16 is native (little-endian here)
+        return np.ascontiguousarray(a).tobytes()
     return np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<"))).tobytes()
+
+
+def dtype_name(d: np.dtype) -> str:
+    return "bfloat16" if d == BF16 else d.newbyteorder("<").str
+
+
+def dtype_of(name: str) -> np.dtype:
+    return BF16 if name == "bfloat16" else np.dtype(name)
 
 
 def values(dtype: np.dtype, shape) -> np.ndarray:
@@ -32,6 +46,10 @@ def values(dtype: np.dtype, shape) -> np.ndarray:
         v = (i * 7919 + 5) % (200 if dtype.itemsize == 1 else 60001)
         if dtype.kind == "i":
             v = v - (100 if dtype.itemsize == 1 else 30000)
+    elif dtype == BF16:
+        v = (i * 0.37 - 11.5).astype(np.float32)
+        v[i % 11 == 3] = np.nan
+        v[i % 11 == 7] = -np.inf
     elif dtype.kind == "c":
         v = i * 0.5 - 3.25 + 1j * (i % 7)
     else:
@@ -79,6 +97,8 @@ CASES = [
         "shape": [7, 3], "data_type": "int64", "chunk_grid": regular([3, 3]),
         "chunk_key_encoding": {"name": "default", "configuration": {"separator": "."}},
         "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}, None),
+    ("v3/bfloat16", "zarr3", {"shape": [7, 6], "data_type": "bfloat16", "chunk_grid": regular([4, 4]),
+                               "fill_value": 1.5}, (slice(0, 4), slice(0, 6))),
     ("v2/default_f8", "zarr", {"shape": [10, 7], "chunks": [4, 3], "dtype": "<f8"}, None),
     ("v2/F_blosc_i4be_slash", "zarr", {"shape": [10, 7], "chunks": [4, 3], "dtype": ">i4", "order": "F",
                                        "compressor": {"id": "blosc", "cname": "zstd", "clevel": 3, "shuffle": 2},
@@ -104,7 +124,7 @@ def write(d: str) -> None:
         with open(os.path.join(d, exp), "wb") as f:
             f.write(le(expected))
         manifest.append({"path": name, "driver": driver, "expected": exp,
-                         "dtype": expected.dtype.newbyteorder("<").str, "shape": list(t.shape)})
+                         "dtype": dtype_name(expected.dtype), "shape": list(t.shape)})
     with open(os.path.join(d, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     print(f"tensorstore {VERSION}: wrote {len(manifest)} arrays")
@@ -120,10 +140,10 @@ def read(d: str) -> None:
                         open=True).result()
             got = t.read().result()
             with open(os.path.join(d, e["expected"]), "rb") as f:
-                want = np.frombuffer(f.read(), dtype=np.dtype(e["dtype"])).reshape(e["shape"])
+                want = np.frombuffer(f.read(), dtype=dtype_of(e["dtype"])).reshape(e["shape"])
             if list(got.shape) != e["shape"]:
                 failures.append(f"{e['path']}: shape {got.shape} != {e['shape']}")
-            elif le(got) != le(want.astype(got.dtype)) or got.dtype.newbyteorder("<") != want.dtype:
+            elif le(got) != le(want.astype(got.dtype)) or dtype_name(got.dtype) != dtype_name(want.dtype):
                 failures.append(f"{e['path']}: values or dtype differ ({got.dtype} vs {want.dtype})")
         except Exception as ex:  # one line per array, then fail at the end
             failures.append(f"{e['path']}: {type(ex).__name__}: {ex}")

@@ -32,6 +32,7 @@ fn get(dt: DataType, b: &[u8]) -> Scalar {
         DataType::Int64 => Scalar::I(i64::from_ne_bytes(a8(b)) as i128),
         DataType::UInt64 => Scalar::I(u64::from_ne_bytes(a8(b)) as i128),
         DataType::Float16 => Scalar::F(f16::from_ne_bytes(a2(b)).to_f64()),
+        DataType::BFloat16 => Scalar::F(half::bf16::from_ne_bytes(a2(b)).to_f64()),
         DataType::Float32 => Scalar::F(f32::from_ne_bytes(a4(b)) as f64),
         DataType::Float64 => Scalar::F(f64::from_ne_bytes(a8(b))),
         DataType::Complex64 => Scalar::C(
@@ -85,6 +86,9 @@ fn put(dt: DataType, s: Scalar, out: &mut Vec<u8>) {
         DataType::Int64 => int!(i64),
         DataType::UInt64 => int!(u64),
         DataType::Float16 => out.extend_from_slice(&f16::from_f64(as_float(s)).to_ne_bytes()),
+        DataType::BFloat16 => {
+            out.extend_from_slice(&half::bf16::from_f64(as_float(s)).to_ne_bytes())
+        }
         DataType::Float32 => out.extend_from_slice(&(as_float(s) as f32).to_ne_bytes()),
         DataType::Float64 => out.extend_from_slice(&as_float(s).to_ne_bytes()),
         DataType::Complex64 | DataType::Complex128 => {
@@ -116,6 +120,30 @@ pub fn cast(buf: NDBuffer, to: DataType) -> Result<NDBuffer, String> {
              and string to and from variable_length_bytes"
         )
     };
+    // Only bool and the numeric types convert element by element.
+    let numeric = |d: DataType| {
+        matches!(
+            d,
+            DataType::Bool
+                | DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32
+                | DataType::UInt64
+                | DataType::Float16
+                | DataType::BFloat16
+                | DataType::Float32
+                | DataType::Float64
+                | DataType::Complex64
+                | DataType::Complex128
+        )
+    };
+    if !from.is_variable_length() && !(numeric(from) && numeric(to)) {
+        return Err(refuse());
+    }
     let shape = buf.shape().to_vec();
     let order = buf.order();
     let data = match (buf.into_data(), from.size(), to.size()) {

@@ -5,6 +5,7 @@ use crate::ExportArgs;
 use std::time::Instant;
 use zarr::buffer::{NDBuffer, NDData};
 use zarr::chunk::Selection;
+use zarr::dtype::DataType;
 use zarr::metadata::NodeMetadata;
 
 /// Bytes of element data in a buffer (UTF-8 / raw bytes for variable-length types).
@@ -49,6 +50,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .read_ndbuffer(&selection)
         .map_err(in_store(&args.store))?;
     let read_time = t.elapsed();
+    let buf = match &args.dtype {
+        None => buf,
+        Some(name) => {
+            let to = DataType::from_name(name).map_err(|e| format!("invalid --dtype: {e}"))?;
+            crate::cast::cast(buf, to)?
+        }
+    };
     let to_stdout = args.output.as_os_str() == "-";
     let t2 = Instant::now();
     if to_stdout {

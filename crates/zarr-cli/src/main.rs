@@ -147,6 +147,11 @@ pub struct ExportArgs {
     /// The .npy file to write (`-` for standard output).
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,
+    /// Convert to this V3 data type before writing (`float32`, `int16`...),
+    /// with numpy's `astype` rules; needed for types numpy lacks (`bfloat16`).
+    /// Default: the array's type.
+    #[arg(long)]
+    pub dtype: Option<String>,
 }
 
 /// Arguments of `zarr import`.

@@ -1248,3 +1248,51 @@ print("BAD" if bad else "OK", bad)
         text(&o.stderr)
     );
 }
+
+/// bfloat16 (TensorStore's and zarrs' type, which numpy lacks): `import
+/// --dtype bfloat16` converts, `export` refuses it without `--dtype` and
+/// converts it with one.
+#[test]
+fn bfloat16_import_and_export() {
+    let d = tmp();
+    let store = d.root.join("s.zarr");
+    let npy = d.root.join("in.npy");
+    let x = vec![1.5f32, -2.25, 3.0e38, f32::NAN, 0.1, -0.0];
+    write_npy(&npy, &NDBuffer::from_vec(&[6], x.clone()).unwrap()).unwrap();
+    ok(&[
+        "import",
+        s(&npy),
+        s(&store),
+        "--dtype",
+        "bfloat16",
+        "--fill-value",
+        "NaN",
+    ]);
+    let info = info_json(&store, "");
+    assert_eq!(info["data_type"], "bfloat16");
+    assert_eq!(info["metadata"]["data_type"], "bfloat16");
+    let e = fails(&["export", s(&store), "-o", s(&d.root.join("x.npy"))]);
+    assert!(
+        e.contains("bfloat16") && e.contains("--dtype float32"),
+        "{e}"
+    );
+    let out = d.root.join("out.npy");
+    ok(&["export", s(&store), "-o", s(&out), "--dtype", "float32"]);
+    let got = read_npy(&out).unwrap().to_vec::<f32>().unwrap();
+    let want: Vec<f32> = x
+        .iter()
+        .map(|&v| half::bf16::from_f32(v).to_f32())
+        .collect();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert!(
+            g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+            "{got:?} vs {want:?}"
+        );
+    }
+    assert_eq!(got[0], 1.5);
+    assert_eq!(got[4], 0.10009765625); // 0.1 rounded to bfloat16's 8 significant bits
+                                       // Types that are not numbers do not convert.
+    let e = fails(&["export", s(&store), "-o", s(&out), "--dtype", "string"]);
+    assert!(e.contains("cannot convert bfloat16 to string"), "{e}");
+}

@@ -374,6 +374,14 @@ fn descr_for(array: &NDBuffer, file: &str) -> Result<String, NpyError> {
     if let Some(s) = dt.numpy_str() {
         return Ok(format!("'{s}'"));
     }
+    if dt == DataType::BFloat16 {
+        return Err(NpyError::UnsupportedDType {
+            file: file.into(),
+            descr: dt.name().into(),
+            reason: "numpy has no bfloat16 type; convert it first (`zarr export --dtype float32`)"
+                .into(),
+        });
+    }
     if matches!(
         dt,
         DataType::FixedBytes(_)

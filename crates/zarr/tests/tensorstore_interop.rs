@@ -1,7 +1,7 @@
 //! Interoperability with TensorStore (0.1.86, in the test venv), both
 //! directions, V3 and V2: arrays TensorStore writes (sharded with the index
 //! at the start or end, transpose + big-endian + blosc, crc32c, dot chunk
-//! keys, NaN fill with missing chunks, V2 order F with "/" keys) read here
+//! keys, NaN fill with missing chunks, bfloat16, V2 order F with "/" keys) read here
 //! exactly, and arrays we write read exactly in TensorStore.
 //! The peer script is `tests/interop/tensorstore_peer.py`.
 
@@ -80,6 +80,7 @@ fn values(dt: DataType, n: usize) -> Vec<u8> {
             DataType::UInt32 => b.extend((x as u32).wrapping_mul(65537).to_ne_bytes()),
             DataType::Int64 => b.extend(x.wrapping_mul(1_000_000_007).to_ne_bytes()),
             DataType::Float32 => b.extend((f(i) as f32).to_ne_bytes()),
+            DataType::BFloat16 => b.extend(half::bf16::from_f64(f(i)).to_ne_bytes()),
             DataType::Float64 => b.extend(f(i).to_ne_bytes()),
             DataType::Complex128 => {
                 b.extend(f(i).to_ne_bytes());
@@ -163,6 +164,14 @@ fn tensorstore_reads_what_we_write() {
             Some("0:4, :"),
         ),
         (
+            "v3/bfloat16_partial",
+            "zarr3",
+            ArrayBuilder::new(vec![7, 6], DataType::BFloat16)
+                .chunks(vec![4, 4])
+                .fill_value_json(json!("-Infinity")),
+            Some("1:6, 2:"),
+        ),
+        (
             "v2/F_zlib_f64",
             "zarr",
             ArrayBuilder::new(vec![10, 7], DataType::Float64)
@@ -206,8 +215,9 @@ fn tensorstore_reads_what_we_write() {
         let sel: Selection = written.unwrap_or(":").parse().unwrap_or(Selection::all());
         let part = sel.resolve(a.shape()).unwrap();
         let n = part.num_elements() as usize;
-        let buf = NDBuffer::from_parts(part.out_shape(), dt, Order::C, NDData::Fixed(values(dt, n)))
-            .unwrap();
+        let buf =
+            NDBuffer::from_parts(part.out_shape(), dt, Order::C, NDData::Fixed(values(dt, n)))
+                .unwrap();
         a.write_ndbuffer(&sel, &buf).unwrap();
         // Expected: our own reading (fill where nothing was written), which
         // for whole writes is checked against the input here too.
@@ -216,13 +226,17 @@ fn tensorstore_reads_what_we_write() {
             panic!("fixed")
         };
         if written.is_none() {
-            assert!(*bytes == values(dt, n), "{path}: we read back what we wrote");
+            assert!(
+                *bytes == values(dt, n),
+                "{path}: we read back what we wrote"
+            );
         }
         let file = format!("{}.bin", path.replace('/', "__"));
         std::fs::write(dir.path().join(&file), bytes).unwrap();
         let numpy = match dt {
             DataType::Bool => "|b1".to_string(),
             DataType::UInt8 => "|u1".to_string(),
+            DataType::BFloat16 => "bfloat16".to_string(),
             other => format!("<{}", numpy_code(other)),
         };
         assert_eq!(back.shape(), shape.as_slice());
@@ -235,7 +249,7 @@ fn tensorstore_reads_what_we_write() {
     )
     .unwrap();
     let out = common::run_script(&common::python(), PEER, &[Path::new("read"), dir.path()]);
-    assert!(out.contains("read 10/10 arrays exactly"), "{out}");
+    assert!(out.contains("read 11/11 arrays exactly"), "{out}");
 }
 
 fn numpy_code(dt: DataType) -> &'static str {

@@ -404,6 +404,7 @@ macro_rules! by_element_type {
             D::UInt32 => $m!(u32),
             D::UInt64 => $m!(u64),
             D::Float16 => $m!(f16),
+            D::BFloat16 => $m!(half::bf16),
             D::Float32 => $m!(f32),
             D::Float64 => $m!(f64),
             D::Complex64 => $m!(Complex<f32>),

@@ -78,6 +78,7 @@ fixed!(u16, UInt16);
 fixed!(u32, UInt32);
 fixed!(u64, UInt64);
 fixed!(f16, Float16);
+fixed!(half::bf16, BFloat16);
 fixed!(f32, Float32);
 fixed!(f64, Float64);
 fixed!(Complex<f32>, Complex64);

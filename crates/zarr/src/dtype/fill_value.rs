@@ -102,6 +102,7 @@ fn float_component(
     }
     let v = parse_float(data_type, size * 8, value)?;
     Ok(match size {
+        2 if data_type == DataType::BFloat16 => half::bf16::from_f64(v).to_ne_bytes().to_vec(),
         2 => f16::from_f64(v).to_ne_bytes().to_vec(),
         4 => (v as f32).to_ne_bytes().to_vec(),
         _ => v.to_ne_bytes().to_vec(),
@@ -321,7 +322,7 @@ impl DataType {
                     .to_ne_bytes()
                     .to_vec(),
             },
-            DataType::Float16 => float_component(dt, 2, value)?,
+            DataType::Float16 | DataType::BFloat16 => float_component(dt, 2, value)?,
             DataType::Float32 => float_component(dt, 4, value)?,
             DataType::Float64 => float_component(dt, 8, value)?,
             DataType::Complex64 | DataType::Complex128 => {
@@ -413,6 +414,13 @@ impl DataType {
             DataType::UInt32 => int!(u32),
             DataType::UInt64 => int!(u64),
             DataType::Float16 => component_to_json(2, b),
+            DataType::BFloat16 => {
+                let bits = u16::from_ne_bytes([b[0], b[1]]);
+                let v = half::bf16::from_bits(bits);
+                let canonical = half::bf16::NAN.to_bits();
+                let hex = (v.is_nan() && bits != canonical).then(|| format!("0x{bits:04x}"));
+                float_to_json(v.to_f64(), hex)
+            }
             DataType::Float32 => component_to_json(4, b),
             DataType::Float64 => component_to_json(8, b),
             DataType::Complex64 => {
@@ -448,6 +456,32 @@ mod tests {
     fn rt(dt: DataType, v: Value) -> Value {
         let fv = dt.fill_value_from_json(&v).unwrap();
         dt.fill_value_to_json(&fv)
+    }
+
+    #[test]
+    fn bfloat16() {
+        let dt = DataType::from_name("bfloat16").unwrap();
+        assert_eq!(dt, DataType::BFloat16);
+        assert_eq!(dt.size(), Some(2));
+        for v in [
+            json!("NaN"),
+            json!("Infinity"),
+            json!("-Infinity"),
+            json!(1.5),
+            json!(-0.0),
+        ] {
+            assert_eq!(rt(dt, v.clone()), v);
+        }
+        // bfloat16 keeps float32's exponent: 3e38 is finite (float16 would overflow).
+        let fv = dt.fill_value_from_json(&json!(3e38)).unwrap();
+        assert_eq!(fv.as_bytes(), half::bf16::from_f64(3e38).to_ne_bytes());
+        assert!(half::bf16::from_f64(3e38).is_finite());
+        // 1/3 rounds to the nearest bfloat16, written as its exact value.
+        assert_eq!(rt(dt, json!(0.3333333333)), json!(0.333984375));
+        // A NaN with a payload keeps its bits, as a hex string.
+        assert_eq!(rt(dt, json!("0x7fc1")), json!("0x7fc1"));
+        assert!(dt.fill_value_from_json(&json!("0x7fc")).is_err());
+        assert_eq!(dt.numpy_str(), None);
     }
 
     #[test]

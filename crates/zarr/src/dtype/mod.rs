@@ -49,6 +49,10 @@ pub enum DataType {
     UInt64,
     /// `float16` (IEEE 754 half precision).
     Float16,
+    /// `bfloat16` (the upper half of a float32: 8 exponent bits, 7 mantissa
+    /// bits), as TensorStore and zarrs write it; read and written as
+    /// [`half::bf16`]. numpy has no such type, so it has no V2 or `.npy` form.
+    BFloat16,
     /// `float32`.
     Float32,
     /// `float64`.
@@ -108,7 +112,9 @@ pub enum DataTypeError {
 }
 
 impl DataType {
-    /// Every data type, in a stable order.
+    /// Every data type without parameters that numpy (and so zarr-python)
+    /// has, in a stable order. [`DataType::BFloat16`] and the types with
+    /// parameters (lengths, units, fields) are apart.
     pub const ALL: [DataType; 16] = [
         DataType::Bool,
         DataType::Int8,
@@ -141,6 +147,7 @@ impl DataType {
             DataType::UInt32 => "uint32",
             DataType::UInt64 => "uint64",
             DataType::Float16 => "float16",
+            DataType::BFloat16 => "bfloat16",
             DataType::Float32 => "float32",
             DataType::Float64 => "float64",
             DataType::Complex64 => "complex64",
@@ -235,8 +242,10 @@ impl DataType {
     /// Parse a V3 data type name (`bytes` is accepted as an alias of
     /// `variable_length_bytes`, as zarr-python does).
     pub fn from_name(name: &str) -> Result<Self, DataTypeError> {
-        if name == "bytes" {
-            return Ok(DataType::Bytes);
+        match name {
+            "bytes" => return Ok(DataType::Bytes),
+            "bfloat16" => return Ok(DataType::BFloat16),
+            _ => {}
         }
         DataType::ALL
             .iter()
@@ -249,7 +258,7 @@ impl DataType {
     pub fn size(&self) -> Option<usize> {
         Some(match self {
             DataType::Bool | DataType::Int8 | DataType::UInt8 => 1,
-            DataType::Int16 | DataType::UInt16 | DataType::Float16 => 2,
+            DataType::Int16 | DataType::UInt16 | DataType::Float16 | DataType::BFloat16 => 2,
             DataType::Int32 | DataType::UInt32 | DataType::Float32 => 4,
             DataType::Int64
             | DataType::UInt64
@@ -304,6 +313,7 @@ impl DataType {
             DataType::Complex128 => "<c16",
             DataType::String
             | DataType::Bytes
+            | DataType::BFloat16
             | DataType::FixedBytes(_)
             | DataType::FixedUtf32(_)
             | DataType::Time(_)
