@@ -141,7 +141,7 @@ pub fn cast(buf: NDBuffer, to: DataType) -> Result<NDBuffer, String> {
                 | DataType::Complex128
         )
     };
-    if !from.is_variable_length() && !(numeric(from) && numeric(to)) {
+    if !(from.is_variable_length() || numeric(from) && numeric(to)) {
         return Err(refuse());
     }
     let shape = buf.shape().to_vec();

@@ -361,9 +361,25 @@ pub fn parse_shape(option: &str, s: &str, ndim: usize) -> Result<Vec<u64>> {
     Ok(chunks)
 }
 
-/// Parse `--fill-value`: JSON as in zarr.json; text that is not JSON is a string.
+/// Parse `--fill-value`: JSON as in zarr.json; text that is not JSON is a
+/// string. Bare `NaN` / `Infinity` / `-Infinity` (also inside a complex
+/// pair) become the strings zarr.json uses for them.
 pub fn parse_fill_value(s: &str) -> Value {
-    zarr::metadata::json::parse_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
+    fn spec_form(v: Value) -> Value {
+        match v {
+            Value::Array(parts) => Value::Array(parts.into_iter().map(spec_form).collect()),
+            Value::String(s) => match zarr::metadata::json::as_f64(&Value::String(s.clone())) {
+                Some(x) if x.is_nan() => Value::String("NaN".into()),
+                Some(x) if x > 0.0 => Value::String("Infinity".into()),
+                Some(_) => Value::String("-Infinity".into()),
+                None => Value::String(s),
+            },
+            other => other,
+        }
+    }
+    zarr::metadata::json::parse_str(s)
+        .map(spec_form)
+        .unwrap_or_else(|_| Value::String(s.to_string()))
 }
 
 /// Parse `--attrs`: a JSON object.
@@ -411,6 +427,11 @@ mod tests {
         assert_eq!(parse_chunks("", 0).unwrap(), Some(vec![]));
         assert_eq!(parse_fill_value("1.5"), json!(1.5));
         assert_eq!(parse_fill_value("-Infinity"), json!("-Infinity"));
+        assert_eq!(parse_fill_value("NaN"), json!("NaN"));
+        assert_eq!(
+            parse_fill_value("[NaN, Infinity]"),
+            json!(["NaN", "Infinity"])
+        );
         assert_eq!(parse_fill_value("\"NaN\""), json!("NaN"));
         assert_eq!(parse_fill_value("[1.0, -2]"), json!([1.0, -2]));
         assert!(parse_attrs("[1]").is_err());
