@@ -206,8 +206,9 @@ fn tensorstore_reads_what_we_write() {
         let sel: Selection = written.unwrap_or(":").parse().unwrap_or(Selection::all());
         let part = sel.resolve(a.shape()).unwrap();
         let n = part.num_elements() as usize;
-        let buf = NDBuffer::from_parts(part.out_shape(), dt, Order::C, NDData::Fixed(values(dt, n)))
-            .unwrap();
+        let buf =
+            NDBuffer::from_parts(part.out_shape(), dt, Order::C, NDData::Fixed(values(dt, n)))
+                .unwrap();
         a.write_ndbuffer(&sel, &buf).unwrap();
         // Expected: our own reading (fill where nothing was written), which
         // for whole writes is checked against the input here too.
@@ -216,7 +217,10 @@ fn tensorstore_reads_what_we_write() {
             panic!("fixed")
         };
         if written.is_none() {
-            assert!(*bytes == values(dt, n), "{path}: we read back what we wrote");
+            assert!(
+                *bytes == values(dt, n),
+                "{path}: we read back what we wrote"
+            );
         }
         let file = format!("{}.bin", path.replace('/', "__"));
         std::fs::write(dir.path().join(&file), bytes).unwrap();
