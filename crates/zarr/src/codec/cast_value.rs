@@ -368,7 +368,7 @@ impl CastValueCodec {
                 }
             }
         };
-        if data.len() % from.size() != 0 {
+        if !data.len().is_multiple_of(from.size()) {
             return Err(err(format!(
                 "{} bytes is not a whole number of {}-byte elements",
                 data.len(),
@@ -638,4 +638,373 @@ pub(crate) fn create(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec
         cfg.get("scalar_map"),
     )?;
     Ok(Codec::ArrayToArray(Arc::new(codec)))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn meta(s: &str) -> CodecMetadata {
+        serde_json::from_str(s).unwrap()
+    }
+
+    fn build(cfg: &str, source: DataType) -> Result<Arc<dyn ArrayToArrayCodec>, CodecError> {
+        let spec = ChunkSpec {
+            shape: vec![4],
+            data_type: source,
+            fill_value: FillValue::default_for(source),
+        };
+        match create(&meta(cfg), &spec)? {
+            Codec::ArrayToArray(c) => Ok(c),
+            _ => panic!("array-to-array"),
+        }
+    }
+
+    fn cast(src: DataType, tgt: DataType, r: Rounding, o: Option<OutOfRange>) -> CastValueCodec {
+        CastValueCodec::new(src, tgt, r, o, None).unwrap()
+    }
+
+    #[test]
+    fn rounding_modes_and_ties() {
+        // cast-value-rs 0.5.1:
+        //   cast_array(np.array([-2.5,-1.5,-0.5,0.5,1.5,2.5,2.7,-2.7,127.5,-128.5]),
+        //              target_dtype="int8", rounding_mode=r, out_of_range_mode="clamp")
+        let x = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 2.7, -2.7, 127.5, -128.5];
+        for (r, want) in [
+            (
+                Rounding::NearestEven,
+                [-2, -2, 0, 0, 2, 2, 3, -3, 127, -128],
+            ),
+            (
+                Rounding::TowardsZero,
+                [-2, -1, 0, 0, 1, 2, 2, -2, 127, -128],
+            ),
+            (
+                Rounding::TowardsPositive,
+                [-2, -1, 0, 1, 2, 3, 3, -2, 127, -128],
+            ),
+            (
+                Rounding::TowardsNegative,
+                [-3, -2, -1, 0, 1, 2, 2, -3, 127, -128],
+            ),
+            (
+                Rounding::NearestAway,
+                [-3, -2, -1, 1, 2, 3, 3, -3, 127, -128],
+            ),
+        ] {
+            let c = cast(
+                DataType::Float64,
+                DataType::Int8,
+                r,
+                Some(OutOfRange::Clamp),
+            );
+            let got: Vec<Value> = x
+                .iter()
+                .map(|v| c.encode_value(json!(v)).unwrap())
+                .collect();
+            assert_eq!(got, want.map(|w| json!(w)).to_vec(), "{r:?}");
+        }
+        // Float targets: cast_array(np.array([0.1, 1/3, 16777217.0, 1e-46, -1e-46]),
+        //   target_dtype="float32", rounding_mode=r).view(np.uint32)
+        for (r, want) in [
+            (
+                Rounding::TowardsNegative,
+                [1036831948u32, 1051372202, 1266679808, 0, 2147483649],
+            ),
+            (
+                Rounding::NearestAway,
+                [1036831949, 1051372203, 1266679809, 0, 2147483648],
+            ),
+        ] {
+            let c = cast(DataType::Float64, DataType::Float32, r, None);
+            let x: Vec<u8> = [0.1f64, 1.0 / 3.0, 16777217.0, 1e-46, -1e-46]
+                .iter()
+                .flat_map(|v| v.to_ne_bytes())
+                .collect();
+            let out = c.run(&x, true).unwrap();
+            let got: Vec<u32> = out
+                .chunks_exact(4)
+                .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            assert_eq!(got, want, "{r:?}");
+        }
+        // Integers into float32, ties away: [2**24+1, 2**24+3, -(2**24+1)] -> [16777218, 16777220, -16777218]
+        let c = cast(
+            DataType::Int64,
+            DataType::Float32,
+            Rounding::NearestAway,
+            None,
+        );
+        for (x, want) in [
+            (16777217i64, 16777218.0),
+            (16777219, 16777220.0),
+            (-16777217, -16777218.0),
+        ] {
+            assert_eq!(c.encode_value(json!(x)).unwrap(), json!(want));
+        }
+    }
+
+    #[test]
+    fn clamp_wrap_and_errors() {
+        // cast_array(np.array([200.0, -200.0, 300.0, -1.0, 1e20]), target_dtype="uint8",
+        //            rounding_mode="nearest-even", out_of_range_mode="wrap") -> [200, 56, 44, 255, 0]
+        let c = cast(
+            DataType::Float64,
+            DataType::UInt8,
+            Rounding::NearestEven,
+            Some(OutOfRange::Wrap),
+        );
+        for (x, want) in [
+            (200.0, 200),
+            (-200.0, 56),
+            (300.0, 44),
+            (-1.0, 255),
+            (1e20, 0),
+        ] {
+            assert_eq!(c.encode_value(json!(x)).unwrap(), json!(want));
+        }
+        // int32 -> int8: wrap [200, -200, 100000, -1] -> [-56, 56, -96, -1]; clamp -> [127, -128, 127, -1]
+        let w = cast(
+            DataType::Int32,
+            DataType::Int8,
+            Rounding::NearestEven,
+            Some(OutOfRange::Wrap),
+        );
+        let k = cast(
+            DataType::Int32,
+            DataType::Int8,
+            Rounding::NearestEven,
+            Some(OutOfRange::Clamp),
+        );
+        let e = cast(DataType::Int32, DataType::Int8, Rounding::NearestEven, None);
+        for (x, ww, kk) in [
+            (200, -56, 127),
+            (-200, 56, -128),
+            (100000, -96, 127),
+            (-1, -1, -1),
+        ] {
+            assert_eq!(w.encode_value(json!(x)).unwrap(), json!(ww));
+            assert_eq!(k.encode_value(json!(x)).unwrap(), json!(kk));
+            assert_eq!(e.encode_value(json!(x)).is_ok(), x == -1);
+        }
+        // NaN and infinities into an integer type fail whatever out_of_range says.
+        for o in [None, Some(OutOfRange::Clamp), Some(OutOfRange::Wrap)] {
+            let c = cast(DataType::Float64, DataType::Int16, Rounding::NearestEven, o);
+            for x in ["NaN", "Infinity", "-Infinity"] {
+                assert!(matches!(
+                    c.encode_value(json!(x)),
+                    Err(CodecError::Encode { .. })
+                ));
+            }
+        }
+        // Float targets: 65520 into float16 overflows to nearest; clamp gives infinity;
+        // towards-zero keeps 65504 (cast-value-rs 0.5.1).
+        let c = cast(
+            DataType::Float64,
+            DataType::Float16,
+            Rounding::NearestEven,
+            None,
+        );
+        assert!(c.encode_value(json!(65520.0)).is_err());
+        assert_eq!(c.encode_value(json!(65519.0)).unwrap(), json!(65504.0));
+        let c = cast(
+            DataType::Float64,
+            DataType::Float16,
+            Rounding::NearestEven,
+            Some(OutOfRange::Clamp),
+        );
+        assert_eq!(c.encode_value(json!(65520.0)).unwrap(), json!("Infinity"));
+        let c = cast(
+            DataType::Float64,
+            DataType::Float16,
+            Rounding::TowardsZero,
+            None,
+        );
+        assert_eq!(c.encode_value(json!(65535.0)).unwrap(), json!(65504.0));
+        assert!(c.encode_value(json!(65536.0)).is_err());
+        // NaN, infinities and signed zeros carry over between floats.
+        let c = cast(
+            DataType::Float32,
+            DataType::Float64,
+            Rounding::NearestEven,
+            None,
+        );
+        assert_eq!(c.encode_value(json!("NaN")).unwrap(), json!("NaN"));
+        assert_eq!(
+            c.encode_value(json!("-Infinity")).unwrap(),
+            json!("-Infinity")
+        );
+        assert_eq!(c.encode_value(json!(-0.0)).unwrap().to_string(), "-0.0");
+    }
+
+    #[test]
+    fn scalar_maps() {
+        // cast_array(np.array([nan, inf, 1.0]), target_dtype="int16", rounding_mode="nearest-even",
+        //            scalar_map_entries={nan: -1, inf: 32767}) -> [-1, 32767, 1]
+        let c = build(
+            r#"{"name":"cast_value","configuration":{"data_type":"int16",
+                "scalar_map":{"encode":[["NaN",-1],["Infinity",32767]],"decode":[[-1,"NaN"]]}}}"#,
+            DataType::Float64,
+        )
+        .unwrap();
+        let x: Vec<u8> = [f64::NAN, f64::INFINITY, 1.0]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let spec = ChunkSpec {
+            shape: vec![3],
+            data_type: DataType::Float64,
+            fill_value: FillValue::default_for(DataType::Float64),
+        };
+        let ArrayBytes::Fixed(enc) = c.encode(ArrayBytes::Fixed(x), &spec).unwrap() else {
+            panic!("fixed")
+        };
+        let got: Vec<i16> = enc
+            .chunks_exact(2)
+            .map(|b| i16::from_ne_bytes([b[0], b[1]]))
+            .collect();
+        assert_eq!(got, [-1, 32767, 1]);
+        let ArrayBytes::Fixed(dec) = c.decode(ArrayBytes::Fixed(enc), &spec).unwrap() else {
+            panic!("fixed")
+        };
+        assert!(f64::from_ne_bytes(dec[..8].try_into().unwrap()).is_nan());
+        // zarr-python 3.4.2: CastValue(data_type="int16", rounding="nearest-even",
+        //   scalar_map={"encode": [("NaN", 0), (1.0, 5), (1, 6)]}).to_dict()
+        // == {'name': 'cast_value', 'configuration': {'data_type': 'int16',
+        //     'scalar_map': {'encode': [('NaN', 0), (1.0, 6)]}}}
+        let c = build(
+            r#"{"name":"cast_value","configuration":{"data_type":"int16","rounding":"nearest-even",
+                "scalar_map":{"encode":[["NaN",0],[1.0,5],[1,6]]}}}"#,
+            DataType::Float64,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&c.to_metadata()).unwrap(),
+            r#"{"name":"cast_value","configuration":{"data_type":"int16","scalar_map":{"encode":[["NaN",0],[1.0,6]]}}}"#
+        );
+    }
+
+    #[test]
+    fn configurations() {
+        let ok = build(
+            r#"{"name":"cast_value","configuration":{"data_type":"uint8","rounding":"towards-zero",
+                "out_of_range":"clamp","scalar_map":{}}}"#,
+            DataType::Float32,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&ok.to_metadata()).unwrap(),
+            r#"{"name":"cast_value","configuration":{"data_type":"uint8","rounding":"towards-zero","out_of_range":"clamp","scalar_map":{}}}"#
+        );
+        let err = |cfg: &str, src: DataType| build(cfg, src).err();
+        for (cfg, src) in [
+            (r#"{"name":"cast_value"}"#, DataType::Float32),
+            (
+                r#"{"name":"cast_value","configuration":{}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","x":1}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"complex64"}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"nope"}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","rounding":"up"}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","rounding":null}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","out_of_range":"saturate"}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"float32","out_of_range":"wrap"}}"#,
+                DataType::Int32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","scalar_map":{"encode":[["NaN",300]]}}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","scalar_map":{"encode":[[1.5,3]]}}}"#,
+                DataType::Int32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","scalar_map":{"encode":[[1]]}}}"#,
+                DataType::Int32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","scalar_map":[]}}"#,
+                DataType::Int32,
+            ),
+            // float("0x7fc00000") fails in zarr-python's _do_cast.
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8","scalar_map":{"encode":[["0x7fc00000",1]]}}}"#,
+                DataType::Float32,
+            ),
+        ] {
+            assert!(
+                matches!(err(cfg, src), Some(CodecError::InvalidConfiguration { .. })),
+                "{cfg} {src}: {:?}",
+                err(cfg, src)
+            );
+        }
+        for (cfg, src) in [
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"bfloat16"}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"float8_e4m3"}}"#,
+                DataType::Float32,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8"}}"#,
+                DataType::Bool,
+            ),
+            (
+                r#"{"name":"cast_value","configuration":{"data_type":"int8"}}"#,
+                DataType::Complex128,
+            ),
+        ] {
+            assert!(
+                matches!(err(cfg, src), Some(CodecError::Incompatible { .. })),
+                "{cfg} {src}"
+            );
+        }
+        // The encoded spec: target type, fill value cast; a NaN fill without a map fails.
+        let c = build(
+            r#"{"name":"cast_value","configuration":{"data_type":"int16"}}"#,
+            DataType::Float64,
+        )
+        .unwrap();
+        let s = ChunkSpec {
+            shape: vec![2],
+            data_type: DataType::Float64,
+            fill_value: FillValue::new(2.5f64.to_ne_bytes().to_vec()),
+        };
+        let e = c.encoded_spec(&s).unwrap();
+        assert_eq!(e.data_type, DataType::Int16);
+        assert_eq!(e.fill_value.as_bytes(), 2i16.to_ne_bytes());
+        let s = ChunkSpec {
+            fill_value: FillValue::new(f64::NAN.to_ne_bytes().to_vec()),
+            ..s
+        };
+        assert!(matches!(
+            c.encoded_spec(&s),
+            Err(CodecError::Incompatible { .. })
+        ));
+    }
 }

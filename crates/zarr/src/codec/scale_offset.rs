@@ -223,7 +223,7 @@ impl ScaleOffsetCodec {
 
     fn run(&self, data: &[u8], encode: bool) -> Result<Vec<u8>, CodecError> {
         let size = self.kind.size();
-        if data.len() % size != 0 {
+        if !data.len().is_multiple_of(size) {
             return Err(self.error(
                 encode,
                 format!(
@@ -328,4 +328,267 @@ pub(crate) fn create(metadata: &CodecMetadata, spec: &ChunkSpec) -> Result<Codec
     };
     let codec = ScaleOffsetCodec::new(param("offset", 0)?, param("scale", 1)?, spec.data_type)?;
     Ok(Codec::ArrayToArray(Arc::new(codec)))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn codec(meta: &str, dt: DataType) -> Result<Arc<dyn ArrayToArrayCodec>, CodecError> {
+        let m: CodecMetadata = serde_json::from_str(meta).unwrap();
+        let spec = ChunkSpec {
+            shape: vec![3],
+            data_type: dt,
+            fill_value: FillValue::default_for(dt),
+        };
+        match create(&m, &spec)? {
+            Codec::ArrayToArray(c) => Ok(c),
+            _ => panic!("array-to-array"),
+        }
+    }
+
+    fn spec(dt: DataType) -> ChunkSpec {
+        ChunkSpec {
+            shape: vec![3],
+            data_type: dt,
+            fill_value: FillValue::default_for(dt),
+        }
+    }
+
+    fn fixed(a: ArrayBytes) -> Vec<u8> {
+        match a {
+            ArrayBytes::Fixed(v) => v,
+            _ => panic!("fixed"),
+        }
+    }
+
+    #[test]
+    fn bit_exact_vectors_from_zarr_python() {
+        // zarr-python 3.4.2 (numpy 2.5.5):
+        //   from zarr.codecs.scale_offset import _encode, _decode
+        //   _encode(np.array([1.05, 2.0, -3.3], dtype=np.float32), np.float32(0.1), np.float32(10)).view(np.uint32)
+        //   _decode(np.array([9.5, 19.0, -34.0], dtype=np.float32), np.float32(0.1), np.float32(10), scale_repr=10).view(np.uint32)
+        //   _encode(np.array([1.05, 2.0, -3.3], dtype=np.float16), np.float16(0.1), np.float16(10)).view(np.uint16)
+        //   _encode(np.array([-100, 0, 7], dtype=np.int16), np.int16(3), np.int16(-2))
+        let c = codec(
+            r#"{"name":"scale_offset","configuration":{"offset":0.1,"scale":10}}"#,
+            DataType::Float32,
+        )
+        .unwrap();
+        let x: Vec<u8> = [1.05f32, 2.0, -3.3]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let got: Vec<u32> = fixed(
+            c.encode(ArrayBytes::Fixed(x), &spec(DataType::Float32))
+                .unwrap(),
+        )
+        .chunks_exact(4)
+        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+        assert_eq!(got, [1092091903, 1100480512, 3255304192]);
+        let y: Vec<u8> = [9.5f32, 19.0, -34.0]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let got: Vec<u32> = fixed(
+            c.decode(ArrayBytes::Fixed(y), &spec(DataType::Float32))
+                .unwrap(),
+        )
+        .chunks_exact(4)
+        .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+        assert_eq!(got, [1065772646, 1073741824, 3226678068]);
+
+        let c = codec(
+            r#"{"name":"scale_offset","configuration":{"offset":0.1,"scale":10}}"#,
+            DataType::Float16,
+        )
+        .unwrap();
+        let x: Vec<u8> = [1.05f32, 2.0, -3.3]
+            .iter()
+            .flat_map(|v| half::f16::from_f32(*v).to_ne_bytes())
+            .collect();
+        let got: Vec<u16> = fixed(
+            c.encode(ArrayBytes::Fixed(x), &spec(DataType::Float16))
+                .unwrap(),
+        )
+        .chunks_exact(2)
+        .map(|b| u16::from_ne_bytes([b[0], b[1]]))
+        .collect();
+        assert_eq!(got, [18624, 19648, 53312]);
+
+        let c = codec(
+            r#"{"name":"scale_offset","configuration":{"offset":3,"scale":-2}}"#,
+            DataType::Int16,
+        )
+        .unwrap();
+        let x: Vec<u8> = [-100i16, 0, 7]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let enc = fixed(
+            c.encode(ArrayBytes::Fixed(x.clone()), &spec(DataType::Int16))
+                .unwrap(),
+        );
+        let got: Vec<i16> = enc
+            .chunks_exact(2)
+            .map(|b| i16::from_ne_bytes([b[0], b[1]]))
+            .collect();
+        assert_eq!(got, [206, 6, -8]);
+        assert_eq!(
+            fixed(
+                c.decode(ArrayBytes::Fixed(enc), &spec(DataType::Int16))
+                    .unwrap()
+            ),
+            x
+        );
+    }
+
+    #[test]
+    fn integer_rules() {
+        // zarr-python: int8 (100 - 0) * 2 overflows; 7 / 2 is inexact; uint8 0 - 1 underflows;
+        // int64 wraps silently (2**62 * 4 == 0); uint64 is exact.
+        let so = |o: Value, s: Value, dt| ScaleOffsetCodec::new(o, s, dt).unwrap();
+        let c = so(json!(0), json!(2), DataType::Int8);
+        assert!(matches!(
+            c.encode_value(json!(100)),
+            Err(CodecError::Encode { .. })
+        ));
+        assert!(matches!(
+            c.decode_value(json!(7)),
+            Err(CodecError::Decode { .. })
+        ));
+        assert!(matches!(
+            c.decode_value(json!(-7)),
+            Err(CodecError::Decode { .. })
+        ));
+        assert_eq!(c.decode_value(json!(-8)).unwrap(), json!(-4));
+        let c = so(json!(1), json!(1), DataType::UInt8);
+        assert!(c.encode_value(json!(0)).is_err());
+        let c = so(json!(0), json!(-1), DataType::Int8);
+        assert!(c.decode_value(json!(-128)).is_err());
+        let c = so(json!(0), json!(4), DataType::Int64);
+        assert_eq!(c.encode_value(json!(1u64 << 62)).unwrap(), json!(0));
+        let c = so(json!(0), json!(-1), DataType::Int64);
+        assert_eq!(c.decode_value(json!(i64::MIN)).unwrap(), json!(i64::MIN));
+        let c = so(json!(1), json!(2), DataType::UInt64);
+        assert_eq!(
+            c.decode_value(json!(u64::MAX - 1)).unwrap(),
+            json!(1u64 << 63)
+        );
+        assert!(so(json!(0), json!(2), DataType::UInt64)
+            .encode_value(json!(1u64 << 63))
+            .is_err());
+        // Floats overflow to infinity, never an error.
+        let c = so(json!(0), json!(10), DataType::Float32);
+        assert_eq!(c.encode_value(json!(3e38)).unwrap(), json!("Infinity"));
+    }
+
+    #[test]
+    fn configurations() {
+        // zarr-python 3.4.2: ScaleOffset(offset=0.0, scale=1).to_dict() == {'name': 'scale_offset'};
+        // ScaleOffset(offset=-0.0, scale="1").to_dict() keeps only {'scale': '1'};
+        // ScaleOffset(offset="0", scale=True).to_dict() keeps only {'offset': '0'}.
+        for (cfg, want) in [
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":0.0,"scale":1}}"#,
+                r#"{"name":"scale_offset"}"#,
+            ),
+            (r#"{"name":"scale_offset"}"#, r#"{"name":"scale_offset"}"#),
+            (
+                r#"{"name":"scale_offset","configuration":{}}"#,
+                r#"{"name":"scale_offset"}"#,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":-0.0,"scale":"1"}}"#,
+                r#"{"name":"scale_offset","configuration":{"scale":"1"}}"#,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":"0","scale":true}}"#,
+                r#"{"name":"scale_offset","configuration":{"offset":"0"}}"#,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":1.5,"scale":"0x41200000"}}"#,
+                r#"{"name":"scale_offset","configuration":{"offset":1.5,"scale":"0x41200000"}}"#,
+            ),
+        ] {
+            let c = codec(cfg, DataType::Float32).unwrap();
+            assert_eq!(
+                serde_json::to_string(&c.to_metadata()).unwrap(),
+                want,
+                "{cfg}"
+            );
+        }
+        for (cfg, dt) in [
+            (
+                r#"{"name":"scale_offset","configuration":{"scale":0}}"#,
+                DataType::Int32,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"scale":-0.0}}"#,
+                DataType::Float64,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"scale":"0x0000"}}"#,
+                DataType::Float16,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":1.5}}"#,
+                DataType::Int32,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":300}}"#,
+                DataType::UInt8,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":null}}"#,
+                DataType::Float64,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":[1]}}"#,
+                DataType::Float64,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"offset":"NaN"}}"#,
+                DataType::Int8,
+            ),
+            (
+                r#"{"name":"scale_offset","configuration":{"extra":1}}"#,
+                DataType::Float64,
+            ),
+        ] {
+            assert!(
+                matches!(codec(cfg, dt), Err(CodecError::InvalidConfiguration { .. })),
+                "{cfg} {dt}"
+            );
+        }
+        for dt in [DataType::Bool, DataType::Complex64, DataType::String] {
+            assert!(matches!(
+                codec(r#"{"name":"scale_offset"}"#, dt),
+                Err(CodecError::Incompatible { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn fill_value_is_encoded() {
+        let c = ScaleOffsetCodec::new(json!(1), json!(2), DataType::Int8).unwrap();
+        let s = ChunkSpec {
+            shape: vec![2],
+            data_type: DataType::Int8,
+            fill_value: FillValue::new(vec![5]),
+        };
+        assert_eq!(c.encoded_spec(&s).unwrap().fill_value.as_bytes(), [8]);
+        let s = ChunkSpec {
+            fill_value: FillValue::new(vec![100]),
+            ..s
+        };
+        assert!(matches!(
+            c.encoded_spec(&s),
+            Err(CodecError::Incompatible { .. })
+        ));
+    }
 }
