@@ -3,7 +3,7 @@
 //! runs them.
 //!
 //! Chunk data flows through the chain as [`ArrayBytes`]: array-to-array codecs
-//! (transpose) map arrays to arrays, exactly one array-to-bytes codec (bytes,
+//! (transpose, scale_offset, cast_value) map arrays to arrays, exactly one array-to-bytes codec (bytes,
 //! vlen-utf8, vlen-bytes) serialises, and bytes-to-bytes codecs (gzip, zstd,
 //! blosc, crc32c) transform the serialised bytes. `sharding_indexed` is an
 //! array-to-bytes codec holding whole inner codec chains. Codecs do no I/O.
@@ -15,6 +15,7 @@ mod registry;
 mod bitround;
 mod blosc;
 mod bytes;
+mod cast_value;
 mod categorize;
 mod crc32c;
 mod fletcher32;
@@ -22,6 +23,8 @@ mod gzip;
 mod jenkins;
 mod numcodecs;
 mod numcodecs_alias;
+mod numeric;
+mod scale_offset;
 mod sharding;
 mod transpose;
 mod vlen;
@@ -36,6 +39,7 @@ pub use registry::{create_codec, register_codec, CodecFactory};
 pub use self::bitround::BitRoundCodec;
 pub use self::blosc::{BloscCodec, BloscCompressor, BloscShuffle};
 pub use self::bytes::{BytesCodec, Endian};
+pub use self::cast_value::{CastValueCodec, OutOfRange};
 pub use self::categorize::CategorizeCodec;
 pub use self::crc32c::Crc32cCodec;
 pub use self::fletcher32::Fletcher32Codec;
@@ -45,6 +49,8 @@ pub use self::numcodecs::{
     AsTypeCodec, Bz2Codec, Checksum32Codec, DeltaCodec, FixedScaleOffsetCodec, Lz4Codec, LzmaCodec,
     ShuffleCodec, ZlibCodec,
 };
+pub use self::numeric::Rounding;
+pub use self::scale_offset::ScaleOffsetCodec;
 pub use self::sharding::{morton_order, IndexLocation, ShardIndex, ShardingCodec, EMPTY_ENTRY};
 pub use self::transpose::TransposeCodec;
 pub use self::vlen::{VlenBytesCodec, VlenUtf8Codec};

@@ -18,6 +18,8 @@ fn registry() -> &'static RwLock<HashMap<String, CodecFactory>> {
         m.insert("bytes".into(), super::bytes::create);
         m.insert("endian".into(), super::bytes::create);
         m.insert("transpose".into(), super::transpose::create);
+        m.insert("scale_offset".into(), super::scale_offset::create);
+        m.insert("cast_value".into(), super::cast_value::create);
         m.insert("gzip".into(), super::gzip::create);
         m.insert("zstd".into(), super::zstd::create);
         m.insert("blosc".into(), super::blosc::create);
