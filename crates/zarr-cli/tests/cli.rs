@@ -1291,8 +1291,9 @@ fn bfloat16_import_and_export() {
         );
     }
     assert_eq!(got[0], 1.5);
-    assert_eq!(f64::from(got[4]), 0.10009765625); // 0.1 rounded to bfloat16's 8 significant bits
-                                      // Types that are not numbers do not convert.
+    // 0.1 rounded to bfloat16's 8 significant bits.
+    assert_eq!(f64::from(got[4]), 0.10009765625);
+    // Types that are not numbers do not convert.
     let e = fails(&["export", s(&store), "-o", s(&out), "--dtype", "string"]);
     assert!(e.contains("cannot convert bfloat16 to string"), "{e}");
 }
