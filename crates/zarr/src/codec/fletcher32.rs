@@ -4,6 +4,7 @@
 //! every 360 words), stored as 4 little-endian bytes after the data.
 
 use super::config::Config;
+use super::trailing_checksum;
 use super::{BytesToBytesCodec, ChunkSpec, Codec, CodecError, CodecTraits};
 use crate::metadata::CodecMetadata;
 use std::sync::Arc;
@@ -60,35 +61,10 @@ impl CodecTraits for Fletcher32Codec {
 
 impl BytesToBytesCodec for Fletcher32Codec {
     fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
-        let mut out = Vec::with_capacity(decoded.len() + 4);
-        out.extend_from_slice(decoded);
-        out.extend_from_slice(&fletcher32(decoded).to_le_bytes());
-        Ok(out)
+        Ok(trailing_checksum::append(decoded, fletcher32(decoded)))
     }
     fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
-        let Some(split) = encoded.len().checked_sub(4) else {
-            return Err(CodecError::Decode {
-                codec: NAME.into(),
-                message: "shorter than the 4-byte checksum".into(),
-            });
-        };
-        let (data, sum) = encoded.split_at(split);
-        if data.len() > max_decoded {
-            return Err(CodecError::TooLarge {
-                codec: NAME.into(),
-                limit: max_decoded as u64,
-            });
-        }
-        let stored = u32::from_le_bytes([sum[0], sum[1], sum[2], sum[3]]);
-        let computed = fletcher32(data);
-        if stored != computed {
-            return Err(CodecError::Checksum {
-                codec: NAME.into(),
-                stored,
-                computed,
-            });
-        }
-        Ok(data.to_vec())
+        trailing_checksum::verify(NAME, encoded, max_decoded, fletcher32)
     }
     fn encoded_size(&self, decoded_len: u64) -> Option<u64> {
         Some(decoded_len + 4)

@@ -6,6 +6,7 @@
 //! so only a null prefix is accepted.
 
 use super::config::Config;
+use super::trailing_checksum;
 use super::{BytesToBytesCodec, ChunkSpec, Codec, CodecError, CodecTraits};
 use crate::metadata::CodecMetadata;
 use serde_json::{Map, Value};
@@ -122,35 +123,13 @@ impl CodecTraits for JenkinsLookup3Codec {
 
 impl BytesToBytesCodec for JenkinsLookup3Codec {
     fn encode(&self, decoded: &[u8]) -> Result<Vec<u8>, CodecError> {
-        let mut out = Vec::with_capacity(decoded.len() + 4);
-        out.extend_from_slice(decoded);
-        out.extend_from_slice(&lookup3(decoded, self.initval).to_le_bytes());
-        Ok(out)
+        Ok(trailing_checksum::append(
+            decoded,
+            lookup3(decoded, self.initval),
+        ))
     }
     fn decode(&self, encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
-        let Some(split) = encoded.len().checked_sub(4) else {
-            return Err(CodecError::Decode {
-                codec: NAME.into(),
-                message: "shorter than the 4-byte checksum".into(),
-            });
-        };
-        let (data, sum) = encoded.split_at(split);
-        if data.len() > max_decoded {
-            return Err(CodecError::TooLarge {
-                codec: NAME.into(),
-                limit: max_decoded as u64,
-            });
-        }
-        let stored = u32::from_le_bytes([sum[0], sum[1], sum[2], sum[3]]);
-        let computed = lookup3(data, self.initval);
-        if stored != computed {
-            return Err(CodecError::Checksum {
-                codec: NAME.into(),
-                stored,
-                computed,
-            });
-        }
-        Ok(data.to_vec())
+        trailing_checksum::verify(NAME, encoded, max_decoded, |d| lookup3(d, self.initval))
     }
     fn encoded_size(&self, decoded_len: u64) -> Option<u64> {
         Some(decoded_len + 4)

@@ -26,6 +26,7 @@ mod numcodecs_alias;
 mod numeric;
 mod scale_offset;
 mod sharding;
+mod trailing_checksum;
 mod transpose;
 mod vlen;
 mod zstd;
