@@ -178,7 +178,66 @@ pub fn to_string_pretty(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// Any JSON value, with non-finite markers among the numbers and
+    /// strings that look like the tokens.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(float),
+            prop::sample::select(vec![
+                "NaN",
+                "Infinity",
+                "-Infinity",
+                "a\"b",
+                "é",
+                "",
+                " NaN"
+            ])
+            .prop_map(Value::from),
+            ".{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(".{0,6}", inner, 0..6)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever we write, compact or indented, parses back to the same value.
+        #[test]
+        fn written_json_parses_back(v in value()) {
+            prop_assert_eq!(parse_str(&to_string(&v)).unwrap(), v.clone());
+            prop_assert_eq!(parse_str(&to_string_pretty(&v)).unwrap(), v);
+        }
+
+        /// Arbitrary bytes never panic the parser (an error or a value).
+        #[test]
+        fn arbitrary_bytes_do_not_panic(b in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = parse(&b);
+        }
+
+        /// Token-like text spliced into valid JSON never panics either.
+        #[test]
+        fn spliced_tokens_do_not_panic(v in value(), at in any::<prop::sample::Index>(),
+                                       t in prop::sample::select(vec!["NaN", "-Infinity", "\"", "\\", "Infinity]"])) {
+            let mut text = to_string(&v);
+            let i = at.index(text.len() + 1);
+            if text.is_char_boundary(i) {
+                text.insert_str(i, t);
+                let _ = parse_str(&text);
+            }
+        }
+    }
 
     #[test]
     fn parses_python_tokens_outside_strings_only() {
