@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fails, local, ok_env, s, text, zarr_env};
+use common::{fails, local, ok_env, python, s, text, zarr_env};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,20 +26,6 @@ fn obj(v: Value) -> Map<String, Value> {
         Value::Object(m) => m,
         _ => Map::new(),
     }
-}
-
-/// The Python with zarr-python 3.4.2 (`ZARR_TEST_PYTHON`, else the repo's
-/// `.venv`); missing both fails.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ZARR_TEST_PYTHON").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with zarr-python 3.4.2: set ZARR_TEST_PYTHON"
-    );
-    venv
 }
 
 /// A V2 hierarchy (blosc) written by this library: `g/a` (int32, 30x20,

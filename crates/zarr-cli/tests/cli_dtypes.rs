@@ -6,24 +6,9 @@
 
 mod common;
 
-use common::{ok, s};
+use common::{ok, python, s};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// The Python with zarr-python 3.4.2: `ZARR_TEST_PYTHON`, else the
-/// repository's `.venv`. Missing both is a failure, not a skip.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ZARR_TEST_PYTHON").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with zarr-python 3.4.2: run `bash scripts/test.sh` (it makes .venv) or set ZARR_TEST_PYTHON"
-    );
-    venv
-}
 
 fn run_python(script: &str, args: &[&str]) -> String {
     let o = Command::new(python())

@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests of the `zarr` binary.
 #![allow(dead_code)] // each test crate uses a different subset
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 use zarr::store::{LocalStore, StoreRef};
@@ -76,4 +76,18 @@ pub fn s(p: &Path) -> &str {
 /// A writable [`LocalStore`] over `dir`.
 pub fn local(dir: &Path) -> StoreRef {
     Arc::new(LocalStore::new(dir, false).expect("store"))
+}
+
+/// The Python with zarr-python 3.4.2: `ZARR_TEST_PYTHON`, else the
+/// repository's `.venv`. Missing both is a failure, not a skip.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("ZARR_TEST_PYTHON").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no Python with zarr-python 3.4.2: run `bash scripts/test.sh` (it makes .venv) or set ZARR_TEST_PYTHON"
+    );
+    venv
 }
