@@ -14,11 +14,8 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
         ));
     }
     let src = util::open_store(&args.src, true)?;
-    let same = match (args.src.canonicalize(), args.dst.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
     let dst = util::open_store(&args.dst, false)?;
+    let same = util::same_storage(&src, &dst);
     let src = if same { dst.clone() } else { src };
     let path = args.path.trim_matches('/');
     let progress = crate::progress::Progress::new();

@@ -95,11 +95,9 @@ pub fn run(args: &CopyArgs) -> Result<()> {
     let opts = options(args)?;
     let src = util::open_store(&args.src, true)?;
     let dst = util::open_store(&args.dst, false)?;
-    // One folder as both: one store object, so overlapping paths are refused.
-    let same = match (args.src.canonicalize(), args.dst.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
+    // One storage as both (however spelt: `S`, `file://S`, a link to S):
+    // one store object. The library refuses overlapping paths either way.
+    let same = util::same_storage(&src, &dst);
     let src = if same { dst.clone() } else { src };
     let path = args.path.trim_matches('/');
     let progress = Progress::new();

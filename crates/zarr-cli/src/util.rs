@@ -84,6 +84,12 @@ pub fn open_store(path: &Path, read_only: bool) -> Result<StoreRef> {
     Ok(std::sync::Arc::new(store))
 }
 
+/// True when two opened stores are one storage (the same folder, archive
+/// or bucket prefix, however the arguments spelt it).
+pub fn same_storage(a: &StoreRef, b: &StoreRef) -> bool {
+    matches!((a.location(), b.location()), (Some(x), Some(y)) if x == y)
+}
+
 /// The `zarr.json` key of a node path (`""` is the root).
 pub fn node_key(path: &str) -> String {
     let p = path.trim_matches('/');

@@ -1297,3 +1297,42 @@ fn bfloat16_import_and_export() {
     let e = fails(&["export", s(&store), "-o", s(&out), "--dtype", "string"]);
     assert!(e.contains("cannot convert bfloat16 to string"), "{e}");
 }
+
+/// Shapes whose element count overflows (it used to wrap: an export of
+/// 2^80 elements exited 0 with an empty `.npy`, and one of 2^64 + 2 aborted
+/// on a 5 GB allocation) and reads that cannot fit in memory fail with one
+/// line naming the array, exit status 1.
+#[test]
+fn overflowing_shapes_and_huge_reads_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("h.zarr");
+    let doc = |shape: Value, chunks: Value| {
+        json!({
+            "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+        })
+        .to_string()
+    };
+    for (name, shape, chunks) in [
+        (
+            "wraps0",
+            json!([1u64 << 40, 1u64 << 40]),
+            json!([1u64 << 20, 1u64 << 20]),
+        ),
+        ("wraps2", json!([(1u64 << 63) + 1, 2]), json!([1, 1])),
+        (
+            "huge",
+            json!([1u64 << 40, 1u64 << 20]),
+            json!([1, 1u64 << 20]),
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        std::fs::write(root.join(name).join("zarr.json"), doc(shape, chunks)).unwrap();
+        let out = dir.path().join(format!("{name}.npy"));
+        let err = fails(&["export", s(&root), "--path", name, "-o", s(&out)]);
+        assert!(err.contains(name), "{name}: {err}");
+        assert!(!out.exists(), "{name}: an .npy was written");
+    }
+}

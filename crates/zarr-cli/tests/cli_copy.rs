@@ -213,6 +213,53 @@ fn copy_bad_arguments_are_one_line_errors() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Every spelling of the source as the destination (`file://`, `./`, `//`,
+/// `..`, a symbolic link, a sub-folder) is the same storage: `copy
+/// --overwrite` and `convert --overwrite` refuse before deleting anything,
+/// and the source stays whole (it used to be deleted through `file://S`).
+#[test]
+fn copy_onto_an_alias_of_the_source_refuses_and_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, v) = v2_source(dir.path());
+    let link = dir.path().join("link.zarr");
+    std::os::unix::fs::symlink(&src, &link).unwrap();
+    let keys = |p: &Path| zarr::store::Store::list(&*local(p)).unwrap();
+    let before = keys(&src);
+    let spellings = [
+        format!("file://{}", src.display()),
+        format!("file://{}/.", src.display()),
+        format!("{}/./", src.display()),
+        format!("{}//g/..", src.display()),
+        s(&link).to_string(),
+        format!("file://{}", link.display()),
+    ];
+    for dst in &spellings {
+        let err = fails(&["copy", s(&src), dst, "--overwrite"]);
+        assert!(err.contains("overlap"), "{dst}: {err}");
+        let err = fails(&["copy", s(&src), dst, "--path", "g/a", "--overwrite"]);
+        assert!(err.contains("overlap"), "{dst}: {err}");
+        assert_eq!(keys(&src), before, "copy to {dst} changed the source");
+    }
+    // The sub-folder as a store: the destination lies inside the source.
+    let inner = format!("file://{}", src.join("g").display());
+    let err = fails(&["copy", s(&src), &inner, "--overwrite"]);
+    assert!(err.contains("overlap"), "{err}");
+    assert_eq!(keys(&src), before);
+    let a = Array::open(local(&src), "g/a").unwrap();
+    assert_eq!(a.read_vec::<i32>(&Selection::all()).unwrap(), v);
+    // convert through file:// is in place (not a copy onto itself).
+    let out = ok(&["convert", s(&src), &spellings[0], "--path", "g/a"]);
+    assert!(out.contains("in place"), "{out}");
+    let a = Array::open(local(&src), "g/a").unwrap();
+    assert_eq!(
+        (
+            a.zarr_format(),
+            a.read_vec::<i32>(&Selection::all()).unwrap()
+        ),
+        (3, v)
+    );
+}
+
 #[test]
 fn progress_bar_shows_throughput_when_forced_and_convert_reencodes_with_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -245,4 +292,25 @@ fn progress_bar_shows_throughput_when_forced_and_convert_reencodes_with_it() {
     let b = Array::open(local(&path), "").unwrap();
     assert_eq!(b.zarr_format(), 3);
     assert_eq!(b.read_vec::<f64>(&Selection::all()).unwrap(), v);
+}
+
+/// Re-encoding an array that has no chunks stored: every destination chunk
+/// equals the fill value, so its writers take and drop key locks and
+/// remove the emptied chunk folder while other threads create files in it.
+/// This used to fail every time with `File exists (os error 17)`.
+#[test]
+fn reencoding_an_array_without_chunks_races_no_folder_removal() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("empty.zarr");
+    ArrayBuilder::new(vec![400, 3], DataType::Int32)
+        .chunks(vec![10, 3])
+        .create(local(&src), "")
+        .unwrap();
+    for round in 0..20 {
+        let dst = dir.path().join(format!("d{round}.zarr"));
+        ok(&["copy", s(&src), s(&dst), "--chunks", "2,3"]);
+        let a = Array::open(local(&dst), "").unwrap();
+        assert_eq!(a.chunk_shape(), &[2, 3]);
+        assert_eq!(a.read_vec::<i32>(&Selection::all()).unwrap(), vec![0; 1200]);
+    }
 }

@@ -20,6 +20,7 @@ pub mod chunk;
 pub mod codec;
 pub mod dtype;
 pub mod group;
+pub mod limits;
 pub mod metadata;
 pub mod npy;
 pub mod store;

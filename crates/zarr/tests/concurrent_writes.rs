@@ -328,3 +328,45 @@ fn async_and_blocking_writers_mixed_lose_nothing() {
         "mixed, in-process fallback",
     );
 }
+
+/// Writers creating files in a folder while others delete the last key of
+/// it (which removes the emptied folder): plain, conditional and
+/// create-only writes must all succeed (`create_dir_all` may see the folder
+/// vanish mid-way and report `File exists`; that used to fail the write).
+/// Repeated 20 times.
+#[test]
+fn folder_removal_races_no_writer() {
+    use zarr::store::Expected;
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(LocalStore::new(dir.path(), false).unwrap());
+        std::thread::scope(|s| {
+            for t in 0..8u32 {
+                let store = store.clone();
+                s.spawn(move || {
+                    for i in 0..100u32 {
+                        let key = format!("c/{}/{t}", i % 3);
+                        let v: Buffer = vec![t as u8; 4].into();
+                        match i % 3 {
+                            0 => store.set(&key, v).unwrap(),
+                            1 => {
+                                store
+                                    .set_if_unchanged(&key, Expected::Any, Some(v))
+                                    .unwrap();
+                            }
+                            _ => {
+                                store.set_if_not_exists(&key, v).unwrap();
+                            }
+                        }
+                        store.delete(&key).unwrap();
+                        store
+                            .set_if_unchanged(&key, Expected::Missing, None)
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let left = store.list().unwrap();
+        assert!(left.is_empty(), "round {round}: {left:?}");
+    }
+}

@@ -594,6 +594,108 @@ fn overlapping_paths_in_one_store_and_zero_dimensional_arrays() {
     assert_eq!(Array::open(d, "n").unwrap().shape(), &[0, 3]);
 }
 
+/// Two store objects over one storage (however the folder is spelt, a link
+/// to it, a view of a sub-folder, a zip archive inside the folder) are one
+/// storage: copies and conversions that overlap are refused before anything
+/// is deleted, and the source stays whole.
+#[test]
+fn copies_between_aliases_of_one_storage_are_refused_and_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("S");
+    let s = local(&root);
+    let a = ArrayBuilder::new(vec![6, 4], DataType::Int32)
+        .chunks(vec![2, 2])
+        .create(s.clone(), "g/a")
+        .unwrap();
+    a.write_slice(&Selection::all(), &(0..24).collect::<Vec<i32>>())
+        .unwrap();
+    let before = s.list().unwrap();
+    assert!(before.len() > 6, "{before:?}");
+    let link = dir.path().join("L");
+    std::os::unix::fs::symlink(&root, &link).unwrap();
+    let url = format!("file://{}", root.display());
+    let aliases: Vec<(StoreRef, &str)> = vec![
+        (local(&root.join(".")), ""),
+        (local(&root.join("g/..")), ""),
+        (local(&link), ""),
+        (zarr::store::open_store(&url, false).unwrap(), ""),
+        (
+            zarr::store::open_store(&format!("{}//", root.display()), false).unwrap(),
+            "",
+        ),
+        // The sub-folder g as its own store: its root is S/g.
+        (local(&root.join("g")), "a"),
+        (
+            Arc::new(zarr::store::PrefixStore::new(local(&link), "g").unwrap()),
+            "a/b",
+        ),
+    ];
+    let replace = on_exists(IfExists::Replace);
+    for (i, (alias, dst_path)) in aliases.iter().enumerate() {
+        let src_path = if dst_path.is_empty() { "" } else { "g" };
+        for (sp, dp) in [(src_path, *dst_path), ("g/a", *dst_path)] {
+            let err = copy(&s, sp, alias, dp, &replace).unwrap_err();
+            assert!(
+                err.to_string().contains("overlap"),
+                "alias {i} {sp:?} {dp:?}: {err}"
+            );
+            assert!(copy_store(&s, sp, alias, dp, &CopyOptions::default()).is_err());
+            assert!(
+                copy(alias, dp, &s, sp, &replace).is_err(),
+                "alias {i} reversed"
+            );
+        }
+        assert_eq!(s.list().unwrap(), before, "alias {i} changed the source");
+    }
+    assert_eq!(
+        read_all_i32(&Array::open(s.clone(), "g/a").unwrap()),
+        (0..24).collect::<Vec<i32>>()
+    );
+    // A zip archive inside the source folder is inside the source.
+    let zip = zarr::store::open_store(root.join("inner.zip").to_str().unwrap(), false).unwrap();
+    assert!(copy(&s, "", &zip, "", &replace).is_err());
+    // A disjoint path of the same storage, through an alias, is fine.
+    let alias = local(&link);
+    copy(&s, "g/a", &alias, "h", &CopyOptions::default()).unwrap();
+    assert_eq!(
+        read_all_i32(&Array::open(s.clone(), "h").unwrap()),
+        (0..24).collect::<Vec<i32>>()
+    );
+    // A sibling folder whose name extends the source's is not inside it.
+    let sibling = local(&dir.path().join("S2"));
+    copy(&s, "g", &sibling, "", &replace).unwrap();
+}
+
+/// Converting through an alias of the same folder is in place (the V2
+/// documents make way for zarr.json, chunks stay), even when the source
+/// handle is read-only; converting into a node inside the source is refused.
+#[test]
+fn conversion_through_an_alias_is_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("v2");
+    let s = local(&root);
+    let a = ArrayBuilder::new(vec![4], DataType::Int16)
+        .chunks(vec![2])
+        .zarr_format(2)
+        .create(s.clone(), "a")
+        .unwrap();
+    a.write_slice(&"0:4".parse().unwrap(), &[1i16, 2, 3, 4])
+        .unwrap();
+    let ro: StoreRef = Arc::new(LocalStore::new(&root, true).unwrap());
+    let url = format!("file://{}", root.join(".").display());
+    let alias = zarr::store::open_store(&url, false).unwrap();
+    let err = convert_v2_to_v3_with_progress(&ro, "a", &alias, "a/b", false, None).unwrap_err();
+    assert!(err.to_string().contains("inside"), "{err}");
+    convert_v2_to_v3_with_progress(&ro, "a", &alias, "a", false, None).unwrap();
+    assert!(!s.exists("a/.zarray").unwrap());
+    let b = Array::open(s.clone(), "a").unwrap();
+    assert_eq!(b.zarr_format(), 3);
+    assert_eq!(
+        b.read_vec::<i16>(&Selection::all()).unwrap(),
+        vec![1, 2, 3, 4]
+    );
+}
+
 /// Shrinking chunks reads each source chunk once, not once per
 /// destination chunk; growing them reads each at most twice per dimension.
 #[test]

@@ -37,6 +37,9 @@ pub(crate) fn blocking(store: Arc<dyn AsyncStore>, handle: Option<Handle>) -> St
 }
 
 impl Store for AsyncToSync {
+    fn location(&self) -> Option<crate::store::StoreLocation> {
+        self.inner.location()
+    }
     fn get(
         &self,
         key: &str,

@@ -353,7 +353,7 @@ impl AsyncArray {
             return Ok((key, Fetched::Whole(None)));
         };
         let index = sh.decode_index(&self.engine, &key, &index_bytes, None)?;
-        let plan = sh.plan(p, &index, self.config.shard_read_gap);
+        let plan = sh.plan(p, &index, self.config.shard_read_gap)?;
         let requests = plan.requests(&key);
         let fetched = stream::iter(
             requests
@@ -370,12 +370,16 @@ impl AsyncArray {
     pub async fn read_vec<T: Element + Default>(&self, selection: &Selection) -> Result<Vec<T>> {
         self.check_type::<T>()?;
         let r = selection.resolve(self.shape())?;
-        let chunks = r.chunks(self.engine.chunk_shape.as_slice());
-        let n = r.num_elements() as usize;
+        // Before the chunk list: a selection's chunks are at most its elements.
+        let n = self.engine.output_len(&self.path, &r)?;
+        let chunks = r
+            .chunks(self.engine.chunk_shape.as_slice())
+            .map_err(|e| super::too_large(&self.path, e))?;
         let out_shape = r.shape();
         if self.data_type().size().is_some() {
-            let mut out: Vec<T> = vec![T::default(); n];
-            crate::buffer::pages::advise_huge_pages(&out);
+            // SAFETY: T matches a fixed-size data type, so it is one of the
+            // FixedElement types (plain numbers: all-zero bits are valid).
+            let mut out: Vec<T> = unsafe { self.engine.alloc_fixed(&self.path, n)? };
             for batch in chunks.chunks(self.concurrency) {
                 let fetched: Vec<(String, Fetched)> =
                     stream::iter(batch.iter().map(|p| self.fetch_fixed(p)))
@@ -418,7 +422,7 @@ impl AsyncArray {
             }
             Ok(out)
         } else {
-            let mut out = vec![Vec::new(); n];
+            let mut out = self.engine.alloc_var(&self.path, n)?;
             for batch in chunks.chunks(self.concurrency) {
                 let fetched = self.fetch(batch, false).await?;
                 let engine = self.engine.clone();
@@ -463,7 +467,9 @@ impl AsyncArray {
                 r.num_elements()
             )));
         }
-        let chunks = r.chunks(self.engine.chunk_shape.as_slice());
+        let chunks = r
+            .chunks(self.engine.chunk_shape.as_slice())
+            .map_err(|e| super::too_large(&self.path, e))?;
         let shape = r.shape();
         let data = Arc::new(data);
         if self.data_type() == DataType::Bool {

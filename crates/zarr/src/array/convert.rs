@@ -151,14 +151,12 @@ fn join(path: &str, child: &str) -> String {
     }
 }
 
-fn same_store(a: &StoreRef, b: &StoreRef) -> bool {
-    std::ptr::addr_eq(std::sync::Arc::as_ptr(a), std::sync::Arc::as_ptr(b))
-}
-
 /// Convert the V2 array or group at `src_path` in `src` (and, for a group,
 /// every V2 node below it) to V3 at `dst_path` in `dst`, metadata only:
 /// `zarr.json` documents are written and chunk objects are copied
-/// unchanged. When `src` and `dst` are the same store object and the paths
+/// unchanged. When `src` and `dst` name the same storage (the same store
+/// object, or two stores over one folder, archive or bucket: see
+/// [`Store::location`](crate::store::Store::location)) and the paths
 /// are equal, the conversion is in place: chunks stay, and the V2 documents
 /// (`.zarray`, `.zattrs`, `.zgroup`, `.zmetadata`) are deleted. A V3 node
 /// already at a destination is an error unless `overwrite`.
@@ -203,7 +201,19 @@ pub fn convert_v2_to_v3_with_progress(
     let tracker = ProgressTracker::new(progress);
     let src_path = normalize_path(src_path)?;
     let dst_path = normalize_path(dst_path)?;
-    let in_place = same_store(src, dst) && src_path == dst_path;
+    let in_place = match crate::store::overlap(src, &src_path, dst, &dst_path) {
+        crate::store::Overlap::None => false,
+        crate::store::Overlap::Same => true,
+        crate::store::Overlap::Nested => {
+            return Err(ArrayError::InvalidArgument(format!(
+                "cannot convert {src_path:?} into {dst_path:?} of the same storage: \
+                 one is inside the other"
+            )))
+        }
+    };
+    // In place, both are one storage: read and write through the writable
+    // handle (the source may have been opened read-only).
+    let src = if in_place { dst } else { src };
     let mut summary = ConvertSummary::default();
     convert_node(
         src,

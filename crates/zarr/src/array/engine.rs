@@ -108,6 +108,63 @@ impl Engine {
         .with_sharding()
     }
 
+    /// The element count of a read of `r`, checked to fit in memory: the
+    /// output of `r.num_elements()` elements (of the data type's size, or
+    /// one `Vec` each for variable-length types) must be addressable.
+    /// Allocate it with [`Engine::alloc_fixed`] / [`Engine::alloc_var`].
+    pub(crate) fn output_len(
+        &self,
+        path: &str,
+        r: &ResolvedSelection,
+    ) -> Result<usize, ArrayError> {
+        let n = r.num_elements();
+        let each = self
+            .spec
+            .data_type
+            .size()
+            .unwrap_or(std::mem::size_of::<Vec<u8>>());
+        match crate::limits::byte_len(n, each) {
+            Some(_) => Ok(n as usize),
+            None => Err(self.out_of_memory(path, n)),
+        }
+    }
+
+    fn out_of_memory(&self, path: &str, n: u64) -> ArrayError {
+        ArrayError::TooLarge {
+            path: path.to_string(),
+            message: format!(
+                "a read of {n} elements of {} does not fit in memory",
+                self.spec.data_type
+            ),
+        }
+    }
+
+    /// A zeroed output of `n` bytes for a read, or [`ArrayError::TooLarge`]
+    /// when it cannot be allocated.
+    pub(crate) fn alloc_bytes(&self, path: &str, n: usize) -> Result<Vec<u8>, ArrayError> {
+        crate::buffer::pages::try_zeroed(n).ok_or_else(|| self.out_of_memory(path, n as u64))
+    }
+
+    /// A zeroed output of `n` elements of a fixed-size type `T` for a read.
+    ///
+    /// # Safety
+    /// `T` must match the array's fixed-size data type (one of the plain
+    /// number types, for which all-zero bits are a valid value).
+    pub(crate) unsafe fn alloc_fixed<T>(&self, path: &str, n: usize) -> Result<Vec<T>, ArrayError> {
+        // SAFETY: per the caller, all-zero bits are a valid T.
+        unsafe { crate::buffer::pages::try_zeroed_elements::<T>(n) }
+            .ok_or_else(|| self.out_of_memory(path, n as u64))
+    }
+
+    /// An output of `n` empty variable-length elements for a read.
+    pub(crate) fn alloc_var(&self, path: &str, n: usize) -> Result<Vec<Vec<u8>>, ArrayError> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(n)
+            .map_err(|_| self.out_of_memory(path, n as u64))?;
+        v.resize_with(n, Vec::new);
+        Ok(v)
+    }
+
     /// Fill in [`Engine::sharded`] when the chain is one sharding codec.
     fn with_sharding(mut self) -> Self {
         let chain = &self.chain;
@@ -568,7 +625,7 @@ impl Sharded {
             dims: p.in_chunk.clone(),
             dropped: vec![false; p.in_chunk.len()],
         }
-        .chunks(&self.inner.chunk_shape)
+        .chunks(&self.inner.chunk_shape)?
         .into_iter()
         .map(|mut q| {
             for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
@@ -678,13 +735,18 @@ impl Sharded {
 
     /// Plan reading the part `p` (a projection of the outer chunk grid) of
     /// a shard with this index; byte ranges at most `gap` apart are merged.
-    pub(crate) fn plan(&self, p: &ChunkProjection, index: &ShardIndex, gap: u64) -> ShardReadPlan {
+    pub(crate) fn plan(
+        &self,
+        p: &ChunkProjection,
+        index: &ShardIndex,
+        gap: u64,
+    ) -> Result<ShardReadPlan> {
         let sub = ResolvedSelection {
             dims: p.in_chunk.clone(),
             dropped: vec![false; p.in_chunk.len()],
         };
         let inner: Vec<ChunkProjection> = sub
-            .chunks(&self.inner.chunk_shape)
+            .chunks(&self.inner.chunk_shape)?
             .into_iter()
             .map(|mut q| {
                 for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
@@ -709,13 +771,13 @@ impl Sharded {
             }
             group_of[i] = groups.len() - 1;
         }
-        ShardReadPlan {
+        Ok(ShardReadPlan {
             inner,
             ranges,
             groups,
             group_of,
             chunks_per_shard: index.chunks_per_shard().to_vec(),
-        }
+        })
     }
 
     /// Decode a whole fetched shard (`None`: missing, the fill value) into
@@ -741,7 +803,7 @@ impl Sharded {
             &shard[r.start as usize..r.end as usize],
             Some(len),
         )?;
-        let plan = self.plan(p, &index, 0).whole(len);
+        let plan = self.plan(p, &index, 0)?.whole(len);
         self.decode_planned(&plan, &[Some(shard)], key, out, out_shape)
     }
 

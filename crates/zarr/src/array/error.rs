@@ -78,6 +78,15 @@ pub enum ArrayError {
     /// An invalid argument (shape, chunks, codecs...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// An array or a selection is too large: its element count or byte size
+    /// overflows a 64-bit integer, or a whole read does not fit in memory.
+    #[error("array {path:?}: {message}")]
+    TooLarge {
+        /// The array's path.
+        path: String,
+        /// What is too large.
+        message: String,
+    },
     /// A background task failed.
     #[error("task failed: {0}")]
     Task(String),

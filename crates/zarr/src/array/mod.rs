@@ -192,6 +192,38 @@ pub struct Array {
     engine: Engine,
 }
 
+/// A selection error as [`ArrayError::TooLarge`] of the array at `path`.
+fn too_large(path: &str, e: crate::chunk::SelectionError) -> ArrayError {
+    ArrayError::TooLarge {
+        path: path.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Refuse arrays whose element count or byte size overflows a `u64`
+/// (every size the engine derives from the shape is then bounded by it).
+fn check_array_size(path: &str, metadata: &ArrayMetadata) -> Result<()> {
+    let too_large = |message: String| ArrayError::TooLarge {
+        path: path.to_string(),
+        message,
+    };
+    let n = crate::limits::checked_product(&metadata.shape).ok_or_else(|| {
+        too_large(format!(
+            "shape {:?} has more elements than a 64-bit integer counts",
+            metadata.shape
+        ))
+    })?;
+    if let Some(size) = metadata.data_type.size() {
+        n.checked_mul(size as u64).ok_or_else(|| {
+            too_large(format!(
+                "shape {:?} of {} is more bytes than a 64-bit integer counts",
+                metadata.shape, metadata.data_type
+            ))
+        })?;
+    }
+    Ok(())
+}
+
 /// The normalised path of an array and the engine over its codec chain
 /// (for [`Array`] and [`AsyncArray`]).
 fn engine_for(
@@ -200,6 +232,7 @@ fn engine_for(
     config: &ArrayConfig,
 ) -> Result<(String, Engine)> {
     let path = normalize_path(path)?;
+    check_array_size(&path, metadata)?;
     let spec = ChunkSpec {
         shape: metadata.chunk_shape().to_vec(),
         data_type: metadata.data_type,
@@ -358,7 +391,11 @@ impl Array {
 
     fn resolve(&self, selection: &Selection) -> Result<(ResolvedSelection, Vec<ChunkProjection>)> {
         let r = selection.resolve(self.shape())?;
-        let chunks = r.chunks(self.chunk_shape());
+        // Before the chunk list: a selection's chunks are at most its elements.
+        self.engine.output_len(&self.path, &r)?;
+        let chunks = r
+            .chunks(self.chunk_shape())
+            .map_err(|e| too_large(&self.path, e))?;
         Ok((r, chunks))
     }
 
@@ -486,7 +523,7 @@ impl Array {
             return self.engine.decode_fixed_into(p, key, None, out, out_shape);
         };
         let index = sh.decode_index(&self.engine, key, &index_bytes, None)?;
-        let plan = sh.plan(p, &index, self.config.shard_read_gap);
+        let plan = sh.plan(p, &index, self.config.shard_read_gap)?;
         let requests = plan.requests(key);
         let fetched = if requests.is_empty() {
             Vec::new()
@@ -507,7 +544,9 @@ impl Array {
                 Ok((i, self.engine.decode_var(&key, enc.as_deref())?))
             })
             .collect::<Result<_>>()?;
-        let mut out = vec![Vec::new(); r.num_elements() as usize];
+        let mut out = self
+            .engine
+            .alloc_var(&self.path, r.num_elements() as usize)?;
         for (i, v) in &decoded {
             self.engine
                 .scatter_var(&chunks[*i], v.as_ref(), &mut out, &out_shape);
@@ -529,8 +568,9 @@ impl Array {
         let (r, chunks) = self.resolve(selection)?;
         let n = r.num_elements() as usize;
         if self.data_type().size().is_some() {
-            let mut v: Vec<T> = vec![T::default(); n];
-            crate::buffer::pages::advise_huge_pages(&v);
+            // SAFETY: T matches a fixed-size data type, so it is one of the
+            // FixedElement types (plain numbers: all-zero bits are valid).
+            let mut v: Vec<T> = unsafe { self.engine.alloc_fixed(&self.path, n)? };
             let size = std::mem::size_of::<T>();
             // SAFETY: T matches a fixed-size data type, so it is one of the
             // FixedElement types (no padding, size equals the element size) and
@@ -562,7 +602,9 @@ impl Array {
         let shape = r.out_shape();
         let data = match self.data_type().size() {
             Some(size) => {
-                let mut out = crate::buffer::pages::zeroed(r.num_elements() as usize * size);
+                let mut out = self
+                    .engine
+                    .alloc_bytes(&self.path, r.num_elements() as usize * size)?;
                 self.read_fixed_raw(&r, &chunks, &mut out)?;
                 NDData::Fixed(out)
             }
@@ -758,8 +800,15 @@ impl Array {
 
     /// Set every element of a selection to one value.
     pub fn fill<T: Element>(&self, selection: &Selection, value: T) -> Result<()> {
-        let n = selection.resolve(self.shape())?.num_elements() as usize;
-        self.write_slice(selection, &vec![value; n])
+        let r = selection.resolve(self.shape())?;
+        let n = self.engine.output_len(&self.path, &r)?;
+        let mut v = Vec::new();
+        v.try_reserve_exact(n).map_err(|_| ArrayError::TooLarge {
+            path: self.path.clone(),
+            message: format!("a fill of {n} elements does not fit in memory"),
+        })?;
+        v.resize(n, value);
+        self.write_slice(selection, &v)
     }
 
     // ---- shape and attributes ----

@@ -51,6 +51,38 @@ pub(crate) fn zeroed(n: usize) -> Vec<u8> {
     v
 }
 
+/// A zero-filled `Vec<u8>` of `n` bytes like [`zeroed`], or `None` when the
+/// memory cannot be allocated (instead of aborting the process).
+pub(crate) fn try_zeroed(n: usize) -> Option<Vec<u8>> {
+    // SAFETY: all-zero bytes are valid u8 values.
+    unsafe { try_zeroed_elements::<u8>(n) }
+}
+
+/// A `Vec<T>` of `n` all-zero elements, huge-page backed when large, or
+/// `None` when it cannot be allocated. Zeroed memory comes from the
+/// allocator's zeroed path (fresh pages on Linux), so this costs no pass
+/// over the memory.
+///
+/// # Safety
+/// The all-zero bit pattern must be a valid `T` (plain numbers, `bool`,
+/// half floats, complex numbers).
+pub(crate) unsafe fn try_zeroed_elements<T>(n: usize) -> Option<Vec<T>> {
+    let layout = std::alloc::Layout::array::<T>(n).ok()?;
+    if layout.size() == 0 {
+        return Some((0..n).map(|_| unsafe { std::mem::zeroed() }).collect());
+    }
+    // SAFETY: the layout has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: ptr was allocated by the global allocator with the layout of
+    // [T; n], holds n initialised (zero, valid per the caller) elements.
+    let v = unsafe { Vec::from_raw_parts(ptr, n, n) };
+    advise_huge_pages(&v);
+    Some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

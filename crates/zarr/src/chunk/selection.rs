@@ -69,6 +69,12 @@ pub enum SelectionError {
         /// The axis.
         axis: usize,
     },
+    /// The selection touches more chunks than can be listed in memory.
+    #[error("the selection touches {what}: too many to list in memory")]
+    TooLarge {
+        /// How many.
+        what: String,
+    },
     /// The text could not be parsed.
     #[error("cannot parse selection {text:?}: {reason}")]
     Parse {
@@ -354,17 +360,42 @@ impl ResolvedSelection {
     }
 
     /// Every chunk the selection touches, with what it takes from each.
-    pub fn chunks(&self, chunk_shape: &[u64]) -> Vec<ChunkProjection> {
+    /// [`SelectionError::TooLarge`] when the list cannot be allocated (a
+    /// selection of a huge array with tiny chunks), instead of aborting.
+    pub fn chunks(&self, chunk_shape: &[u64]) -> Result<Vec<ChunkProjection>, SelectionError> {
         if self.num_elements() == 0 {
-            return Vec::new();
+            return Ok(Vec::new());
         }
+        let too_large = |chunks: Option<u64>| SelectionError::TooLarge {
+            what: match chunks {
+                Some(n) => format!("{n} chunks"),
+                None => "more chunks than a 64-bit integer counts".into(),
+            },
+        };
+        // Upper bounds of the chunks touched per axis, then in all.
+        let bounds: Vec<u64> = self
+            .dims
+            .iter()
+            .zip(chunk_shape)
+            .map(|(d, &cs)| {
+                let last = d.start + (d.len - 1) * d.step;
+                last / cs - d.start / cs + 1
+            })
+            .collect();
+        let total = crate::limits::checked_product(&bounds).ok_or_else(|| too_large(None))?;
+        let mut out: Vec<ChunkProjection> = Vec::new();
+        let total_usize = usize::try_from(total).map_err(|_| too_large(Some(total)))?;
+        out.try_reserve_exact(total_usize)
+            .map_err(|_| too_large(Some(total)))?;
         // Per axis: the chunks touched and, for each, (chunk index, in-chunk slice, out start).
         let per_axis: Vec<Vec<(u64, DimSlice, u64)>> = self
             .dims
             .iter()
             .zip(chunk_shape)
-            .map(|(d, &cs)| {
-                let mut v = Vec::new();
+            .zip(&bounds)
+            .map(|((d, &cs), &bound)| {
+                // bound <= total, which was reserved above: this fits.
+                let mut v = Vec::with_capacity(bound as usize);
                 let last = d.start + (d.len - 1) * d.step;
                 let (c0, c1) = (d.start / cs, last / cs);
                 for c in c0..=c1 {
@@ -397,22 +428,21 @@ impl ResolvedSelection {
             })
             .collect();
         let counts: Vec<u64> = per_axis.iter().map(|v| v.len() as u64).collect();
-        super::grid_indices(&counts)
-            .map(|idx| {
-                let mut p = ChunkProjection {
-                    chunk_coords: Vec::new(),
-                    in_chunk: Vec::new(),
-                    out_start: Vec::new(),
-                };
-                for (axis, &i) in idx.iter().enumerate() {
-                    let (c, s, o) = per_axis[axis][i as usize];
-                    p.chunk_coords.push(c);
-                    p.in_chunk.push(s);
-                    p.out_start.push(o);
-                }
-                p
-            })
-            .collect()
+        out.extend(super::grid_indices(&counts).map(|idx| {
+            let mut p = ChunkProjection {
+                chunk_coords: Vec::new(),
+                in_chunk: Vec::new(),
+                out_start: Vec::new(),
+            };
+            for (axis, &i) in idx.iter().enumerate() {
+                let (c, s, o) = per_axis[axis][i as usize];
+                p.chunk_coords.push(c);
+                p.in_chunk.push(s);
+                p.out_start.push(o);
+            }
+            p
+        }));
+        Ok(out)
     }
 }
 
@@ -501,7 +531,7 @@ mod tests {
                 dropped: vec![false],
             };
             let mut seen = vec![];
-            for p in r.chunks(&[cs]) {
+            for p in r.chunks(&[cs]).unwrap() {
                 let s = p.in_chunk[0];
                 for k in 0..s.len {
                     let coord = p.chunk_coords[0] * cs + s.start + k * s.step;

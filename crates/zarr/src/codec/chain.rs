@@ -11,6 +11,28 @@ use std::sync::Arc;
 /// The default upper bound on the decoded size of one variable-length chunk.
 pub const DEFAULT_MAX_VARIABLE_CHUNK_BYTES: usize = 1 << 31;
 
+fn too_large(spec: &ChunkSpec, message: String) -> CodecError {
+    CodecError::ChunkTooLarge {
+        shape: spec.shape.clone(),
+        data_type: spec.data_type.to_string(),
+        message,
+    }
+}
+
+/// The decoded byte size of a chunk of `spec` (`None` for variable-length
+/// types), refusing element counts and sizes that overflow a `u64`.
+fn spec_bytes(spec: &ChunkSpec) -> Result<Option<u64>, CodecError> {
+    let n = crate::limits::checked_product(&spec.shape)
+        .ok_or_else(|| too_large(spec, "the element count overflows a 64-bit integer".into()))?;
+    match spec.data_type.size() {
+        None => Ok(None),
+        Some(size) => n
+            .checked_mul(size as u64)
+            .map(Some)
+            .ok_or_else(|| too_large(spec, "the byte size overflows a 64-bit integer".into())),
+    }
+}
+
 /// A codec pipeline: array-to-array codecs, exactly one array-to-bytes codec,
 /// then bytes-to-bytes codecs.
 ///
@@ -87,6 +109,7 @@ impl CodecChain {
     /// Build from metadata entries for an array whose chunks have `spec`,
     /// resolving specs stage by stage (each codec is built against the spec it sees).
     pub fn from_metadata(codecs: &[CodecMetadata], spec: &ChunkSpec) -> Result<Self, CodecError> {
+        let bytes = spec_bytes(spec)?;
         let mut built = Vec::with_capacity(codecs.len());
         let mut stage = spec.clone();
         for m in codecs {
@@ -98,7 +121,28 @@ impl CodecChain {
         }
         let chain = Self::new(built)?;
         chain.resolve(spec)?;
+        chain.check_limit(spec, bytes)?;
         Ok(chain)
+    }
+
+    /// Refuse chunks that are decoded whole and are larger than
+    /// [`crate::limits::max_chunk_bytes`] (`bytes`: the decoded size, from
+    /// [`spec_bytes`]). Shards are read in parts: their inner chunks are
+    /// checked instead.
+    fn check_limit(&self, spec: &ChunkSpec, bytes: Option<u64>) -> Result<(), CodecError> {
+        let limit = crate::limits::max_chunk_bytes();
+        match bytes {
+            Some(bytes) if bytes > limit && self.array_to_bytes.as_sharding().is_none() => {
+                Err(too_large(
+                    spec,
+                    format!(
+                        "{bytes} bytes decoded, more than the limit of {limit} \
+                         (zarr::limits::max_chunk_bytes, ZARR_RS_MAX_CHUNK_BYTES)"
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Set the bound on the decoded size of one variable-length chunk.

@@ -163,6 +163,17 @@ pub enum CodecError {
     /// The codec chain is not array-to-array*, array-to-bytes, bytes-to-bytes*.
     #[error("invalid codec chain: {0}")]
     InvalidChain(String),
+    /// A chunk is too large: its size overflows, or its decoded size passes
+    /// [`crate::limits::max_chunk_bytes`].
+    #[error("chunk shape {shape:?} of {data_type}: {message}")]
+    ChunkTooLarge {
+        /// The chunk shape.
+        shape: Vec<u64>,
+        /// The data type.
+        data_type: String,
+        /// What is too large.
+        message: String,
+    },
     /// Encoded data could not be decoded.
     #[error("{codec} decode failed: {message}")]
     Decode {

@@ -82,6 +82,9 @@ impl AsyncStore for Inline {
     fn supports_consolidated_metadata(&self) -> bool {
         self.0.supports_consolidated_metadata()
     }
+    fn location(&self) -> Option<crate::store::StoreLocation> {
+        self.0.location()
+    }
 }
 
 /// A read-only view of an async store: every write is
@@ -158,5 +161,8 @@ impl AsyncStore for ReadOnlyAsync {
     }
     fn supports_consolidated_metadata(&self) -> bool {
         self.0.supports_consolidated_metadata()
+    }
+    fn location(&self) -> Option<crate::store::StoreLocation> {
+        self.0.location()
     }
 }

@@ -1,7 +1,7 @@
 //! The asynchronous store trait and the adapter that runs a synchronous store
 //! on tokio's blocking pool.
 
-use super::{ByteRequest, Expected, Store, StoreError};
+use super::{ByteRequest, Expected, Store, StoreError, StoreLocation};
 use crate::buffer::{Buffer, BufferPrototype};
 use std::future::Future;
 use std::pin::Pin;
@@ -75,6 +75,10 @@ pub trait AsyncStore: Send + Sync + std::fmt::Debug {
     /// See [`Store::supports_consolidated_metadata`].
     fn supports_consolidated_metadata(&self) -> bool {
         true
+    }
+    /// See [`Store::location`].
+    fn location(&self) -> Option<StoreLocation> {
+        None
     }
 }
 
@@ -218,6 +222,9 @@ impl AsyncStore for SyncToAsync {
     }
     fn supports_consolidated_metadata(&self) -> bool {
         self.inner.supports_consolidated_metadata()
+    }
+    fn location(&self) -> Option<StoreLocation> {
+        self.inner.location()
     }
 }
 

@@ -15,7 +15,7 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// How many times a write retries creating its temporary file (after
 /// creating missing folders, or after a name collision).
-const TEMP_ATTEMPTS: u32 = 16;
+const TEMP_ATTEMPTS: u32 = 64;
 
 /// A store over a folder: each key is a file path relative to the root.
 ///
@@ -96,6 +96,20 @@ enum EntryKind {
     File,
     Dir { via_link: bool },
     Other,
+}
+
+/// Create `dir` and its parents while other threads or processes may be
+/// removing empty folders of the store (after deleting the last key in
+/// them): a folder that vanishes mid-way makes `create_dir_all` fail with
+/// `NotFound` or, when it existed at `mkdir` and was gone when checked,
+/// `AlreadyExists`. Both mean "try again", which the callers do (they
+/// retry the file creation that found the folder missing).
+fn create_dir_racing(key: &str, dir: &Path) -> Result<(), StoreError> {
+    match fs::create_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::AlreadyExists) => Ok(()),
+        Err(e) => Err(io_err(key, e)),
+    }
 }
 
 impl LocalStore {
@@ -267,11 +281,7 @@ impl LocalStore {
                 // concurrent delete removed it as empty. (Re)create it.
                 Err(e) if e.kind() == ErrorKind::NotFound && attempts < TEMP_ATTEMPTS => {
                     attempts += 1;
-                    match fs::create_dir_all(dir) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == ErrorKind::NotFound => {}
-                        Err(e) => return Err(io_err(key, e)),
-                    }
+                    create_dir_racing(key, dir)?;
                 }
                 Err(e) if e.kind() == ErrorKind::AlreadyExists && attempts < TEMP_ATTEMPTS => {
                     attempts += 1;
@@ -301,11 +311,7 @@ impl LocalStore {
                 Ok(f) => f,
                 Err(e) if e.kind() == ErrorKind::NotFound && attempts < TEMP_ATTEMPTS => {
                     attempts += 1;
-                    match fs::create_dir_all(dir) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == ErrorKind::NotFound => {}
-                        Err(e) => return Err(io_err(key, e)),
-                    }
+                    create_dir_racing(key, dir)?;
                     continue;
                 }
                 Err(e) => return Err(io_err(key, e)),
@@ -638,6 +644,9 @@ fn read_range(
 }
 
 impl Store for LocalStore {
+    fn location(&self) -> Option<super::StoreLocation> {
+        Some(super::StoreLocation::folder(&self.root))
+    }
     fn get(
         &self,
         key: &str,

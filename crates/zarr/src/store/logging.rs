@@ -135,6 +135,9 @@ impl Store for LoggingStore {
     }
     forward_capabilities!(inner: read_only, supports_writes, supports_deletes, supports_listing,
         supports_partial_writes, supports_conditional_writes, supports_consolidated_metadata);
+    fn location(&self) -> Option<super::StoreLocation> {
+        self.inner.location()
+    }
     fn close(&self) -> Result<(), StoreError> {
         self.log("close", "", || self.inner.close())
     }

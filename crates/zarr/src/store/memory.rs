@@ -52,6 +52,12 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
+    fn location(&self) -> Option<super::StoreLocation> {
+        Some(super::StoreLocation::Memory {
+            id: std::ptr::from_ref(self) as usize,
+            prefix: String::new(),
+        })
+    }
     fn get(
         &self,
         key: &str,

@@ -33,6 +33,8 @@ macro_rules! forward_capabilities {
 mod asynchronous;
 mod fault;
 mod local;
+mod location;
+pub(crate) use location::{overlap, Overlap};
 mod logging;
 mod memory;
 mod object;
@@ -44,6 +46,7 @@ mod zip;
 pub use asynchronous::{AsyncStore, BoxFuture, SyncToAsync};
 pub use fault::{FaultConfig, FaultStore, FaultTarget};
 pub use local::LocalStore;
+pub use location::StoreLocation;
 pub use logging::{LoggingStore, LOG_TARGET};
 pub use memory::MemoryStore;
 pub use object::{ObjectStore, ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_MAX_VALUE_SIZE};
@@ -485,6 +488,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// consolidated metadata.
     fn supports_consolidated_metadata(&self) -> bool {
         true
+    }
+
+    /// Where the store keeps its data, when it can tell: copies and
+    /// conversions compare locations so that two store objects over the same
+    /// storage (`S` and `file://S`, a folder and a link to it) are never
+    /// treated as independent. `None` (the default) when unknown; such
+    /// stores are compared by object identity.
+    fn location(&self) -> Option<StoreLocation> {
+        None
     }
 }
 

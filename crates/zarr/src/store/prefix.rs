@@ -207,6 +207,9 @@ impl Store for PrefixStore {
     }
     forward_capabilities!(inner: read_only, supports_writes, supports_deletes, supports_listing,
         supports_partial_writes, supports_conditional_writes, supports_consolidated_metadata);
+    fn location(&self) -> Option<super::StoreLocation> {
+        self.inner.location().map(|l| l.join(&self.prefix))
+    }
     fn close(&self) -> Result<(), StoreError> {
         self.inner.close()
     }

@@ -94,6 +94,9 @@ impl Store for ReadOnlyStore {
         true
     }
     forward_capabilities!(inner: supports_listing, supports_consolidated_metadata);
+    fn location(&self) -> Option<super::StoreLocation> {
+        self.inner.location()
+    }
     fn close(&self) -> Result<(), StoreError> {
         self.inner.close()
     }

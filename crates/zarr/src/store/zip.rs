@@ -832,6 +832,9 @@ fn parse(file: &File, path: &Path) -> Result<Parsed, StoreError> {
 }
 
 impl Store for ZipStore {
+    fn location(&self) -> Option<super::StoreLocation> {
+        Some(super::StoreLocation::zip(&self.path, ""))
+    }
     fn get(
         &self,
         key: &str,

@@ -5,10 +5,9 @@
 use super::{CopyOptions, IfExists};
 use crate::array::{ArrayError, Result};
 use crate::metadata::{GroupMetadata, GroupMetadataV2, NodeMetadata};
-use crate::store::StoreRef;
+use crate::store::{overlap, Overlap, StoreRef};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -273,13 +272,19 @@ pub(super) fn copy_paths(
     Ok((src_path, dst_path))
 }
 
-/// Refuse copies of a subtree onto itself or into itself (same store).
+/// Refuse copies of a subtree onto itself or into itself: the same storage,
+/// however the two stores were opened (`S` and `file://S`, a folder and a
+/// link to it, two handles on one zip archive).
 fn check_overlap(src: &StoreRef, src_path: &str, dst: &StoreRef, dst_path: &str) -> Result<()> {
-    let same = std::ptr::addr_eq(Arc::as_ptr(src), Arc::as_ptr(dst));
-    let inside = |a: &str, b: &str| a.is_empty() || a == b || b.starts_with(&format!("{a}/"));
-    if same && (inside(src_path, dst_path) || inside(dst_path, src_path)) {
+    if overlap(src, src_path, dst, dst_path) != Overlap::None {
+        let at = |s: &StoreRef, p: &str| match s.location() {
+            Some(l) => format!("{}", l.join(p)),
+            None => format!("{p:?}"),
+        };
         return Err(ArrayError::InvalidArgument(format!(
-            "cannot copy {src_path:?} to {dst_path:?} in the same store: the paths overlap"
+            "cannot copy {} to {}: the paths overlap (the same storage, or one inside the other)",
+            at(src, src_path),
+            at(dst, dst_path)
         )));
     }
     Ok(())

@@ -130,6 +130,20 @@ impl ObjectStore {
         &self.inner.root
     }
 
+    /// The bucket (the store's name without its root) and the root.
+    fn location_of_root(&self) -> crate::store::StoreLocation {
+        let root = &self.inner.root;
+        let name = &self.inner.name;
+        let service = name
+            .strip_suffix(root.as_str())
+            .unwrap_or(name)
+            .trim_end_matches('/');
+        crate::store::StoreLocation::Object {
+            service: service.to_string(),
+            prefix: root.clone(),
+        }
+    }
+
     /// Run a request on the shared runtime and wait for it.
     fn block<T, F>(&self, f: impl FnOnce(Arc<Inner>) -> F) -> Result<T, StoreError>
     where
@@ -557,6 +571,9 @@ impl Inner {
 }
 
 impl AsyncStore for ObjectStore {
+    fn location(&self) -> Option<crate::store::StoreLocation> {
+        Some(self.location_of_root())
+    }
     fn get<'a>(
         &'a self,
         key: &'a str,
@@ -674,6 +691,9 @@ impl OwnedExpected {
 /// value, then deletes it (a write landing in between is deleted too), and
 /// `Expected::Any` is a plain put or delete.
 impl Store for ObjectStore {
+    fn location(&self) -> Option<crate::store::StoreLocation> {
+        Some(self.location_of_root())
+    }
     fn get(
         &self,
         key: &str,
