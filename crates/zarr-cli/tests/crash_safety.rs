@@ -328,3 +328,50 @@ fn killed_writers_never_break_what_was_committed() {
     check_python(&for_python);
     eprintln!("crash safety test: {:.1} s", t0.elapsed().as_secs_f64());
 }
+
+/// While one `zarr import` writes an archive, a second writer (another
+/// process) fails at once with a clear error naming the archive, and the
+/// first one's additions are all there when it finishes.
+#[test]
+fn a_second_writer_process_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a_npy = d.join("a.npy");
+    let b_npy = d.join("b.npy");
+    write_input(&a_npy, A_SIDE, &a_values());
+    write_input(&b_npy, B_SIDE, &b_values());
+    let zip = d.join("data.zip");
+    ok(&["import", s(&a_npy), s(&zip), "--path", "A"]);
+    // Small chunks: a write of a few seconds.
+    let mut first = spawn(&[
+        "import",
+        s(&b_npy),
+        s(&zip),
+        "--path",
+        "B",
+        "--chunks",
+        "8,8",
+    ]);
+    let lock = d.join(".data.zip.zarr-lock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !lock.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(lock.exists(), "the first writer never took its lock");
+    let err = common::fails(&["import", s(&a_npy), s(&zip), "--path", "C"]);
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first writer finished too soon for this test"
+    );
+    assert!(
+        err.contains(s(&zip)) && err.contains("another writer"),
+        "{err}"
+    );
+    let status = first.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let store = zip_read(&zip);
+    assert_eq!(read_i32(store.clone(), "B"), b_values());
+    assert!(!store.exists("C/zarr.json").unwrap());
+    check_ours(store, true);
+    assert_eq!(reserved_of(d, "data.zip"), Vec::<String>::new());
+}

@@ -633,7 +633,10 @@ impl ZipStore {
         }
         self.begin_temp(st, "")?;
         let (Some(file), Some(tmp)) = (st.file.clone(), st.temp.clone()) else {
-            return Err(self.bad_entry("", "no temporary file to commit"));
+            return Err(StoreError::Other {
+                key: String::new(),
+                message: format!("{}: no temporary file to commit", self.path.display()),
+            });
         };
         let on_tmp = |e| io_err("", with_path(&tmp, e));
         let tail = central_directory(&st.records, st.write_pos, st.zip64_threshold);
