@@ -114,7 +114,8 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     write_all(&array, input, n).map_err(in_store(&args.store))?;
     let write_time = t1.elapsed();
     let stored = array.stored_size().map_err(in_store(&args.store))?;
-    // Completes a zip archive (its central directory) and reports failures.
+    // Commits a zip archive (its central directory, renamed into place) and
+    // reports failures.
     array.store().close().map_err(in_store(&args.store))?;
     println!(
         "imported {} ({dt}, {}, {}) into {}{}: Zarr V{}, {}, codecs {}",

@@ -37,7 +37,7 @@ fn is_url_or_zip(s: &str) -> bool {
 /// Open the store a STORE argument names: a folder, `file://PATH`,
 /// `memory://`, `zip://PATH` or `PATH.zip` (see [`zarr::store::open_store`]).
 /// Read-only stores must exist; writable ones are created. Call
-/// `close()` on a store after writing to it (a zip archive is completed
+/// `close()` on a store after writing to it (a zip archive is committed
 /// then).
 pub fn open_store(path: &Path, read_only: bool) -> Result<StoreRef> {
     if let Some(url) = path.to_str().filter(|s| is_url_or_zip(s)) {

@@ -271,3 +271,85 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     );
     assert_eq!(out.trim(), "66000 65999");
 }
+
+/// A writer that dies before committing (no `Drop`: `mem::forget`) leaves
+/// the archive zarr-python wrote exactly as it was: zipfile and zarr-python
+/// still read it. A deflated archive from `zipfile`, cut short, is recovered
+/// from its local headers; appending to it commits an archive that zipfile
+/// and zarr-python read.
+#[test]
+fn dead_writers_and_recovered_archives_stay_readable_by_python() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("py.zip");
+    py(
+        r#"
+import sys, numpy as np, zarr
+store = zarr.storage.ZipStore(sys.argv[1], mode="w")
+a = zarr.create_array(store=store, name="a", shape=(10,), chunks=(4,), dtype="int16")
+a[:] = np.arange(10, dtype="int16")
+store.close()
+"#,
+        &[&path],
+    );
+    let before = std::fs::read(&path).unwrap();
+    let store: zarr::store::StoreRef =
+        std::sync::Arc::new(ZipStore::open(&path, ZipMode::Append).unwrap());
+    let b = ArrayBuilder::new(vec![6], DataType::Int32)
+        .chunks(vec![3])
+        .create(store.clone(), "b")
+        .unwrap();
+    b.write_slice(&Selection::all(), &[1, 2, 3, 4, 5, 6])
+        .unwrap();
+    drop(b);
+    std::mem::forget(store);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let check_a = r#"
+import sys, zipfile, numpy as np, zarr
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+store = zarr.storage.ZipStore(sys.argv[1], mode="r")
+a = zarr.open_array(store=store, path="a", mode="r")
+assert (a[:] == np.arange(10, dtype="int16")).all()
+print(sorted(n for n in zipfile.ZipFile(sys.argv[1]).namelist()))
+"#;
+    let out = py(check_a, &[&path]);
+    assert!(!out.contains("'b/"), "{out}");
+
+    // zipfile writes deflated entries (sizes in the local headers, as it
+    // does on seekable files); cut inside the third entry.
+    let cut = dir.path().join("cut.zip");
+    py(
+        r#"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", compression=zipfile.ZIP_DEFLATED) as z:
+    z.writestr("one", b"1" * 5000)
+    z.writestr("two", b"22" * 3000)
+    z.writestr("three", bytes(range(256)) * 40)
+data = open(sys.argv[1], "rb").read()
+third = data.index(b"PK\x03\x04", data.index(b"two"))
+open(sys.argv[1], "wb").write(data[:third + 40])
+"#,
+        &[&cut],
+    );
+    let r = ZipStore::open(&cut, ZipMode::Read).unwrap();
+    assert_eq!(r.recovered(), Some(2));
+    assert_eq!(r.list().unwrap(), ["one", "two"]);
+    let p = BufferPrototype::default();
+    assert_eq!(
+        r.get("two", &p, None).unwrap().unwrap().to_vec(),
+        b"22".repeat(3000)
+    );
+    let a = ZipStore::open(&cut, ZipMode::Append).unwrap();
+    a.set("added", b"after recovery".to_vec().into()).unwrap();
+    a.close().unwrap();
+    let out = py(
+        r#"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    assert z.testzip() is None
+    print(z.namelist(), z.read("one") == b"1" * 5000, z.read("added").decode())
+"#,
+        &[&cut],
+    );
+    assert_eq!(out.trim(), "['one', 'two', 'added'] True after recovery");
+}

@@ -467,23 +467,29 @@ fn is_missing(e: &io::Error) -> bool {
 
 /// `.{name}.{pid}.{counter}.zarr-tmp`, with `name` cut short so the result
 /// stays well inside file-name length limits.
-fn temp_name(name: &str) -> String {
-    let mut cut = name.len().min(48);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
+pub(super) fn temp_name(name: &str) -> String {
     format!(
-        ".{}.{}.{}{}",
-        &name[..cut],
+        "{}{}.{}{}",
+        temp_name_prefix(name),
         std::process::id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
         TEMP_SUFFIX
     )
 }
 
+/// The part of [`temp_name`] before the process id: `.{name}.`, `name` cut
+/// short as there.
+pub(super) fn temp_name_prefix(name: &str) -> String {
+    let mut cut = name.len().min(48);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(".{}.", &name[..cut])
+}
+
 /// `.{name}.zarr-lock`, with `name` cut short as in [`temp_name`] (two keys
 /// sharing a lock file only serializes them more).
-fn lock_name(name: &str) -> String {
+pub(super) fn lock_name(name: &str) -> String {
     let mut cut = name.len().min(64);
     while !name.is_char_boundary(cut) {
         cut -= 1;
@@ -510,7 +516,7 @@ impl Drop for KeyLock {
 
 /// True when the locked `file` is still the one at `path`.
 #[cfg(unix)]
-fn lock_file_current(file: &File, path: &Path) -> bool {
+pub(super) fn lock_file_current(file: &File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (file.metadata(), fs::metadata(path)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
@@ -519,7 +525,7 @@ fn lock_file_current(file: &File, path: &Path) -> bool {
 }
 /// Lock files are never removed off Unix, so the locked file is current.
 #[cfg(not(unix))]
-fn lock_file_current(_file: &File, _path: &Path) -> bool {
+pub(super) fn lock_file_current(_file: &File, _path: &Path) -> bool {
     true
 }
 

@@ -53,7 +53,7 @@ pub use object::{ObjectStore, ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_M
 pub use prefix::PrefixStore;
 pub use read_only::ReadOnlyStore;
 pub use url::open_store;
-pub use zip::{ZipMode, ZipStore};
+pub use zip::{ZipMode, ZipStore, DEFAULT_MAX_INFLATED_SIZE};
 
 use crate::buffer::{Buffer, BufferPrototype};
 use std::sync::Arc;
@@ -127,6 +127,18 @@ pub enum StoreError {
         key: String,
         /// The offending link.
         path: std::path::PathBuf,
+    },
+    /// Another writer holds the store's write lock: a [`ZipStore`] has one
+    /// writer at a time, across processes.
+    #[error(
+        "{store} is being written by another writer (it holds the lock {lock}); \
+         try again when that writer has finished"
+    )]
+    Locked {
+        /// The store (the archive's path).
+        store: String,
+        /// The lock file the other writer holds.
+        lock: std::path::PathBuf,
     },
     /// An I/O error.
     #[error("I/O error on {key:?}: {source}")]
