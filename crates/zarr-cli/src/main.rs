@@ -246,6 +246,48 @@ fn default_sigpipe() {
 #[cfg(not(unix))]
 fn default_sigpipe() {}
 
+/// Help and version go to stdout (status 0); every usage error is, like
+/// any other failure, one `error:` line on stderr with status 1: clap's
+/// message, then the usage of the command it concerns.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        std::process::exit(0);
+    }
+    let text = e.render().to_string();
+    // The first paragraph: the message (and, for missing arguments, their
+    // names on the lines below it).
+    let paragraph: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let paragraph = paragraph.join(" ");
+    let message = paragraph
+        .strip_prefix("error:")
+        .unwrap_or(&paragraph)
+        .trim();
+    let message = if message.is_empty() {
+        "invalid arguments"
+    } else {
+        message
+    };
+    let message = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        "a command is required (info, export, import, convert, copy, quickstart, tree, ls, consolidate, rm)"
+    } else {
+        message
+    };
+    let usage = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage:"))
+        .map(|u| format!(" (usage: {}; see --help)", u.trim()))
+        .unwrap_or_else(|| " (see zarr --help)".into());
+    eprintln!("error: {}{usage}", util::one_line(message));
+    std::process::exit(1);
+}
+
 fn main() {
     default_sigpipe();
     // A bug must still end as one `error:` line and status 1, never a backtrace.
@@ -266,7 +308,10 @@ fn main() {
         );
         std::process::exit(1);
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     let result = match cli.command {
         Command::Info(a) => info::run(&a),
         Command::Export(a) => export::run(&a),

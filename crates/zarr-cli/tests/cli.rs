@@ -683,12 +683,34 @@ fn quickstart_writes_reads_and_describes_a_hierarchy() {
     assert!(other.join("notes.txt").exists());
 }
 
+/// Usage errors are failures like any other: status 1, one `error:` line
+/// naming the problem and the usage (the README's interface); help and the
+/// version are printed to stdout with status 0.
 #[test]
-fn usage_errors_exit_2() {
-    let o = zarr(&["import"]);
-    assert_eq!(o.status.code(), Some(2));
-    let o = zarr(&["frobnicate"]);
-    assert_eq!(o.status.code(), Some(2));
+fn usage_errors_exit_1_with_one_line() {
+    for args in [
+        &["import"][..],
+        &["frobnicate"],
+        &[],
+        &["copy", "a", "b", "--zarr-format", "4"],
+        &["info", "x.zarr", "--no-such-flag"],
+    ] {
+        let o = zarr(args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err:?}");
+        assert!(
+            err.starts_with("error: ") && err.contains("usage"),
+            "{args:?}: {err}"
+        );
+    }
+    let err = text(&zarr(&["frobnicate"]).stderr);
+    assert!(err.contains("frobnicate"), "{err}");
+    for args in [&["--help"][..], &["--version"], &["copy", "--help"]] {
+        let o = zarr(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(!text(&o.stdout).is_empty(), "{args:?}");
+    }
 }
 
 /// zarr-python reads what `zarr import` wrote (only with ZARR_TEST_PYTHON).

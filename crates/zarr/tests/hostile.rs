@@ -132,3 +132,33 @@ fn whole_reads_too_large_for_memory_fail_cleanly() {
         .unwrap();
     assert_eq!(v, vec![0; 6]);
 }
+
+/// A store entry that is a FIFO used to hang every read of it (the open
+/// waited for a writer): it is refused at once, naming the key.
+#[test]
+fn a_fifo_in_a_folder_store_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    let fifo = dir.path().join("a/zarr.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let store: StoreRef = Arc::new(zarr::store::LocalStore::new(dir.path(), true).unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let r = store.get("a/zarr.json", &Default::default(), None);
+        let open = Array::open(store, "a").map(|_| ());
+        let _ = tx.send((r.map(|_| ()), open));
+    });
+    let (get, open) = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("a read of a FIFO hung");
+    let e = get.unwrap_err().to_string();
+    assert!(
+        e.contains("a/zarr.json") && e.contains("regular file"),
+        "{e}"
+    );
+    assert!(open.is_err());
+}

@@ -597,7 +597,14 @@ fn check_platform_key(_key: &str, _reported: &str) -> Result<(), StoreError> {
 /// Open the file of `key` for reading with its length; `None` when there
 /// is no such key (missing, or a folder).
 fn open_value(key: &str, path: &Path) -> Result<Option<(File, u64)>, StoreError> {
-    let file = match File::open(path) {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    // A FIFO (or a device) must not block the open until a writer comes:
+    // open without blocking, then refuse anything but a regular file. The
+    // flag changes nothing for regular files.
+    #[cfg(target_os = "linux")]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = match options.open(path) {
         Ok(f) => f,
         Err(e) if is_missing(&e) => return Ok(None),
         // Windows refuses to open folders.
@@ -605,8 +612,20 @@ fn open_value(key: &str, path: &Path) -> Result<Option<(File, u64)>, StoreError>
         Err(e) => return Err(io_err(key, e)),
     };
     let meta = file.metadata().map_err(|e| io_err(key, e))?;
-    if !meta.is_file() {
+    if meta.is_dir() {
         return Ok(None);
+    }
+    if !meta.is_file() {
+        return Err(io_err(
+            key,
+            io::Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{} is not a regular file (a FIFO, socket or device): refused",
+                    path.display()
+                ),
+            ),
+        ));
     }
     Ok(Some((file, meta.len())))
 }

@@ -49,7 +49,10 @@ pub use local::LocalStore;
 pub use location::StoreLocation;
 pub use logging::{LoggingStore, LOG_TARGET};
 pub use memory::MemoryStore;
-pub use object::{ObjectStore, ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_MAX_VALUE_SIZE};
+pub use object::{
+    ObjectStore, ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_VALUE_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TIMEOUT,
+};
 pub use prefix::PrefixStore;
 pub use read_only::ReadOnlyStore;
 pub use url::open_store;

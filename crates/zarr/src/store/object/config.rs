@@ -9,6 +9,7 @@ use object_store::http::HttpBuilder;
 use object_store::{ClientConfigKey, RetryConfig};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The default [`ObjectStoreOptions::concurrency`].
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -58,21 +59,130 @@ pub struct ObjectStoreOptions {
     /// `azure_storage_account_name`, `allow_http`, ...); they override the
     /// environment.
     pub config: Vec<(String, String)>,
+    /// How long connecting to the server may take (default
+    /// [`DEFAULT_CONNECT_TIMEOUT`]; `ZARR_RS_CONNECT_TIMEOUT` overrides it
+    /// when [`ObjectStoreOptions::from_env`]).
+    pub connect_timeout: Duration,
+    /// How long a request may wait for the next bytes from the server: a
+    /// server that accepts connections and never answers fails a request
+    /// after this long, instead of stalling it (default
+    /// [`DEFAULT_IDLE_TIMEOUT`]; `ZARR_RS_IDLE_TIMEOUT`).
+    pub idle_timeout: Duration,
+    /// The longest one request may take in all, transfer included (default
+    /// [`DEFAULT_REQUEST_TIMEOUT`]; `ZARR_RS_REQUEST_TIMEOUT`). Retries of
+    /// failed requests stop once [`RetryConfig::retry_timeout`] has passed
+    /// (default here 60 s; `ZARR_RS_RETRY_TIMEOUT`), which bounds the time
+    /// a failing server can hold a call.
+    pub request_timeout: Duration,
 }
+
+/// The default [`ObjectStoreOptions::connect_timeout`]: 30 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default [`ObjectStoreOptions::idle_timeout`]: 60 s.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default [`ObjectStoreOptions::request_timeout`]: one hour.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The default [`RetryConfig::retry_timeout`] of [`ObjectStoreOptions`]: 60 s.
+pub const DEFAULT_RETRY_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for ObjectStoreOptions {
     fn default() -> Self {
         ObjectStoreOptions {
             read_only: false,
             concurrency: DEFAULT_CONCURRENCY,
-            retry: RetryConfig::default(),
+            retry: RetryConfig {
+                retry_timeout: DEFAULT_RETRY_TIMEOUT,
+                ..RetryConfig::default()
+            },
             max_value_size: DEFAULT_MAX_VALUE_SIZE,
             conditional_writes: true,
             listing: true,
             from_env: true,
             config: Vec::new(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
+}
+
+/// A duration from the environment: seconds (`2.5`) or with a unit (`500ms`,
+/// `30s`, `2m`).
+fn env_duration(name: &str) -> Result<Option<Duration>, StoreError> {
+    let Ok(v) = std::env::var(name) else {
+        return Ok(None);
+    };
+    let t = v.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    match number.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x * scale < 1e9 => {
+            Ok(Some(Duration::from_secs_f64(x * scale)))
+        }
+        _ => Err(StoreError::Other {
+            key: name.to_string(),
+            message: format!("{v:?} is not a duration (seconds, or 500ms, 30s, 2m)"),
+        }),
+    }
+}
+
+impl ObjectStoreOptions {
+    /// Apply the `ZARR_RS_*_TIMEOUT` environment variables.
+    fn with_env_timeouts(mut self) -> Result<Self, StoreError> {
+        if let Some(d) = env_duration("ZARR_RS_CONNECT_TIMEOUT")? {
+            self.connect_timeout = d;
+        }
+        if let Some(d) = env_duration("ZARR_RS_IDLE_TIMEOUT")? {
+            self.idle_timeout = d;
+        }
+        if let Some(d) = env_duration("ZARR_RS_REQUEST_TIMEOUT")? {
+            self.request_timeout = d;
+        }
+        if let Some(d) = env_duration("ZARR_RS_RETRY_TIMEOUT")? {
+            self.retry.retry_timeout = d;
+        }
+        Ok(self)
+    }
+
+    /// The timeouts as `object_store` client settings, applied before
+    /// [`ObjectStoreOptions::config`] (which may override them).
+    fn timeout_config(&self) -> [(&'static str, String); 3] {
+        let ms = |d: Duration| format!("{}ms", d.as_millis().max(1));
+        [
+            ("connect_timeout", ms(self.connect_timeout)),
+            ("read_timeout", ms(self.idle_timeout)),
+            ("timeout", ms(self.request_timeout)),
+        ]
+    }
+}
+
+/// Refuse an endpoint that is not an `http(s)://host` URL (object_store
+/// would fail later, or panic).
+fn check_endpoint(url: &str, endpoint: &str) -> Result<(), StoreError> {
+    let bad = |why: String| {
+        config_error(
+            url,
+            format!("endpoint {endpoint:?} (AWS_ENDPOINT_URL or aws_endpoint) is not a URL: {why}"),
+        )
+    };
+    let parsed = ::url::Url::parse(endpoint).map_err(|e| bad(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad(format!(
+            "the scheme is {:?}, not http or https",
+            parsed.scheme()
+        )));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it names no host".into()));
+    }
+    Ok(())
 }
 
 fn config_error(url: &str, message: String) -> StoreError {
@@ -129,7 +239,12 @@ impl ObjectStore {
         };
         let scheme = scheme.to_ascii_lowercase();
         let build_error = |e: object_store::Error| config_error(url, e.to_string());
-        let mut options = options;
+        let mut options = if options.from_env {
+            options.with_env_timeouts()?
+        } else {
+            options
+        };
+        let timeouts = options.timeout_config();
         let backend: Arc<dyn object_store::ObjectStore> = match scheme.as_str() {
             "s3" | "s3a" => {
                 let mut b = if options.from_env {
@@ -138,10 +253,16 @@ impl ObjectStore {
                     AmazonS3Builder::new()
                 };
                 b = b.with_url(url);
+                for (k, v) in &timeouts {
+                    b = b.with_config(key::<AmazonS3ConfigKey>(url, k)?, v);
+                }
                 for (k, v) in &options.config {
                     b = b.with_config(key::<AmazonS3ConfigKey>(url, k)?, v);
                 }
                 let endpoint = b.get_config_value(&AmazonS3ConfigKey::Endpoint);
+                if let Some(e) = &endpoint {
+                    check_endpoint(url, e)?;
+                }
                 // (The builder reports `false` when nothing was said: look at
                 // what was given instead.)
                 let allow_given = (options.from_env
@@ -168,6 +289,9 @@ impl ObjectStore {
                     GoogleCloudStorageBuilder::new()
                 };
                 b = b.with_url(format!("gs://{rest}"));
+                for (k, v) in &timeouts {
+                    b = b.with_config(key::<GoogleConfigKey>(url, k)?, v);
+                }
                 for (k, v) in &options.config {
                     b = b.with_config(key::<GoogleConfigKey>(url, k)?, v);
                 }
@@ -184,6 +308,9 @@ impl ObjectStore {
                     MicrosoftAzureBuilder::new()
                 };
                 b = b.with_url(url);
+                for (k, v) in &timeouts {
+                    b = b.with_config(key::<AzureConfigKey>(url, k)?, v);
+                }
                 for (k, v) in &options.config {
                     b = b.with_config(key::<AzureConfigKey>(url, k)?, v);
                 }
@@ -195,6 +322,9 @@ impl ObjectStore {
             }
             "http" | "https" => {
                 let mut b = HttpBuilder::new().with_url(trimmed(url));
+                for (k, v) in &timeouts {
+                    b = b.with_config(key::<ClientConfigKey>(url, k)?, v);
+                }
                 if scheme == "http" {
                     // The URL asks for plain HTTP.
                     b = b.with_config(ClientConfigKey::AllowHttp, "true");

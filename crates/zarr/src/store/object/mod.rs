@@ -24,7 +24,10 @@
 mod config;
 mod runtime;
 
-pub use config::{ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_MAX_VALUE_SIZE};
+pub use config::{
+    ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_VALUE_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TIMEOUT,
+};
 
 use super::{
     dir_prefix, validate_key, validate_prefix, validate_value_key, AsyncStore, BoxFuture,
