@@ -41,7 +41,7 @@ declare -A MALLOC_MB=(
     [json]=128
     [shard]=128
     [codec]=128
-    [npy]=128
+    [npy]=512
     [zip]=512
     [selection]=128
 )
