@@ -399,8 +399,11 @@ impl ResolvedSelection {
                 let last = d.start + (d.len - 1) * d.step;
                 let (c0, c1) = (d.start / cs, last / cs);
                 for c in c0..=c1 {
-                    let (lo, hi) = (c * cs, (c + 1) * cs); // chunk covers [lo, hi)
-                                                           // first k with start + k*step >= lo
+                    // The chunk covers [lo, hi). The last chunk of an axis
+                    // near u64::MAX may end past it: every coordinate is
+                    // below the axis length, so hi saturates at u64::MAX.
+                    let (lo, hi) = (c * cs, (c + 1).saturating_mul(cs));
+                    // First k with start + k*step >= lo.
                     let k0 = if d.start >= lo {
                         0
                     } else {
@@ -542,5 +545,20 @@ mod tests {
             let expect: Vec<(u64, u64)> = (0..len).map(|k| (k, start + k * step)).collect();
             assert_eq!(seen, expect, "{start} {step} {len} {cs}");
         }
+    }
+
+    /// Found by the `selection` fuzz target: the last chunk of an axis of
+    /// length near u64::MAX, not a multiple of the chunk length, ends past
+    /// u64::MAX (its end overflowed).
+    #[test]
+    fn chunks_of_an_axis_ending_near_u64_max() {
+        let s: Selection = "-5:,1".parse().unwrap();
+        let r = s.resolve(&[u64::MAX, 3]).unwrap();
+        let p = r.chunks(&[1 << 40, 2]);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].chunk_coords, vec![u64::MAX >> 40, 0]);
+        assert_eq!(p[0].in_chunk[0].start, (1 << 40) - 6);
+        assert_eq!(p[0].in_chunk[0].len, 5);
+        assert_eq!(p[0].in_chunk[1].start, 1);
     }
 }

@@ -100,7 +100,7 @@ mod adapters;
 mod asynchronous;
 mod blocking;
 mod casting;
-mod consolidated;
+pub(crate) mod consolidated;
 pub(crate) mod core;
 mod edit;
 mod error;
