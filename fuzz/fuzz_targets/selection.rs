@@ -86,7 +86,7 @@ fuzz_target!(|data: &[u8]| {
     if touched > 4096 || ndim == 0 {
         return;
     }
-    let projections = r.chunks(&chunk);
+    let projections = r.chunks(&chunk).expect("at most 4096 projections fit in memory");
     let mut sum: u64 = 0;
     for p in &projections {
         let mut n = 1u64;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fails, local, ok_env, python, s, text, zarr_env};
+use common::{fails, local, ok_env, python, s, text};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -554,7 +554,7 @@ mod tests {
     fn chunks_of_an_axis_ending_near_u64_max() {
         let s: Selection = "-5:,1".parse().unwrap();
         let r = s.resolve(&[u64::MAX, 3]).unwrap();
-        let p = r.chunks(&[1 << 40, 2]);
+        let p = r.chunks(&[1 << 40, 2]).unwrap();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].chunk_coords, vec![u64::MAX >> 40, 0]);
         assert_eq!(p[0].in_chunk[0].start, (1 << 40) - 6);
