@@ -283,7 +283,24 @@ fn usage_error(e: clap::Error) -> ! {
         .lines()
         .find_map(|l| l.trim().strip_prefix("Usage:"))
         .map(|u| format!(" (usage: {}; see --help)", u.trim()))
-        .unwrap_or_else(|| " (see zarr --help)".into());
+        .unwrap_or_else(|| {
+            // Errors on a value (not on the shape of the command line) come
+            // without a usage line: render the subcommand's own.
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            let sub = std::env::args().nth(1).unwrap_or_default();
+            let usage = match command.find_subcommand_mut(&sub) {
+                Some(c) => c.render_usage().to_string(),
+                None => command.render_usage().to_string(),
+            };
+            let usage = usage.trim();
+            let usage = usage.strip_prefix("Usage:").unwrap_or(usage).trim();
+            if usage.starts_with("zarr") {
+                format!(" (usage: {usage}; see --help)")
+            } else {
+                format!(" (usage: zarr {usage}; see --help)")
+            }
+        });
     eprintln!("error: {}{usage}", util::one_line(message));
     std::process::exit(1);
 }
