@@ -17,11 +17,8 @@ pub fn read_node(
     store_path: &std::path::Path,
     path: &str,
 ) -> Result<(Value, NodeMetadata, u8)> {
-    let get = |key: &str| {
-        store
-            .get(key, &Default::default(), None)
-            .map_err(in_store(store_path))
-    };
+    let get =
+        |key: &str| zarr::store::get_document(store.as_ref(), key).map_err(in_store(store_path));
     let json = |key: &str, bytes: &[u8]| -> Result<Value> {
         zarr::metadata::json::parse(bytes)
             .map_err(|e| format!("{}: {key}: invalid JSON: {e}", store_path.display()))
@@ -259,12 +256,11 @@ fn inner_chunk_shape(m: &ArrayMetadata) -> Option<Vec<u64>> {
 fn member(store: &StoreRef, path: &str, name: &str) -> (String, Value) {
     let child = util::join(path, name);
     let key = util::node_key(&child);
-    let parsed = match store.get(&key, &Default::default(), None) {
+    let parsed = match zarr::store::get_document(store.as_ref(), &key) {
         Ok(Some(bytes)) => Some(NodeMetadata::from_json_bytes(&bytes).map_err(|e| e.to_string())),
         Ok(None) => {
             let v2 = |name: &str| {
-                store
-                    .get(&util::v2_key(&child, name), &Default::default(), None)
+                zarr::store::get_document(store.as_ref(), &util::v2_key(&child, name))
                     .ok()
                     .flatten()
             };

@@ -107,20 +107,19 @@ impl AsyncArray {
     ) -> Result<Self> {
         let path = normalize_path(path)?;
         let key = node_key(&path);
-        if let Some(bytes) = store.get(&key, &config.prototype, None).await? {
+        if let Some(bytes) = crate::store::get_document_async(store.as_ref(), &key).await? {
             let metadata = parse_array_metadata(&bytes, &path, &key)?;
             return Self::from_metadata(store, &path, metadata, config);
         }
         let zkey = v2_key(&path, ".zarray");
-        let Some(zarray) = store.get(&zkey, &config.prototype, None).await? else {
+        let Some(zarray) = crate::store::get_document_async(store.as_ref(), &zkey).await? else {
             if store.exists(&v2_key(&path, ".zgroup")).await? {
                 return Err(ArrayError::NotAnArray { path });
             }
             return Err(ArrayError::NotFound { path, key });
         };
-        let zattrs = store
-            .get(&v2_key(&path, ".zattrs"), &config.prototype, None)
-            .await?;
+        let zattrs =
+            crate::store::get_document_async(store.as_ref(), &v2_key(&path, ".zattrs")).await?;
         let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
         let mut config = config;
         config.write_empty_chunks |= v2.stores_every_chunk();
@@ -211,7 +210,7 @@ impl AsyncArray {
         for i in 0..parts.len() {
             let parent = parts[..i].join("/");
             let pkey = node_key(&parent);
-            match store.get(&pkey, &Default::default(), None).await? {
+            match crate::store::get_document_async(store.as_ref(), &pkey).await? {
                 None => {
                     let g = NodeMetadata::Group(GroupMetadata::default());
                     store.set(&pkey, g.to_json_bytes().into()).await?;

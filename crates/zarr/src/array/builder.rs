@@ -578,7 +578,7 @@ pub(crate) fn prepare_node_path(store: &StoreRef, path: &str, overwrite: bool) -
     for i in 0..parts.len() {
         let parent = parts[..i].join("/");
         let pkey = node_key(&parent);
-        match store.get(&pkey, &Default::default(), None)? {
+        match crate::store::get_document(store.as_ref(), &pkey)? {
             None => {
                 let g = NodeMetadata::Group(GroupMetadata::default());
                 store.set(&pkey, g.to_json_bytes().into())?;

@@ -51,7 +51,7 @@ pub fn consolidate_metadata_v2(store: &StoreRef, path: &str) -> Result<usize> {
         if !DOCS.contains(&name) {
             continue;
         }
-        let Some(bytes) = store.get(&key, &Default::default(), None)? else {
+        let Some(bytes) = crate::store::get_document(store.as_ref(), &key)? else {
             continue;
         };
         let doc: Value = crate::metadata::json::parse(&bytes)
@@ -75,7 +75,7 @@ pub fn read_consolidated_metadata_v2(
 ) -> Result<Option<Map<String, Value>>> {
     let path = normalize_path(path)?;
     let key = v2_key(&path, ".zmetadata");
-    let Some(bytes) = store.get(&key, &Default::default(), None)? else {
+    let Some(bytes) = crate::store::get_document(store.as_ref(), &key)? else {
         return Ok(None);
     };
     let doc: Value = crate::metadata::json::parse(&bytes)

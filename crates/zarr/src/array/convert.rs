@@ -111,7 +111,7 @@ fn reencode(
             path: src_path.to_string(),
             key: zarray_key.clone(),
         })?;
-    let zattrs = src.get(&v2_key(src_path, ".zattrs"), &Default::default(), None)?;
+    let zattrs = crate::store::get_document(src.as_ref(), &v2_key(src_path, ".zattrs"))?;
     let (meta, v2) = parse_v2(&zarray, zattrs.as_deref(), &zarray_key)?;
     let a = super::Array::from_metadata_v2(src.clone(), src_path, v2, meta, Default::default())?;
     let builder = super::ArrayBuilder::new(v3.shape.clone(), v3.data_type)
@@ -239,8 +239,7 @@ fn convert_node(
     summary: &mut ConvertSummary,
     tracker: &ProgressTracker,
 ) -> Result<()> {
-    let proto = Default::default();
-    let zattrs = src.get(&v2_key(src_path, ".zattrs"), &proto, None)?;
+    let zattrs = crate::store::get_document(src.as_ref(), &v2_key(src_path, ".zattrs"))?;
     let zarray_key = v2_key(src_path, ".zarray");
     let zgroup_key = v2_key(src_path, ".zgroup");
     let dst_key = node_key(dst_path);
@@ -252,7 +251,7 @@ fn convert_node(
         }
         Ok(())
     };
-    if let Some(zarray) = src.get(&zarray_key, &proto, None)? {
+    if let Some(zarray) = crate::store::get_document(src.as_ref(), &zarray_key)? {
         check_free()?;
         let (v3, _) = parse_v2(&zarray, zattrs.as_deref(), &zarray_key)?;
         // Check the chain builds before writing anything.
@@ -280,7 +279,7 @@ fn convert_node(
                 if V2_DOCS.contains(&name) || name == "zarr.json" {
                     continue;
                 }
-                if let Some(bytes) = src.get(&key, &proto, None)? {
+                if let Some(bytes) = crate::store::get_document(src.as_ref(), &key)? {
                     let n = bytes.len() as u64;
                     dst.set(&join(dst_path, rel), bytes)?;
                     summary.chunks_copied += 1;
@@ -297,7 +296,7 @@ fn convert_node(
         summary.arrays += 1;
         return Ok(());
     }
-    let Some(zgroup) = src.get(&zgroup_key, &proto, None)? else {
+    let Some(zgroup) = crate::store::get_document(src.as_ref(), &zgroup_key)? else {
         return Err(ArrayError::NotFound {
             path: src_path.to_string(),
             key: zarray_key,

@@ -261,18 +261,18 @@ impl Array {
     pub fn open_with_config(store: StoreRef, path: &str, config: ArrayConfig) -> Result<Self> {
         let path = normalize_path(path)?;
         let key = node_key(&path);
-        if let Some(bytes) = store.get(&key, &config.prototype, None)? {
+        if let Some(bytes) = crate::store::get_document(store.as_ref(), &key)? {
             let metadata = parse_array_metadata(&bytes, &path, &key)?;
             return Self::from_metadata(store, &path, metadata, config);
         }
         let zkey = v2_key(&path, ".zarray");
-        let Some(zarray) = store.get(&zkey, &config.prototype, None)? else {
+        let Some(zarray) = crate::store::get_document(store.as_ref(), &zkey)? else {
             if store.exists(&v2_key(&path, ".zgroup"))? {
                 return Err(ArrayError::NotAnArray { path });
             }
             return Err(ArrayError::NotFound { path, key });
         };
-        let zattrs = store.get(&v2_key(&path, ".zattrs"), &config.prototype, None)?;
+        let zattrs = crate::store::get_document(store.as_ref(), &v2_key(&path, ".zattrs"))?;
         let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
         Self::from_metadata_v2(store, &path, v2, metadata, config)
     }

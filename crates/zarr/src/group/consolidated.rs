@@ -58,6 +58,8 @@ pub(crate) fn parse_v3(value: &Value, key: &str) -> Result<MemberMap> {
     };
     let mut out = MemberMap::new();
     for (path, doc) in entries {
+        let path = path.trim_matches('/');
+        crate::limits::check_node_path(path).map_err(|m| bad(format!("member {path:?}: {m}")))?;
         let member_key = format!("{key}#{path}");
         let node = match doc.get("zarr_format").and_then(Value::as_u64) {
             Some(3) => match NodeMetadata::from_json(doc).map_err(meta_err(&member_key))? {
@@ -65,7 +67,10 @@ pub(crate) fn parse_v3(value: &Value, key: &str) -> Result<MemberMap> {
                 NodeMetadata::Group(mut g) => {
                     if let Some(nested) = g.consolidated_metadata.take() {
                         for (p, n) in parse_v3(&nested, &member_key)? {
-                            out.insert(format!("{path}/{p}"), n);
+                            let full = format!("{path}/{p}");
+                            crate::limits::check_node_path(&full)
+                                .map_err(|m| bad(format!("member {full:?}: {m}")))?;
+                            out.insert(full, n);
                         }
                     }
                     AnyMetadata::Group {
@@ -77,7 +82,7 @@ pub(crate) fn parse_v3(value: &Value, key: &str) -> Result<MemberMap> {
             Some(2) => parse_v2_entry(doc, &member_key)?,
             other => return Err(bad(format!("{path}: unsupported zarr_format {other:?}"))),
         };
-        out.insert(path.trim_matches('/').to_string(), node);
+        out.insert(path.to_string(), node);
     }
     Ok(out)
 }
@@ -163,6 +168,10 @@ pub(crate) fn parse_v2(bytes: &[u8], key: &str) -> Result<ZMetadata> {
         } else {
             continue;
         };
+        if !path.is_empty() {
+            crate::limits::check_node_path(&path)
+                .map_err(|m| bad(format!("member {path:?}: {m}")))?;
+        }
         if path.is_empty() {
             if let AnyMetadata::Group { metadata, .. } = node {
                 out.root = Some(metadata.attributes);

@@ -181,10 +181,9 @@ pub(crate) async fn open(
         }
         use_consolidated = UseConsolidated::Never;
     }
-    let p = crate::buffer::BufferPrototype::default();
     if zarr_format != Some(2) {
         let key = doc_key(&path, "zarr.json");
-        if let Some(bytes) = store.get(&key, &p, None).await? {
+        if let Some(bytes) = crate::store::get_document_async(store, &key).await? {
             let metadata = match parse_v3(&bytes, &key)? {
                 AnyMetadata::Group { metadata, .. } => metadata,
                 _ => return Err(GroupError::NotAGroup { path }),
@@ -204,7 +203,7 @@ pub(crate) async fn open(
     };
     let mut zmeta = None;
     if wants {
-        if let Some(bytes) = store.get(&zkey, &p, None).await? {
+        if let Some(bytes) = crate::store::get_document_async(store, &zkey).await? {
             zmeta = Some(consolidated::parse_v2(&bytes, &zkey)?);
         }
     }
@@ -222,8 +221,10 @@ pub(crate) async fn open(
         }
     }
     let (gkey, akey) = (doc_key(&path, ".zgroup"), doc_key(&path, ".zattrs"));
-    let (zgroup, zattrs) =
-        futures::try_join!(store.get(&gkey, &p, None), store.get(&akey, &p, None))?;
+    let (zgroup, zattrs) = futures::try_join!(
+        crate::store::get_document_async(store, &gkey),
+        crate::store::get_document_async(store, &akey)
+    )?;
     let Some(zgroup) = zgroup else {
         return not_found(store, path).await;
     };

@@ -174,10 +174,9 @@ pub(crate) async fn read_node(
     path: &str,
     zarr_format: Option<u8>,
 ) -> Result<Option<AnyMetadata>> {
-    let p = crate::buffer::BufferPrototype::default();
     if zarr_format != Some(2) {
         let key = doc_key(path, "zarr.json");
-        if let Some(b) = store.get(&key, &p, None).await? {
+        if let Some(b) = crate::store::get_document_async(store, &key).await? {
             return parse_v3(&b, &key).map(Some);
         }
         if zarr_format == Some(3) {
@@ -186,9 +185,9 @@ pub(crate) async fn read_node(
     }
     let keys = [".zarray", ".zgroup", ".zattrs"].map(|n| doc_key(path, n));
     let (zarray, zgroup, zattrs) = futures::try_join!(
-        store.get(&keys[0], &p, None),
-        store.get(&keys[1], &p, None),
-        store.get(&keys[2], &p, None),
+        crate::store::get_document_async(store, &keys[0]),
+        crate::store::get_document_async(store, &keys[1]),
+        crate::store::get_document_async(store, &keys[2]),
     )?;
     parse_v2(
         path,

@@ -31,6 +31,7 @@ macro_rules! forward_capabilities {
 }
 
 mod asynchronous;
+mod document;
 mod fault;
 mod local;
 mod location;
@@ -44,6 +45,7 @@ mod url;
 mod zip;
 
 pub use asynchronous::{AsyncStore, BoxFuture, SyncToAsync};
+pub use document::{get_document, get_document_async, get_document_limited};
 pub use fault::{FaultConfig, FaultStore, FaultTarget};
 pub use local::LocalStore;
 pub use location::StoreLocation;
@@ -142,6 +144,18 @@ pub enum StoreError {
         store: String,
         /// The lock file the other writer holds.
         lock: std::path::PathBuf,
+    },
+    /// A metadata document is longer than the limit
+    /// ([`crate::limits::max_metadata_bytes`]); it was not read whole.
+    #[error(
+        "metadata document {key:?} is larger than the limit of {limit} bytes \
+         (set ZARR_RS_MAX_METADATA_BYTES to raise it)"
+    )]
+    DocumentTooLarge {
+        /// The key.
+        key: String,
+        /// The limit in bytes.
+        limit: u64,
     },
     /// An I/O error.
     #[error("I/O error on {key:?}: {source}")]

@@ -791,6 +791,14 @@ impl ZipStore {
                 Ok(out)
             }
             METHOD_DEFLATE => {
+                // A range that ends before the entry does needs only the
+                // entry's start inflated (and cannot be checked against the
+                // CRC): a bounded read of a huge entry stays bounded.
+                if let Some(r) = range.map(|r| r.resolve(entry.size)) {
+                    if r.end < entry.size {
+                        return self.inflate_prefix(key, entry, file, r);
+                    }
+                }
                 // Every check of the declared size comes before allocating.
                 if entry.size > self.max_inflated {
                     return Err(StoreError::Other {
@@ -860,6 +868,43 @@ impl ZipStore {
                 &format!("compression method {m} is not supported (only stored and deflate)"),
             )),
         }
+    }
+
+    /// Bytes `r` of a deflated entry, inflating no more than `r.end` bytes
+    /// (`r.end` is less than the entry's declared size).
+    fn inflate_prefix(
+        &self,
+        key: &str,
+        entry: &Entry,
+        file: &File,
+        r: std::ops::Range<u64>,
+    ) -> Result<Vec<u8>, StoreError> {
+        let data = entry.data_offset.unwrap_or(0);
+        let (Ok(csize), Ok(end)) = (
+            usize::try_from(entry.compressed_size),
+            usize::try_from(r.end),
+        ) else {
+            return Err(self.bad_entry(key, "too large for this platform"));
+        };
+        // Bounded by the archive's length (checked in `locate`).
+        let mut raw = vec![0u8; csize];
+        read_exact_at(file, &mut raw, data).map_err(|e| io_err(key, e))?;
+        let mut out = Vec::with_capacity(end.min(INFLATE_RESERVE as usize));
+        flate2::read::DeflateDecoder::new(&raw[..])
+            .take(r.end)
+            .read_to_end(&mut out)
+            .map_err(|e| io_err(key, e))?;
+        if out.len() != end {
+            return Err(self.bad_entry(
+                key,
+                &format!(
+                    "deflated data inflates to less than the {} bytes it declares",
+                    entry.size
+                ),
+            ));
+        }
+        out.drain(..r.start as usize);
+        Ok(out)
     }
 
     /// Append one entry (under the lock).

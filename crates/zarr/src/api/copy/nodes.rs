@@ -65,7 +65,7 @@ pub(super) fn not_found(path: &str) -> ArrayError {
 }
 
 pub(super) fn get(store: &StoreRef, k: &str) -> Result<Option<crate::buffer::Buffer>> {
-    Ok(store.get(k, &Default::default(), None)?)
+    Ok(crate::store::get_document(store.as_ref(), k)?)
 }
 
 /// The node at `path`: V3 (`zarr.json`) first, as [`Array::open`] does.
