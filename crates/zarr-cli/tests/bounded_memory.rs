@@ -3,6 +3,7 @@
 //! address-space limit (`ulimit -v`), so an allocation that grows with the
 //! input instead of with the limits in `zarr::limits` aborts the child and
 //! fails the test.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
