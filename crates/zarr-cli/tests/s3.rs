@@ -125,3 +125,85 @@ fn import_info_export_on_moto() {
 fn import_info_export_on_s3s_fs() {
     import_info_export("ZARR_TEST_S3_S3S");
 }
+
+/// A server on 127.0.0.1 that accepts connections and never answers: each
+/// command fails once the idle timeout and the retry bound have passed
+/// (`ZARR_RS_IDLE_TIMEOUT`, `ZARR_RS_RETRY_TIMEOUT`), with one error line,
+/// instead of stalling.
+#[test]
+fn a_silent_server_fails_after_the_timeouts() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold every connection, reading nothing, answering nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().flatten() {
+            held.push(c);
+        }
+    });
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zarr"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_str().is_some_and(|k| k.starts_with("AWS_")) {
+            cmd.env_remove(k);
+        }
+    }
+    let started = std::time::Instant::now();
+    let o = cmd
+        .args(["info", "s3://zarr-test/silent.zarr"])
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "zarrtest")
+        .env("AWS_SECRET_ACCESS_KEY", "zarrtestsecret")
+        .env("AWS_REGION", "us-east-1")
+        .env("ZARR_RS_IDLE_TIMEOUT", "500ms")
+        .env("ZARR_RS_RETRY_TIMEOUT", "2s")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("zarr.json") && !err.contains("internal error"),
+        "{err}"
+    );
+    // Not a timed test: only a guard against the old behaviour (minutes).
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// An endpoint that is not a URL is refused by name (it used to panic
+/// inside object_store and end as "internal error").
+#[test]
+fn a_bad_endpoint_url_is_refused_by_name() {
+    for bad in [
+        "not a url",
+        "ftp://127.0.0.1:9",
+        "http://",
+        "127.0.0.1:9000",
+    ] {
+        let o = zarr(bad, &["info", "s3://zarr-test/x.zarr"]);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(1), "{bad:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{bad:?}: {err}");
+        assert!(!err.contains("internal error"), "{bad:?}: {err}");
+        assert!(err.contains(bad), "{bad:?}: {err}");
+    }
+}
+
+/// A bucket that does not exist is named as such, not as a missing key.
+#[test]
+fn a_missing_bucket_is_named() {
+    let Some(endpoint) = endpoint("ZARR_TEST_S3_MOTO") else {
+        return;
+    };
+    let o = zarr(
+        &endpoint,
+        &["info", "s3://no-such-bucket-for-zarr-tests/x.zarr"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("bucket does not exist"), "{err}");
+}

@@ -40,6 +40,9 @@ impl Store for AsyncToSync {
     fn location(&self) -> Option<crate::store::StoreLocation> {
         self.inner.location()
     }
+    fn lock_node(&self, path: &str) -> Result<Option<crate::store::NodeLock>, StoreError> {
+        self.inner.lock_node(path)
+    }
     fn get(
         &self,
         key: &str,

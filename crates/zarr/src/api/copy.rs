@@ -361,6 +361,9 @@ fn copy_node(
         return Err(not_found(&src_path));
     };
     let mut summary = CopySummary::default();
+    // Held until the copy is complete: concurrent copies onto one node run
+    // one after another (see ArrayBuilder::overwrite).
+    let _lock = dst.lock_node(&dst_path)?;
     if !claim(dst, &dst_path, options.if_exists)? {
         summary.skipped += 1;
         return Ok(summary);

@@ -325,7 +325,15 @@ impl ArrayBuilder {
         self.dimension_names = Some(names);
         self
     }
-    /// Replace any node already at the path.
+    /// Replace any node already at the path. The replacement holds the
+    /// store's node lock of the path ([`crate::store::Store::lock_node`];
+    /// across processes for [`crate::store::LocalStore`]) from before the
+    /// old node is deleted until the returned [`Array`] and its clones are
+    /// dropped: concurrent replacements of one node run one after another,
+    /// and the array that remains is the last one's, whole (a writer that
+    /// waits longer than [`crate::store::lock_timeout`] fails instead).
+    /// Without `overwrite`, creation is atomic: of two writers creating
+    /// one array, one fails with [`ArrayError::AlreadyExists`].
     pub fn overwrite(mut self, overwrite: bool) -> Self {
         self.overwrite = overwrite;
         self
@@ -486,7 +494,12 @@ impl ArrayBuilder {
     /// deleted first.
     pub fn create(&self, store: StoreRef, path: &str) -> Result<Array> {
         let path = normalize_path(path)?;
-        if self.zarr_format == 2 {
+        // Check the metadata before anything is locked or deleted.
+        if self.zarr_format != 2 {
+            self.check_format()?;
+        }
+        let lock = store.lock_node(&path)?;
+        let array = if self.zarr_format == 2 {
             let v2 = self.build_metadata_v2()?;
             prepare_v2_path(&store, &path, self.overwrite)?;
             let metadata = v2.to_v3().map_err(|source| ArrayError::Metadata {
@@ -496,14 +509,19 @@ impl ArrayBuilder {
             for (key, bytes) in super::metadata_documents(&path, &metadata, Some(&v2)) {
                 store.set(&key, bytes.into())?;
             }
-            return Array::from_metadata_v2(store, &path, v2, metadata, self.config.clone());
-        }
-        self.check_format()?;
-        let metadata = self.build_metadata()?;
-        prepare_node_path(&store, &path, self.overwrite)?;
-        let key = node_key(&path);
-        store.set(&key, metadata.to_json_bytes().into())?;
-        Array::from_metadata(store, &path, metadata, self.config.clone())
+            Array::from_metadata_v2(store, &path, v2, metadata, self.config.clone())?
+        } else {
+            let metadata = self.build_metadata()?;
+            prepare_node_path(&store, &path, self.overwrite)?;
+            let key = node_key(&path);
+            if !store.set_if_not_exists(&key, metadata.to_json_bytes().into())? {
+                // Another writer created it since the check.
+                return Err(ArrayError::AlreadyExists { path });
+            }
+            Array::from_metadata(store, &path, metadata, self.config.clone())?
+        };
+        // Only a replacement holds the lock beyond its creation.
+        Ok(array.holding(lock.filter(|_| self.overwrite)))
     }
 }
 
@@ -554,7 +572,11 @@ fn prepare_v2_path(store: &StoreRef, path: &str, overwrite: bool) -> Result<()> 
 
 /// Check the path is free (or clear it with `overwrite`) and create missing parent groups.
 pub(crate) fn prepare_node_path(store: &StoreRef, path: &str, overwrite: bool) -> Result<()> {
-    if store.exists(&node_key(path))? {
+    let mut exists = false;
+    for k in node_keys(path) {
+        exists = exists || store.exists(&k)?;
+    }
+    if exists {
         if !overwrite {
             return Err(ArrayError::AlreadyExists {
                 path: path.to_string(),
@@ -566,7 +588,9 @@ pub(crate) fn prepare_node_path(store: &StoreRef, path: &str, overwrite: bool) -
             }
         } else {
             store.delete_dir(path)?;
-            store.delete(&node_key(path))?;
+            for k in node_keys(path) {
+                store.delete(&k)?;
+            }
         }
     }
     // Parent groups, from the root down.

@@ -215,6 +215,8 @@ pub fn convert_v2_to_v3_with_progress(
     // handle (the source may have been opened read-only).
     let src = if in_place { dst } else { src };
     let mut summary = ConvertSummary::default();
+    // Concurrent conversions onto one node run one after another.
+    let _lock = dst.lock_node(&dst_path)?;
     convert_node(
         src,
         &src_path,

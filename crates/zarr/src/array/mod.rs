@@ -190,6 +190,9 @@ pub struct Array {
     v2: Option<Arc<ArrayMetadataV2>>,
     config: ArrayConfig,
     engine: Engine,
+    /// The node lock held since the array replaced another node
+    /// ([`ArrayBuilder::overwrite`]), released with the last clone.
+    lock: Option<crate::store::NodeLock>,
 }
 
 /// A selection error as [`ArrayError::TooLarge`] of the array at `path`.
@@ -307,7 +310,15 @@ impl Array {
             v2: None,
             config,
             engine,
+            lock: None,
         })
+    }
+
+    /// Keep `lock` (a node lock of this array's path) for as long as the
+    /// array (or a clone) exists.
+    pub(crate) fn holding(mut self, lock: Option<crate::store::NodeLock>) -> Self {
+        self.lock = lock.or(self.lock);
+        self
     }
 
     /// The store.

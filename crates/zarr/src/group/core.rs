@@ -139,17 +139,21 @@ pub(crate) async fn create(
     Ok(state)
 }
 
+/// The V3 group document of `state`, with its consolidated metadata.
+fn v3_document(state: &GroupState) -> AnyMetadata {
+    let mut m = state.metadata.clone();
+    m.consolidated_metadata = state.consolidated.as_deref().map(consolidated::encode_v3);
+    AnyMetadata::Group {
+        zarr_format: 3,
+        metadata: m,
+    }
+}
+
 /// Write the group's metadata documents (with its consolidated metadata).
 pub(crate) async fn save(store: &dyn AsyncStore, state: &GroupState) -> Result<()> {
     check_writable(store, "write the metadata of", &state.path)?;
     if state.zarr_format == 3 {
-        let mut m = state.metadata.clone();
-        m.consolidated_metadata = state.consolidated.as_deref().map(consolidated::encode_v3);
-        let doc = AnyMetadata::Group {
-            zarr_format: 3,
-            metadata: m,
-        };
-        return write_node(store, &state.path, &doc).await;
+        return write_node(store, &state.path, &v3_document(state)).await;
     }
     write_node(store, &state.path, &state.as_node()).await?;
     if let Some(members) = &state.consolidated {
@@ -159,6 +163,87 @@ pub(crate) async fn save(store: &dyn AsyncStore, state: &GroupState) -> Result<(
             .await?;
     }
     Ok(())
+}
+
+/// How many conditional writes [`update_consolidated`] tries: each failed
+/// one means another writer's update landed, so this bounds only a
+/// pathological stream of writers.
+const UPDATE_ATTEMPTS: usize = 256;
+
+/// Change the consolidated metadata of the group in `state` by `edit`
+/// (deleting or renaming members), as a read-modify-write of the stored
+/// document (`zarr.json` for V3, `.zmetadata` for V2) with conditional
+/// writes: the document is read, `edit` applied to the members it holds
+/// and the result written only if the document is still what was read, else
+/// the whole step is repeated. Concurrent updates by other processes (each
+/// `zarr rm` in a consolidated hierarchy) are therefore never lost, and
+/// changes made meanwhile to the group's attributes are kept. On stores
+/// without conditional writes the document is rewritten from `state`
+/// (last writer wins). `state` ends as what was written; a group whose
+/// stored document has no consolidated metadata (any more) is left alone.
+pub(crate) async fn update_consolidated(
+    store: &dyn AsyncStore,
+    state: &mut GroupState,
+    edit: &(dyn Fn(&MemberMap) -> MemberMap + Sync),
+) -> Result<()> {
+    let Some(mine) = state.consolidated.clone() else {
+        return Ok(());
+    };
+    check_writable(store, "write the metadata of", &state.path)?;
+    if !store.supports_conditional_writes() {
+        state.consolidated = Some(Arc::new(edit(&mine)));
+        return save(store, state).await;
+    }
+    let v3 = state.zarr_format == 3;
+    let key = doc_key(&state.path, if v3 { "zarr.json" } else { ".zmetadata" });
+    for _ in 0..UPDATE_ATTEMPTS {
+        let Some(current) = crate::store::get_document_async(store, &key).await? else {
+            // The group (or its consolidated document) is gone.
+            state.consolidated = None;
+            return Ok(());
+        };
+        let (fresh, bytes) = if v3 {
+            let metadata = match parse_v3(&current, &key)? {
+                AnyMetadata::Group { metadata, .. } => metadata,
+                _ => {
+                    return Err(GroupError::NotAGroup {
+                        path: state.path.clone(),
+                    })
+                }
+            };
+            let mut fresh = open_v3(state.path.clone(), metadata, &UseConsolidated::Auto, &key)?;
+            let Some(members) = fresh.consolidated.take() else {
+                *state = fresh;
+                return Ok(());
+            };
+            fresh.consolidated = Some(Arc::new(edit(&members)));
+            let doc = v3_document(&fresh).documents(&fresh.path);
+            let bytes = doc.into_iter().next().map(|(_, b)| b).unwrap_or_default();
+            (fresh, bytes)
+        } else {
+            let z = consolidated::parse_v2(&current, &key)?;
+            let mut fresh = state.clone();
+            if let Some(attributes) = z.root {
+                fresh.metadata.attributes = attributes;
+            }
+            let members = edit(&z.members);
+            let bytes = consolidated::encode_v2(&fresh.metadata.attributes, &members);
+            fresh.consolidated = Some(Arc::new(members));
+            (fresh, bytes)
+        };
+        let expected = crate::store::Expected::Bytes(&current);
+        if store
+            .set_if_unchanged(&key, expected, Some(bytes.into()))
+            .await?
+        {
+            *state = fresh;
+            return Ok(());
+        }
+    }
+    Err(GroupError::Contended {
+        key,
+        attempts: UPDATE_ATTEMPTS,
+    })
 }
 
 /// Open the group at `path` (`zarr_format` `None`: V3, else V2).

@@ -1,13 +1,12 @@
 //! Changing a group's members: delete and move (rename).
 
 use super::consolidated::MemberMap;
-use super::core::{check_writable, save, GroupState, CONCURRENCY};
+use super::core::{check_writable, update_consolidated, GroupState, CONCURRENCY};
 use super::error::{GroupError, Result};
 use super::names::{join, normalize, validate_node_path};
 use super::node::{delete_node, ensure_parents, node_exists};
 use crate::store::AsyncStore;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use std::sync::Arc;
 
 /// Delete the member at `rel` and everything below it; consolidated
 /// metadata, if the group has some, is updated.
@@ -35,17 +34,14 @@ pub(crate) async fn delete(
         });
     }
     delete_node(store, &path).await?;
-    if let Some(all) = &state.consolidated {
-        let prefix = format!("{rel}/");
-        let kept: MemberMap = all
-            .iter()
+    let prefix = format!("{rel}/");
+    let without = |all: &MemberMap| -> MemberMap {
+        all.iter()
             .filter(|(k, _)| **k != rel && !k.starts_with(&prefix))
             .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        state.consolidated = Some(Arc::new(kept));
-        save(store, state).await?;
-    }
-    Ok(())
+            .collect()
+    };
+    update_consolidated(store, state, &without).await
 }
 
 /// Move (rename) the member at `source` to `dest` (both relative to the
@@ -104,10 +100,9 @@ pub(crate) async fn move_member(
         .try_collect::<Vec<()>>()
         .await?;
     store.delete_dir(&src).await?;
-    if let Some(all) = &state.consolidated {
-        let sp = format!("{src_rel}/");
-        let moved: MemberMap = all
-            .iter()
+    let sp = format!("{src_rel}/");
+    let moved = |all: &MemberMap| -> MemberMap {
+        all.iter()
             .map(|(k, v)| {
                 let k = if *k == src_rel {
                     dst_rel.clone()
@@ -118,9 +113,7 @@ pub(crate) async fn move_member(
                 };
                 (k, v.clone())
             })
-            .collect();
-        state.consolidated = Some(Arc::new(moved));
-        save(store, state).await?;
-    }
-    Ok(())
+            .collect()
+    };
+    update_consolidated(store, state, &moved).await
 }

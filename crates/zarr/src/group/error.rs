@@ -130,6 +130,15 @@ pub enum GroupError {
     /// Any other invalid argument.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A read-modify-write of a metadata document kept losing to other
+    /// writers: every conditional write found the document changed again.
+    #[error("gave up updating {key:?} after {attempts} attempts: other writers keep changing it")]
+    Contended {
+        /// The document's key.
+        key: String,
+        /// How many conditional writes were tried.
+        attempts: usize,
+    },
 }
 
 /// Shorthand for results of the group layer.

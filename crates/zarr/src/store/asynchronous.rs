@@ -80,6 +80,12 @@ pub trait AsyncStore: Send + Sync + std::fmt::Debug {
     fn location(&self) -> Option<StoreLocation> {
         None
     }
+    /// See [`Store::lock_node`]: a blocking call (it may wait for another
+    /// writer's lock).
+    fn lock_node(&self, path: &str) -> Result<Option<super::NodeLock>, StoreError> {
+        let _ = path;
+        Ok(None)
+    }
 }
 
 /// Runs a synchronous [`Store`] as an [`AsyncStore`]: each call runs on
@@ -225,6 +231,9 @@ impl AsyncStore for SyncToAsync {
     }
     fn location(&self) -> Option<StoreLocation> {
         self.inner.location()
+    }
+    fn lock_node(&self, path: &str) -> Result<Option<super::NodeLock>, StoreError> {
+        self.inner.lock_node(path)
     }
 }
 

@@ -9,6 +9,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Makes temporary file names unique within this process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -328,6 +329,90 @@ impl LocalStore {
         }
     }
 
+    /// The node lock of `path` ([`Store::lock_node`]): `flock` on
+    /// `.{name}.zarr-lock` beside the node's folder (removed on release,
+    /// like key locks), or on the root folder itself for the root, waiting
+    /// up to [`super::lock_timeout`].
+    fn node_lock(&self, path: &str) -> Result<super::NodeLock, StoreError> {
+        let key = path.trim_matches('/');
+        Self::check_key(key)?;
+        let (lock_path, is_root) = if key.is_empty() {
+            (self.root.clone(), true)
+        } else {
+            self.check_no_escape(key, parent_segments(key))?;
+            let node = self.key_path(key);
+            let dir = node.parent().unwrap_or(&self.root).to_path_buf();
+            let name = node
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (dir.join(lock_name(&name)), false)
+        };
+        let id = fs::canonicalize(&self.root)
+            .unwrap_or_else(|_| self.root.clone())
+            .join(key)
+            .join(".node-lock");
+        let timeout = super::lock_timeout();
+        let locked = |lock_path: &Path| StoreError::Locked {
+            store: self.root.display().to_string(),
+            lock: lock_path.to_path_buf(),
+        };
+        super::node_lock::shared(id, || {
+            let started = std::time::Instant::now();
+            let mut attempts = 0;
+            loop {
+                let file = if is_root {
+                    File::open(&lock_path)
+                } else {
+                    OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .create(true)
+                        .truncate(false)
+                        .open(&lock_path)
+                };
+                let file = match file {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == ErrorKind::NotFound && attempts < TEMP_ATTEMPTS => {
+                        attempts += 1;
+                        // The root folder itself, or the node's parent.
+                        let dir = if is_root {
+                            Some(lock_path.as_path())
+                        } else {
+                            lock_path.parent()
+                        };
+                        if let Some(dir) = dir {
+                            create_dir_racing(key, dir)?;
+                        }
+                        continue;
+                    }
+                    Err(e) => return Err(io_err(key, e)),
+                };
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(std::fs::TryLockError::WouldBlock) => {
+                        if started.elapsed() >= timeout {
+                            return Err(locked(&lock_path));
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        continue;
+                    }
+                    Err(std::fs::TryLockError::Error(e)) => return Err(io_err(key, e)),
+                }
+                if is_root {
+                    return Ok(Arc::new(RootLock { _file: file }) as Arc<_>);
+                }
+                // The previous holder may have removed the lock file.
+                if lock_file_current(&file, &lock_path) {
+                    return Ok(Arc::new(KeyLock {
+                        _file: file,
+                        path: lock_path.clone(),
+                    }) as Arc<_>);
+                }
+            }
+        })
+    }
+
     /// Remove the folders holding `path` while they are empty, up to (not
     /// including) the root. Failures just stop the climb.
     fn remove_empty_parents(&self, path: &Path) {
@@ -356,8 +441,55 @@ impl LocalStore {
             Err(e) => return Err(io_err(dir_key, e)),
         };
         let mut stack = vec![canonical];
-        walk_dir(dir_key, &dir, partial, &mut stack, f)
+        walk_dir(dir_key, &dir, partial, &mut stack, !self.read_only, f)
     }
+}
+
+/// Remove the reserved file `path` (named `name`) when its writer is gone:
+/// a temporary file whose process no longer exists, or a lock file that
+/// nobody holds (left by a killed process). Other programs (zarr-python's
+/// `LocalStore.list()`) would list such files; this store never does.
+/// Failures are ignored: the file is left for the next listing.
+fn remove_if_stale(path: &Path, name: &str) {
+    if let Some(rest) = name.strip_suffix(super::TEMP_SUFFIX) {
+        // `.{name}.{pid}.{counter}.zarr-tmp`
+        let mut parts = rest.rsplit('.');
+        let (_counter, pid) = (parts.next(), parts.next());
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else {
+            return;
+        };
+        if pid != std::process::id() && !process_exists(pid) {
+            let _ = fs::remove_file(path);
+        }
+    } else if name.ends_with(super::LOCK_SUFFIX) {
+        let Ok(file) = OpenOptions::new().read(true).write(true).open(path) else {
+            return;
+        };
+        // Held: in use. Free and still the lock file: remove it while
+        // holding it (waiters then find it replaced and retry).
+        if file.try_lock().is_ok() && lock_file_current(&file, path) {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+/// Whether process `pid` exists (on this machine).
+#[cfg(unix)]
+fn process_exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+/// Unknown off Unix: assume it does.
+#[cfg(not(unix))]
+fn process_exists(_pid: u32) -> bool {
+    true
 }
 
 /// Walk one folder; `stack` holds the canonical paths of the folders being
@@ -367,6 +499,7 @@ fn walk_dir(
     dir: &Path,
     partial: &str,
     stack: &mut Vec<PathBuf>,
+    clean: bool,
     f: &mut dyn FnMut(String, &Path) -> Result<bool, StoreError>,
 ) -> Result<bool, StoreError> {
     let entries = match fs::read_dir(dir) {
@@ -384,6 +517,10 @@ fn walk_dir(
         let Some(name) = file_name.to_str() else {
             continue; // not UTF-8: not a key
         };
+        if clean && super::is_temp_name(name) {
+            remove_if_stale(&entry.path(), name);
+            continue;
+        }
         if !name.starts_with(partial) {
             continue;
         }
@@ -415,7 +552,7 @@ fn walk_dir(
                     continue;
                 }
                 stack.push(canonical);
-                let go_on = walk_dir(&format!("{key}/"), &path, "", stack, f)?;
+                let go_on = walk_dir(&format!("{key}/"), &path, "", stack, clean, f)?;
                 stack.pop();
                 if !go_on {
                     return Ok(false);
@@ -497,8 +634,15 @@ pub(super) fn lock_name(name: &str) -> String {
     format!(".{}{}", &name[..cut], LOCK_SUFFIX)
 }
 
+/// A held lock on the root folder itself (a node lock of the root).
+#[derive(Debug)]
+struct RootLock {
+    _file: File,
+}
+
 /// A held key lock: the OS lock is released when the file is closed (or
 /// its process dies).
+#[derive(Debug)]
 struct KeyLock {
     _file: File,
     path: PathBuf,
@@ -671,6 +815,12 @@ fn read_range(
 impl Store for LocalStore {
     fn location(&self) -> Option<super::StoreLocation> {
         Some(super::StoreLocation::folder(&self.root))
+    }
+    fn lock_node(&self, path: &str) -> Result<Option<super::NodeLock>, StoreError> {
+        if self.read_only {
+            return Ok(None);
+        }
+        self.node_lock(path).map(Some)
     }
     fn get(
         &self,
@@ -934,6 +1084,10 @@ impl Store for LocalStore {
             let Some(name) = file_name.to_str() else {
                 continue;
             };
+            if !self.read_only && super::is_temp_name(name) {
+                remove_if_stale(&entry.path(), name);
+                continue;
+            }
             let key = format!("{p}{name}");
             if validate_key(&key).is_err() || check_platform_key(&key, &key).is_err() {
                 continue;

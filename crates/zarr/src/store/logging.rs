@@ -138,6 +138,9 @@ impl Store for LoggingStore {
     fn location(&self) -> Option<super::StoreLocation> {
         self.inner.location()
     }
+    fn lock_node(&self, path: &str) -> Result<Option<super::NodeLock>, StoreError> {
+        self.inner.lock_node(path)
+    }
     fn close(&self) -> Result<(), StoreError> {
         self.log("close", "", || self.inner.close())
     }

@@ -38,6 +38,7 @@ mod location;
 pub(crate) use location::{overlap, Overlap};
 mod logging;
 mod memory;
+mod node_lock;
 mod object;
 mod prefix;
 mod read_only;
@@ -51,6 +52,7 @@ pub use local::LocalStore;
 pub use location::StoreLocation;
 pub use logging::{LoggingStore, LOG_TARGET};
 pub use memory::MemoryStore;
+pub use node_lock::{lock_timeout, NodeLock, DEFAULT_LOCK_TIMEOUT};
 pub use object::{
     ObjectStore, ObjectStoreOptions, DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_VALUE_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_TIMEOUT,
@@ -517,6 +519,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// consolidated metadata.
     fn supports_consolidated_metadata(&self) -> bool {
         true
+    }
+
+    /// Take the exclusive lock of the node at `path` (a node path, `""`
+    /// for the root) that writers replacing the node hold (see
+    /// [`NodeLock`]), waiting up to [`lock_timeout`] for another writer's;
+    /// then [`StoreError::Locked`]. `Ok(None)` (the default) when the store
+    /// has no such locks: concurrent replacements of one node are then not
+    /// serialised. [`LocalStore`] locks across processes (`flock` on a
+    /// lock file beside the node's folder, or on the root folder itself).
+    fn lock_node(&self, path: &str) -> Result<Option<NodeLock>, StoreError> {
+        let _ = path;
+        Ok(None)
     }
 
     /// Where the store keeps its data, when it can tell: copies and

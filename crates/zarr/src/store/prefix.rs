@@ -210,6 +210,14 @@ impl Store for PrefixStore {
     fn location(&self) -> Option<super::StoreLocation> {
         self.inner.location().map(|l| l.join(&self.prefix))
     }
+    fn lock_node(&self, path: &str) -> Result<Option<super::NodeLock>, StoreError> {
+        let p = path.trim_matches('/');
+        if p.is_empty() {
+            self.inner.lock_node(&self.prefix)
+        } else {
+            self.inner.lock_node(&self.full(p))
+        }
+    }
     fn close(&self) -> Result<(), StoreError> {
         self.inner.close()
     }

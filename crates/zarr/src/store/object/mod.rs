@@ -170,9 +170,33 @@ impl ObjectStore {
     }
 }
 
+/// True when a "not found" error is the server saying that the bucket (or
+/// container) itself does not exist, not just the key.
+fn is_missing_bucket(e: &object_store::Error) -> bool {
+    let text = format!("{e:?}");
+    [
+        "NoSuchBucket",
+        "ContainerNotFound",
+        "The specified bucket does not exist",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
+}
+
+/// The error for a request answered "no such bucket".
+fn missing_bucket(name: &str, key: &str) -> StoreError {
+    StoreError::Other {
+        key: key.to_string(),
+        message: format!("{name}: the bucket does not exist"),
+    }
+}
+
 /// Map an `object_store` error to a [`StoreError`] naming `key`.
 fn remote_error(name: &str, key: &str, e: object_store::Error) -> StoreError {
     match e {
+        ref nf @ object_store::Error::NotFound { .. } if is_missing_bucket(nf) => {
+            missing_bucket(name, key)
+        }
         object_store::Error::NotFound { .. } => StoreError::NotFound {
             key: key.to_string(),
         },
@@ -294,6 +318,9 @@ impl Inner {
                 };
                 Ok(Some((self.collect(key, result).await?, version)))
             }
+            Err(e @ object_store::Error::NotFound { .. }) if is_missing_bucket(&e) => {
+                Err(missing_bucket(&self.name, key))
+            }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(self.err(key, e)),
         }
@@ -344,6 +371,9 @@ impl Inner {
         };
         match self.backend.get_opts(&path, options).await {
             Ok(result) => Ok(Some(self.collect(key, result).await?)),
+            Err(e @ object_store::Error::NotFound { .. }) if is_missing_bucket(&e) => {
+                Err(missing_bucket(&self.name, key))
+            }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => {
                 if is_not_partial(&e) {
