@@ -44,11 +44,11 @@
 //!
 //! A zip archive cannot delete entries: deleting a member fails there
 //! (`Unsupported`) and changes nothing, and region writes use
-//! `write_empty_chunks` so that no chunk needs deleting. Three cases are
-//! left out because of known bugs (see the constants below): valid moves on
-//! the zip store, and, through a consolidated root handle, moves into a
-//! group the consolidated metadata does not list or onto a name it still
-//! lists although the store no longer has it.
+//! `write_empty_chunks` so that no chunk needs deleting; a move there is
+//! refused before anything is written. Through a consolidated root handle,
+//! a move lists the groups the member goes into and replaces entries the
+//! consolidated metadata still held for the destination (three bugs this
+//! test found; each has a regression test at the end).
 //!
 //! `PROPTEST_CASES` sets the number of cases per store (default 32).
 
@@ -68,24 +68,6 @@ use zarr::store::{LocalStore, MemoryStore, StoreError, StoreRef, ZipMode, ZipSto
 
 /// The member names: few, so that operations often collide.
 const NAMES: [&str; 4] = ["a", "b", "c", "d"];
-
-/// Known bug: a move on a store without deletes (zip) copies the member,
-/// then fails to delete the source, leaving both. Set to true once
-/// `move_member` refuses such stores up front.
-const ZIP_MOVES: bool = false;
-
-/// Known bug: a move through a root handle with consolidated metadata
-/// creates the destination's missing parent groups in the store but not in
-/// the consolidated metadata, which then lists the moved member without
-/// its parent. Set to true once they are added.
-const CONSOLIDATED_MOVES_TO_NEW_PARENTS: bool = false;
-
-/// Known bug: a move through a root handle whose consolidated metadata
-/// still lists the destination (deleted meanwhile through a handle without
-/// consolidated metadata) keeps those stale entries, and where they
-/// collide with the moved ones the stale ones may win. Set to true once
-/// the destination's entries are replaced.
-const CONSOLIDATED_MOVES_ONTO_STALE_ENTRIES: bool = false;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum StoreKind {
@@ -663,29 +645,12 @@ impl Machine {
                 } else if ancestors(&dst).iter().any(|a| self.model.is_array(a)) {
                     Outcome::ParentIsArray
                 } else if self.kind == StoreKind::Zip {
-                    // Known bug (see ZIP_MOVES): not run.
-                    if !ZIP_MOVES {
-                        return;
-                    }
+                    // Refused before anything is written: entries cannot
+                    // be deleted from a zip archive.
                     Outcome::Unsupported
                 } else {
                     Outcome::Ok
                 };
-                if let (Some(c), Outcome::Ok) = (&self.model.handle_cons, want) {
-                    // Known bug (see CONSOLIDATED_MOVES_TO_NEW_PARENTS): a
-                    // member it lists is only moved into groups it lists.
-                    let unlisted_parent =
-                        c.contains_key(&src) && ancestors(&dst).iter().any(|a| !c.contains_key(a));
-                    // Known bug (see CONSOLIDATED_MOVES_ONTO_STALE_ENTRIES):
-                    // no moves onto names the consolidated metadata still
-                    // lists but the store no longer has.
-                    let stale = c.keys().any(|k| is_below(k, &dst));
-                    if unlisted_parent && !CONSOLIDATED_MOVES_TO_NEW_PARENTS
-                        || stale && !CONSOLIDATED_MOVES_ONTO_STALE_ENTRIES
-                    {
-                        return;
-                    }
-                }
                 let got = self.root.move_member(&src, &dst);
                 self.expect(op, want, outcome(&got));
                 if got.is_ok() {
@@ -1247,14 +1212,12 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------
-// The known bugs the state machine leaves out, as plain tests (ignored
-// until fixed: run them with `--ignored`).
+// Bugs the state machine found (now fixed), as plain regression tests.
 
-/// `ZIP_MOVES`: a move on a zip store fails (entries cannot be deleted)
-/// after copying the member, so the failed move leaves both.
+/// A move on a zip store (entries cannot be deleted) used to copy the
+/// member and then fail, leaving both: it is refused first.
 #[test]
-#[ignore = "known bug: a failed move on a zip store leaves a copy behind"]
-fn known_bug_zip_move_copies_then_fails() {
+fn regression_zip_move_copies_then_fails() {
     let dir = tempfile::tempdir().unwrap();
     let zip = ZipStore::open(dir.path().join("h.zip"), ZipMode::Write).unwrap();
     let store: StoreRef = Arc::new(zip);
@@ -1264,12 +1227,11 @@ fn known_bug_zip_move_copies_then_fails() {
     assert_eq!(root.keys().unwrap(), ["a"]);
 }
 
-/// `CONSOLIDATED_MOVES_TO_NEW_PARENTS`: a move through a consolidated root
-/// creates the destination's parent groups in the store, but the updated
-/// consolidated metadata lists the moved member without them.
+/// A move through a consolidated root creates the destination's parent
+/// groups in the store; the updated consolidated metadata used to list the
+/// moved member without them.
 #[test]
-#[ignore = "known bug: consolidated metadata after a move lacks the new parent groups"]
-fn known_bug_consolidated_move_to_new_parent() {
+fn regression_consolidated_move_to_new_parent() {
     let store: StoreRef = Arc::new(MemoryStore::new());
     let root = Group::create(store.clone(), "", 3, Map::new(), false).unwrap();
     let builder = ArrayBuilder::new(vec![2], DataType::Int32);
@@ -1282,12 +1244,11 @@ fn known_bug_consolidated_move_to_new_parent() {
     assert_eq!(fresh.keys().unwrap(), ["x"]);
 }
 
-/// `CONSOLIDATED_MOVES_ONTO_STALE_ENTRIES`: consolidated metadata that still
-/// lists a deleted node `x` (and `x/y`) keeps those entries when a member is
-/// moved to `x`, and the stale `x` wins over the moved one.
+/// Consolidated metadata that still lists a deleted node `x` (and `x/y`)
+/// used to keep those entries when a member was moved to `x`, the stale
+/// `x` winning over the moved one.
 #[test]
-#[ignore = "known bug: a move onto a stale consolidated entry keeps the stale entries"]
-fn known_bug_consolidated_move_onto_stale_entry() {
+fn regression_consolidated_move_onto_stale_entry() {
     let store: StoreRef = Arc::new(MemoryStore::new());
     let root = Group::create(store.clone(), "", 3, Map::new(), false).unwrap();
     let builder = ArrayBuilder::new(vec![2], DataType::Int32);

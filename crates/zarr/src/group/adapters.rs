@@ -76,6 +76,9 @@ impl AsyncStore for Inline {
     fn supports_conditional_writes(&self) -> bool {
         self.0.supports_conditional_writes()
     }
+    fn supports_deletes(&self) -> bool {
+        self.0.supports_deletes()
+    }
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(self.0.close())
     }

@@ -4,7 +4,7 @@ use super::consolidated::MemberMap;
 use super::core::{check_writable, update_consolidated, GroupState, CONCURRENCY};
 use super::error::{GroupError, Result};
 use super::names::{join, normalize, validate_node_path};
-use super::node::{delete_node, ensure_parents, node_exists};
+use super::node::{delete_node, ensure_parents, missing_parents, node_exists, read_node};
 use crate::store::AsyncStore;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
@@ -78,6 +78,15 @@ pub(crate) async fn move_member(
     if node_exists(store, &dst).await? {
         return Err(GroupError::AlreadyExists { path: dst });
     }
+    // A move is a copy and a delete: refuse it before writing anything
+    // where the delete cannot follow (a zip archive).
+    missing_parents(store, &dst).await?;
+    if !store.supports_deletes() {
+        return Err(GroupError::Store(crate::store::StoreError::Unsupported {
+            store: format!("{store:?}"),
+            operation: "deletes (a move deletes its source)",
+        }));
+    }
     ensure_parents(store, &dst, state.zarr_format).await?;
     let p = crate::buffer::BufferPrototype::default();
     let prefix = format!("{src}/");
@@ -100,9 +109,27 @@ pub(crate) async fn move_member(
         .try_collect::<Vec<()>>()
         .await?;
     store.delete_dir(&src).await?;
+    // The groups the member goes into, as stored now (created above or
+    // meanwhile): listed with it when the consolidated metadata lists it.
+    let mut parents = Vec::new();
+    if state.consolidated.is_some() {
+        for a in super::names::ancestors(&dst_rel).into_iter().skip(1) {
+            if let Some(m) = read_node(store, &join(&state.path, &a), None).await? {
+                parents.push((a, m));
+            }
+        }
+    }
     let sp = format!("{src_rel}/");
+    let dp = format!("{dst_rel}/");
     let moved = |all: &MemberMap| -> MemberMap {
-        all.iter()
+        let listed = all.contains_key(&src_rel);
+        // Entries at or below the destination describe nodes that are gone
+        // (it was free in the store): the moved ones replace them.
+        let mut out: MemberMap = all
+            .iter()
+            .filter(|(k, _)| {
+                (**k != dst_rel && !k.starts_with(&dp)) || **k == src_rel || k.starts_with(&sp)
+            })
             .map(|(k, v)| {
                 let k = if *k == src_rel {
                     dst_rel.clone()
@@ -113,7 +140,13 @@ pub(crate) async fn move_member(
                 };
                 (k, v.clone())
             })
-            .collect()
+            .collect();
+        if listed {
+            for (a, m) in &parents {
+                out.entry(a.clone()).or_insert_with(|| m.clone());
+            }
+        }
+        out
     };
     update_consolidated(store, state, &moved).await
 }

@@ -228,6 +228,18 @@ pub(crate) async fn ensure_parents(
     path: &str,
     zarr_format: u8,
 ) -> Result<()> {
+    for parent in missing_parents(store, path).await? {
+        for (k, v) in AnyMetadata::group(zarr_format, Map::new()).documents(&parent) {
+            store.set_if_not_exists(&k, v.into()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The parents of `path` that have no node yet, from the root down; an
+/// array among them is [`GroupError::ParentIsArray`]. Nothing is written.
+pub(crate) async fn missing_parents(store: &dyn AsyncStore, path: &str) -> Result<Vec<String>> {
+    let mut missing = Vec::new();
     for parent in super::names::ancestors(path) {
         match read_node(store, &parent, None).await? {
             Some(AnyMetadata::Group { .. }) => {}
@@ -237,14 +249,10 @@ pub(crate) async fn ensure_parents(
                     parent,
                 })
             }
-            None => {
-                for (k, v) in AnyMetadata::group(zarr_format, Map::new()).documents(&parent) {
-                    store.set_if_not_exists(&k, v.into()).await?;
-                }
-            }
+            None => missing.push(parent),
         }
     }
-    Ok(())
+    Ok(missing)
 }
 
 /// True when a node (V2 or V3) exists at `path`.

@@ -72,6 +72,10 @@ pub trait AsyncStore: Send + Sync + std::fmt::Debug {
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async { Ok(()) })
     }
+    /// See [`Store::supports_deletes`] (default: writable).
+    fn supports_deletes(&self) -> bool {
+        !self.read_only()
+    }
     /// See [`Store::supports_consolidated_metadata`].
     fn supports_consolidated_metadata(&self) -> bool {
         true
@@ -222,6 +226,9 @@ impl AsyncStore for SyncToAsync {
     }
     fn supports_conditional_writes(&self) -> bool {
         self.inner.supports_conditional_writes()
+    }
+    fn supports_deletes(&self) -> bool {
+        self.inner.supports_deletes()
     }
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         self.run(|s| s.close())
