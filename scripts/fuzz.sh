@@ -19,7 +19,11 @@
 #   FUZZ_SECONDS   seconds per target (default 30)
 #   FUZZ_MAX_LEN   largest input in bytes (default 65536)
 #   FUZZ_JOBS      CARGO_BUILD_JOBS for the build (default: unset, cargo's default)
-#   FUZZ_TOOLCHAIN rustup toolchain (default nightly)
+#   FUZZ_TOOLCHAIN rustup toolchain (default: nightly when installed, else stable)
+#   FUZZ_SANITIZER cargo-fuzz sanitizer (default: address on nightly, none on
+#                  stable: AddressSanitizer needs nightly; without it the
+#                  targets still run with coverage guidance, debug assertions,
+#                  overflow checks and the heap bound)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +32,20 @@ cd "$ROOT"
 CARGO_FUZZ_VERSION=0.13.2
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-30}"
 MAX_LEN="${FUZZ_MAX_LEN:-65536}"
-TOOLCHAIN="${FUZZ_TOOLCHAIN:-nightly}"
+if [ -n "${FUZZ_TOOLCHAIN:-}" ]; then
+    TOOLCHAIN="$FUZZ_TOOLCHAIN"
+elif rustup run nightly rustc --version >/dev/null 2>&1; then
+    TOOLCHAIN=nightly
+else
+    TOOLCHAIN=stable
+fi
+if [ -n "${FUZZ_SANITIZER:-}" ]; then
+    SANITIZER="$FUZZ_SANITIZER"
+elif [ "$TOOLCHAIN" = nightly ]; then
+    SANITIZER=address
+else
+    SANITIZER=none
+fi
 if [ -n "${FUZZ_JOBS:-}" ]; then
     export CARGO_BUILD_JOBS="$FUZZ_JOBS"
 fi
@@ -51,11 +68,9 @@ echo "=== [0s] cargo-fuzz $CARGO_FUZZ_VERSION ==="
 if ! cargo fuzz --version 2>/dev/null | grep -qF "$CARGO_FUZZ_VERSION"; then
     cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
 fi
-if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1; then
-    rustup toolchain install "$TOOLCHAIN" --profile minimal
-fi
 cargo fuzz --version
 rustup run "$TOOLCHAIN" rustc --version
+echo "sanitizer: $SANITIZER"
 
 cd "$ROOT/fuzz"
 if [ "$#" -gt 0 ]; then
@@ -64,9 +79,9 @@ else
     mapfile -t TARGETS < <(cargo "+$TOOLCHAIN" fuzz list)
 fi
 
-echo "=== [$((SECONDS - START))s] build (release, debug assertions, AddressSanitizer) ==="
+echo "=== [$((SECONDS - START))s] build (release, debug assertions, sanitizer $SANITIZER) ==="
 # cargo-fuzz's default: optimized, with debug assertions and overflow checks.
-cargo "+$TOOLCHAIN" fuzz build
+cargo "+$TOOLCHAIN" fuzz build -s "$SANITIZER"
 
 WORK="$ROOT/target/fuzz"
 FAILED=()
@@ -80,7 +95,7 @@ for t in "${TARGETS[@]}"; do
         cp -R "$ROOT/fuzz/corpus/$t/." "$corpus/"
     fi
     malloc="${MALLOC_MB[$t]:-128}"
-    if cargo "+$TOOLCHAIN" fuzz run "$t" "$corpus" -- \
+    if cargo "+$TOOLCHAIN" fuzz run -s "$SANITIZER" "$t" "$corpus" -- \
         -max_total_time="$SECONDS_PER_TARGET" \
         -max_len="$MAX_LEN" \
         -rss_limit_mb=2048 \
@@ -95,7 +110,7 @@ for t in "${TARGETS[@]}"; do
         for a in "$artifacts"/*; do
             [ -e "$a" ] || continue
             echo "REPRODUCER ($t): $a"
-            echo "  replay: (cd fuzz && cargo +$TOOLCHAIN fuzz run $t $a)"
+            echo "  replay: (cd fuzz && cargo +$TOOLCHAIN fuzz run -s $SANITIZER $t $a)"
         done
         FAILED+=("$t")
     fi

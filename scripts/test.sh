@@ -6,8 +6,11 @@
 #   two S3 servers on 127.0.0.1 for the object-storage tests (scripts/lib/s3.sh: moto_server from
 #   .venv and s3s-fs, built once into target/tools; stopped on exit),
 #   cargo test --workspace (doc tests included),
-#   and the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
-#   sharded read must peak below 1.25x its size).
+#   the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
+#   sharded read must peak below 1.25x its size),
+#   and every fuzz target for FUZZ_SECONDS (default 30) from its committed corpus
+#   (scripts/fuzz.sh: installs cargo-fuzz from crates.io; nightly with AddressSanitizer
+#   where nightly is installed, else stable without a sanitizer).
 #
 # Environment:
 #   ZARR_PYTHON      interpreter (>= 3.12) used to build .venv (default: found automatically)
@@ -74,5 +77,8 @@ cargo test --workspace
 
 phase "shard memory test (release: 1 GiB sharded uint16 read, peak RSS < 1.25x)"
 cargo test --release -p zarr --test shard_memory -- --nocapture
+
+phase "fuzz: every target for ${FUZZ_SECONDS:-30} s from the committed corpus (scripts/fuzz.sh)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash "$ROOT/scripts/fuzz.sh"
 
 phase "all tests passed in $((SECONDS - START))s"

@@ -827,21 +827,11 @@ impl ZipStore {
                         ),
                     ));
                 }
-                let (Ok(csize), Ok(size)) = (
-                    usize::try_from(entry.compressed_size),
-                    usize::try_from(entry.size),
-                ) else {
+                let Ok(size) = usize::try_from(entry.size) else {
                     return Err(self.bad_entry(key, "too large for this platform"));
                 };
-                // Bounded by the archive's length (checked in `locate`).
-                let mut raw = vec![0u8; csize];
-                read_exact_at(file, &mut raw, data).map_err(|e| io_err(key, e))?;
-                let mut out = Vec::with_capacity(size.min(INFLATE_RESERVE as usize));
                 // Never more than one byte past the declared size.
-                flate2::read::DeflateDecoder::new(&raw[..])
-                    .take(entry.size.saturating_add(1))
-                    .read_to_end(&mut out)
-                    .map_err(|e| io_err(key, e))?;
+                let out = self.inflate(key, entry, file, entry.size.saturating_add(1))?;
                 if out.len() != size {
                     return Err(self.bad_entry(
                         key,
@@ -879,22 +869,8 @@ impl ZipStore {
         file: &File,
         r: std::ops::Range<u64>,
     ) -> Result<Vec<u8>, StoreError> {
-        let data = entry.data_offset.unwrap_or(0);
-        let (Ok(csize), Ok(end)) = (
-            usize::try_from(entry.compressed_size),
-            usize::try_from(r.end),
-        ) else {
-            return Err(self.bad_entry(key, "too large for this platform"));
-        };
-        // Bounded by the archive's length (checked in `locate`).
-        let mut raw = vec![0u8; csize];
-        read_exact_at(file, &mut raw, data).map_err(|e| io_err(key, e))?;
-        let mut out = Vec::with_capacity(end.min(INFLATE_RESERVE as usize));
-        flate2::read::DeflateDecoder::new(&raw[..])
-            .take(r.end)
-            .read_to_end(&mut out)
-            .map_err(|e| io_err(key, e))?;
-        if out.len() != end {
+        let mut out = self.inflate(key, entry, file, r.end)?;
+        if (out.len() as u64) < r.end {
             return Err(self.bad_entry(
                 key,
                 &format!(
@@ -904,6 +880,31 @@ impl ZipStore {
             ));
         }
         out.drain(..r.start as usize);
+        Ok(out)
+    }
+
+    /// The first `limit` inflated bytes of a deflated entry (all of them
+    /// when it inflates to less).
+    fn inflate(
+        &self,
+        key: &str,
+        entry: &Entry,
+        file: &File,
+        limit: u64,
+    ) -> Result<Vec<u8>, StoreError> {
+        let data = entry.data_offset.unwrap_or(0);
+        let Ok(csize) = usize::try_from(entry.compressed_size) else {
+            return Err(self.bad_entry(key, "too large for this platform"));
+        };
+        // Bounded by the archive's length (checked in `locate`).
+        let mut raw = vec![0u8; csize];
+        read_exact_at(file, &mut raw, data).map_err(|e| io_err(key, e))?;
+        let reserve = usize::try_from(limit.min(INFLATE_RESERVE)).unwrap_or(0);
+        let mut out = Vec::with_capacity(reserve);
+        flate2::read::DeflateDecoder::new(&raw[..])
+            .take(limit)
+            .read_to_end(&mut out)
+            .map_err(|e| io_err(key, e))?;
         Ok(out)
     }
 
