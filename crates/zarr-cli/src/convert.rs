@@ -29,6 +29,9 @@ pub fn run(args: &ConvertArgs) -> Result<()> {
     );
     progress.finish();
     let s = result.map_err(in_store(&args.src))?;
+    // Commit now (a zip archive is written on close), so that a failure is
+    // reported: the store's drop would have to swallow it.
+    dst.close().map_err(in_store(&args.dst))?;
     println!(
         "converted {}{} to Zarr V3{}: {} arrays ({} re-encoded), {} groups, {} chunks copied",
         args.src.display(),

@@ -143,6 +143,42 @@ fn reencode(
     Ok(())
 }
 
+/// The V2 documents that a conversion in place deletes after a node's
+/// `.zarray` or `.zgroup`, and so may leave behind when it is killed
+/// in between.
+const STRAY_V2_DOCS: [&str; 2] = [".zattrs", ".zmetadata"];
+
+/// True when the node at `path` is V3 (a `zarr.json`), has no `.zarray`
+/// or `.zgroup`, and has V2 documents left by an interrupted conversion in
+/// place (its `zarr.json` holds what they said).
+fn has_stray_v2_documents(store: &StoreRef, path: &str) -> Result<bool> {
+    if !store.exists(&node_key(path))?
+        || store.exists(&v2_key(path, ".zarray"))?
+        || store.exists(&v2_key(path, ".zgroup"))?
+    {
+        return Ok(false);
+    }
+    for d in STRAY_V2_DOCS {
+        if store.exists(&v2_key(path, d))? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Finish an interrupted conversion in place of the node at `path` (see
+/// [`has_stray_v2_documents`]): delete its V2 documents. False when there
+/// is nothing of the kind.
+fn delete_stray_v2_documents(store: &StoreRef, path: &str) -> Result<bool> {
+    if !has_stray_v2_documents(store, path)? {
+        return Ok(false);
+    }
+    for d in STRAY_V2_DOCS {
+        store.delete(&v2_key(path, d))?;
+    }
+    Ok(true)
+}
+
 fn join(path: &str, child: &str) -> String {
     if path.is_empty() {
         child.to_string()
@@ -158,8 +194,13 @@ fn join(path: &str, child: &str) -> String {
 /// object, or two stores over one folder, archive or bucket: see
 /// [`Store::location`](crate::store::Store::location)) and the paths
 /// are equal, the conversion is in place: chunks stay, and the V2 documents
-/// (`.zarray`, `.zattrs`, `.zgroup`, `.zmetadata`) are deleted. A V3 node
-/// already at a destination is an error unless `overwrite`.
+/// (`.zarray`, `.zattrs`, `.zgroup`, `.zmetadata`) are deleted; a store
+/// that cannot delete keys (a zip archive) cannot be converted in place
+/// ([`ArrayError::InvalidArgument`], before anything is written). A V3 node
+/// already at a destination is an error unless `overwrite`. Converting in
+/// place again after an interrupted conversion finishes it (with
+/// `overwrite` where V3 nodes were written already), down to the V2
+/// documents a kill may have left beside a node's `zarr.json`.
 pub fn convert_v2_to_v3(
     src: &StoreRef,
     src_path: &str,
@@ -211,6 +252,17 @@ pub fn convert_v2_to_v3_with_progress(
             )))
         }
     };
+    // In place, each node's V2 documents are deleted once it is converted:
+    // in a store that cannot delete (a zip archive) that would fail after
+    // the first node, leaving the hierarchy half converted (a V3 root that
+    // hides the V2 members), so nothing is written.
+    if in_place && !dst.supports_deletes() {
+        return Err(ArrayError::InvalidArgument(
+            "cannot convert in place: the store does not support deletes (a zip archive \
+             cannot remove the V2 documents); convert into another store"
+                .into(),
+        ));
+    }
     // In place, both are one storage: read and write through the writable
     // handle (the source may have been opened read-only).
     let src = if in_place { dst } else { src };
@@ -299,6 +351,9 @@ fn convert_node(
         return Ok(());
     }
     let Some(zgroup) = crate::store::get_document(src.as_ref(), &zgroup_key)? else {
+        if in_place && delete_stray_v2_documents(src, src_path)? {
+            return Ok(());
+        }
         return Err(ArrayError::NotFound {
             path: src_path.to_string(),
             key: zarray_key,
@@ -322,7 +377,10 @@ fn convert_node(
             continue;
         }
         let cs = join(src_path, &child);
-        if src.exists(&v2_key(&cs, ".zarray"))? || src.exists(&v2_key(&cs, ".zgroup"))? {
+        if src.exists(&v2_key(&cs, ".zarray"))?
+            || src.exists(&v2_key(&cs, ".zgroup"))?
+            || (in_place && has_stray_v2_documents(src, &cs)?)
+        {
             convert_node(
                 src,
                 &cs,
