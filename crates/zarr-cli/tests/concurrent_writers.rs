@@ -11,10 +11,10 @@
 
 mod common;
 
-use common::{s, text};
+use common::{s, spawn, text};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use zarr::array::ArrayBuilder;
 use zarr::buffer::NDBuffer;
@@ -23,16 +23,6 @@ use zarr::npy::{read_npy, write_npy};
 use zarr::store::{LocalStore, StoreRef};
 
 const ROUNDS: usize = 10;
-
-fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_zarr"))
-        .args(args)
-        .env_remove("ZARR_CLI_PROGRESS")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 /// Wait for every child: (exit code, stderr) each.
 fn wait_all(children: Vec<Child>) -> Vec<(Option<i32>, String)> {

@@ -17,6 +17,17 @@ pub fn zarr_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     c.output().expect("run the zarr binary")
 }
 
+/// Start `zarr ARGS` in the background (stdout discarded, stderr piped).
+pub fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_zarr"))
+        .args(args)
+        .env_remove("ZARR_CLI_PROGRESS")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the zarr binary")
+}
+
 /// Run the `zarr` binary with `args`.
 pub fn zarr(args: &[&str]) -> Output {
     zarr_env(args, &[])

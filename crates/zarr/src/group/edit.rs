@@ -23,17 +23,29 @@ pub(crate) async fn delete(
     }
     let path = join(&state.path, &rel);
     check_writable(store, "delete", &path)?;
-    let exists = match &state.consolidated {
-        Some(all) => all.contains_key(&rel) || node_exists(store, &path).await?,
-        None => node_exists(store, &path).await?,
-    };
+    // A member, or what an interrupted delete left of one (keys below
+    // the path, no node documents).
+    let exists = state
+        .consolidated
+        .as_ref()
+        .is_some_and(|all| all.contains_key(&rel))
+        || node_exists(store, &path).await?
+        || !store.is_empty(&path).await?;
     if !exists {
         return Err(GroupError::MemberNotFound {
             group: state.path.clone(),
             name: rel,
         });
     }
-    delete_node(store, &path).await?;
+    if !store.supports_deletes() {
+        return Err(GroupError::Store(crate::store::StoreError::Unsupported {
+            store: format!("{store:?}"),
+            operation: "deletes",
+        }));
+    }
+    // The consolidated metadata first, then the node's own documents, then
+    // the rest: a delete killed half-way never leaves a member that readers
+    // of either kind still find but that has lost chunks.
     let prefix = format!("{rel}/");
     let without = |all: &MemberMap| -> MemberMap {
         all.iter()
@@ -41,7 +53,8 @@ pub(crate) async fn delete(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     };
-    update_consolidated(store, state, &without).await
+    update_consolidated(store, state, &without).await?;
+    delete_node(store, &path).await
 }
 
 /// Move (rename) the member at `source` to `dest` (both relative to the

@@ -217,6 +217,11 @@ pub(crate) async fn delete_node(store: &dyn AsyncStore, path: &str) -> Result<()
         }
         return Ok(());
     }
+    // The node's documents first: a delete killed half-way leaves no node
+    // that opens with chunks missing.
+    for name in ["zarr.json", ".zarray", ".zgroup"] {
+        store.delete(&doc_key(path, name)).await?;
+    }
     store.delete_dir(path).await?;
     Ok(())
 }
