@@ -1021,10 +1021,13 @@ fn killed_conversions_leave_zip_archives_as_they_were() {
             ok(&["convert", s(&v2), s(&new)]);
             check_v3_output(&zip_read(&new), true);
         }
-        assert_eq!(
-            reserved_of(d, &format!("new-{i}.zip")),
-            Vec::<String>::new()
-        );
+        // No temporary archive is left; a lock file may be, when the kill
+        // came after the commit (the next writer of the archive reuses it).
+        let temps: Vec<String> = reserved_of(d, &format!("new-{i}.zip"))
+            .into_iter()
+            .filter(|n| n.ends_with(zarr::store::TEMP_SUFFIX))
+            .collect();
+        assert_eq!(temps, Vec::<String>::new());
         py.add(
             PySpec::new(&new)
                 .with("exact", exact_all.clone())
@@ -1210,8 +1213,9 @@ fn files_besides_b(dir: &Path) -> Files {
 /// the removal (the root's `zarr.json` is then byte for byte `root`) or
 /// after it. The consolidated metadata is rewritten first, then `B`'s
 /// `zarr.json` deleted, then the rest of its folder: before the removal
-/// `B` is whole (it reads exactly); after it, `B` has no `zarr.json` (no
-/// reader of either kind finds it) though chunk files of it may be left.
+/// `B` is whole (it reads exactly); after it, `B` is whole (killed before
+/// its `zarr.json` went) or has no `zarr.json` (no reader of either kind
+/// finds it), though chunk files of it may be left.
 /// The hierarchy can also be listed without the consolidated metadata.
 /// True when the removal is complete (no file of `B` left).
 fn check_rm_state(dir: &Path, untouched: &Files, root: &[u8]) -> bool {
@@ -1229,14 +1233,13 @@ fn check_rm_state(dir: &Path, untouched: &Files, root: &[u8]) -> bool {
     for path in ["A", "C", "g/D"] {
         assert_eq!(read_i32(store.clone(), path), a_values(), "{path}");
     }
-    if after {
-        assert!(
-            !store.exists("B/zarr.json").unwrap(),
-            "B is unlisted but opens"
-        );
-    } else {
+    // Wherever `B` still opens it is whole: chunks go only after its
+    // `zarr.json`.
+    if store.exists("B/zarr.json").unwrap() {
         let got = read_i32(store.clone(), "B");
         same_values("B", &got, &b_values(), false);
+    } else {
+        assert!(after, "B is listed but does not open");
     }
     let listed = zarr::group::Group::open(store, "", None, zarr::group::UseConsolidated::Never)
         .unwrap()
@@ -1251,7 +1254,7 @@ fn check_rm_state(dir: &Path, untouched: &Files, root: &[u8]) -> bool {
 ///
 /// * in a folder store, the state after the kill is one
 ///   [`check_rm_state`] allows (before the removal, `B` whole; or after
-///   it, `B` unlisted and without `zarr.json`); running `rm` again
+///   it, `B` unlisted, and whole or without `zarr.json`); running `rm` again
 ///   completes the removal (deleting what is left of `B`'s folder, or,
 ///   when the killed run had completed it, saying that `B` is not there):
 ///   no key of `B` left, the consolidated metadata names the others only;
