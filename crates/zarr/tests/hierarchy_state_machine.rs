@@ -1269,3 +1269,25 @@ fn regression_consolidated_move_onto_stale_entry() {
         .collect();
     assert_eq!(listed, [("x".to_string(), false)]);
 }
+
+/// Deleting `a/c` below an array `a` (where its chunk keys `c/...` lie) is
+/// a missing member, and the array's chunks stay (a rerun of an
+/// interrupted delete removes leftover keys only where no array is above).
+#[test]
+fn regression_delete_below_an_array_keeps_its_chunks() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let mut root = Group::create(store.clone(), "", 3, Map::new(), false).unwrap();
+    let a = root
+        .create_array(
+            "a",
+            &ArrayBuilder::new(vec![4], DataType::Int32).chunks(vec![2]),
+        )
+        .unwrap();
+    a.write_slice(&Selection::all(), &[1i32, 2, 3, 4]).unwrap();
+    assert!(matches!(
+        root.delete("a/c"),
+        Err(GroupError::MemberNotFound { .. })
+    ));
+    let a = Array::open(store, "a").unwrap();
+    assert_eq!(a.read_vec::<i32>(&Selection::all()).unwrap(), [1, 2, 3, 4]);
+}

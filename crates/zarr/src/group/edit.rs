@@ -8,6 +8,29 @@ use super::node::{delete_node, ensure_parents, missing_parents, node_exists, rea
 use crate::store::AsyncStore;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
+/// Refuse an edit that must delete keys on a store that cannot (a zip
+/// archive), before anything is written.
+fn check_deletes(store: &dyn AsyncStore, operation: &'static str) -> Result<()> {
+    if store.supports_deletes() {
+        return Ok(());
+    }
+    Err(GroupError::Store(crate::store::StoreError::Unsupported {
+        store: format!("{store:?}"),
+        operation,
+    }))
+}
+
+/// True when keys lie below `path` although no node is there: what an
+/// interrupted delete left. Never below an array (`a/c` of an array `a`
+/// holds its chunks, not a member).
+async fn is_leftover(store: &dyn AsyncStore, path: &str) -> Result<bool> {
+    match missing_parents(store, path).await {
+        Ok(_) => Ok(!store.is_empty(&format!("{path}/")).await?),
+        Err(GroupError::ParentIsArray { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Delete the member at `rel` and everything below it; consolidated
 /// metadata, if the group has some, is updated.
 pub(crate) async fn delete(
@@ -30,19 +53,14 @@ pub(crate) async fn delete(
         .as_ref()
         .is_some_and(|all| all.contains_key(&rel))
         || node_exists(store, &path).await?
-        || !store.is_empty(&path).await?;
+        || is_leftover(store, &path).await?;
     if !exists {
         return Err(GroupError::MemberNotFound {
             group: state.path.clone(),
             name: rel,
         });
     }
-    if !store.supports_deletes() {
-        return Err(GroupError::Store(crate::store::StoreError::Unsupported {
-            store: format!("{store:?}"),
-            operation: "deletes",
-        }));
-    }
+    check_deletes(store, "deletes")?;
     // The consolidated metadata first, then the node's own documents, then
     // the rest: a delete killed half-way never leaves a member that readers
     // of either kind still find but that has lost chunks.
@@ -94,12 +112,7 @@ pub(crate) async fn move_member(
     // A move is a copy and a delete: refuse it before writing anything
     // where the delete cannot follow (a zip archive).
     missing_parents(store, &dst).await?;
-    if !store.supports_deletes() {
-        return Err(GroupError::Store(crate::store::StoreError::Unsupported {
-            store: format!("{store:?}"),
-            operation: "deletes (a move deletes its source)",
-        }));
-    }
+    check_deletes(store, "deletes (a move deletes its source)")?;
     ensure_parents(store, &dst, state.zarr_format).await?;
     let p = crate::buffer::BufferPrototype::default();
     let prefix = format!("{src}/");
