@@ -81,11 +81,7 @@ pub fn run(args: &InfoArgs) -> Result<()> {
     let store = util::open_store(&args.store, true)?;
     let path = args.path.trim_matches('/').to_string();
     let (raw, node, format) = read_node(&store, &args.store, &path)?;
-    let prefix = if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}/")
-    };
+    let prefix = zarr::node_path::prefix(&path);
     // Includes the node's own zarr.json.
     let stored = store
         .getsize_prefix(&prefix)
@@ -111,11 +107,7 @@ fn array_info(
     let n_elements: u128 = m.shape.iter().map(|&d| d as u128).product();
     let grid = a.chunk_grid_shape();
     let n_chunks: u128 = grid.iter().map(|&d| d as u128).product();
-    let prefix = if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}/")
-    };
+    let prefix = zarr::node_path::prefix(path);
     let stored_chunks = store
         .list_prefix(&prefix)
         .map_err(in_store(&args.store))?

@@ -90,35 +90,7 @@ pub fn same_storage(a: &StoreRef, b: &StoreRef) -> bool {
     matches!((a.location(), b.location()), (Some(x), Some(y)) if x == y)
 }
 
-/// The `zarr.json` key of a node path (`""` is the root).
-pub fn node_key(path: &str) -> String {
-    let p = path.trim_matches('/');
-    if p.is_empty() {
-        "zarr.json".into()
-    } else {
-        format!("{p}/zarr.json")
-    }
-}
-
-/// The key of a V2 metadata document (`.zarray`, `.zgroup`, `.zattrs`) of a node path.
-pub fn v2_key(path: &str, name: &str) -> String {
-    let p = path.trim_matches('/');
-    if p.is_empty() {
-        name.into()
-    } else {
-        format!("{p}/{name}")
-    }
-}
-
-/// Join a node path and a child name.
-pub fn join(path: &str, child: &str) -> String {
-    let p = path.trim_matches('/');
-    if p.is_empty() {
-        child.to_string()
-    } else {
-        format!("{p}/{child}")
-    }
-}
+pub use zarr::node_path::{join, node_key, v2_key};
 
 /// `12.3 MiB`.
 pub fn human_bytes(n: u64) -> String {

@@ -22,6 +22,7 @@ pub mod dtype;
 pub mod group;
 pub mod limits;
 pub mod metadata;
+pub mod node_path;
 pub mod npy;
 pub mod store;
 

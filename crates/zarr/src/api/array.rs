@@ -380,12 +380,7 @@ pub fn open_array(
             let b = need()?.clone().overwrite(false);
             let p = path.trim_matches('/');
             for k in ["zarr.json", ".zarray", ".zgroup"] {
-                let key = if p.is_empty() {
-                    k.to_string()
-                } else {
-                    format!("{p}/{k}")
-                };
-                if store.exists(&key)? {
+                if store.exists(&crate::node_path::doc_key(p, k))? {
                     return Err(ArrayError::AlreadyExists {
                         path: p.to_string(),
                     });
@@ -522,13 +517,7 @@ pub fn save(
         return save_array(store, path, one, zarr_format);
     }
     let p = path.trim_matches('/');
-    let join = |name: &str| {
-        if p.is_empty() {
-            name.to_string()
-        } else {
-            format!("{p}/{name}")
-        }
-    };
+    let join = |name: &str| crate::node_path::join(p, name);
     // Replace what is there with a group.
     if p.is_empty() {
         for k in store.list()? {

@@ -3,17 +3,18 @@
 //! parallel on rayon inside tokio's blocking pool, so the reactor never stalls.
 
 use super::builder::ArrayBuilder;
-use super::engine::{lock_key_async, ChunkWrite, Engine, OutPtr, ShardReadPlan};
+use super::core::{self, ArrayCore};
+use super::engine::{lock_key_async, ChunkWrite, OutPtr, ShardReadPlan};
 use super::error::{ArrayError, Result};
 use super::{
-    engine_for, metadata_documents, node_key, normalize_path, parse_array_metadata, parse_v2,
-    v2_key, Array, ArrayConfig,
+    metadata_documents, node_key, normalize_path, parse_array_metadata, parse_v2, v2_key, Array,
+    ArrayConfig,
 };
 use crate::buffer::Buffer;
 use crate::chunk::{ChunkProjection, Selection};
 use crate::codec::VarBytes;
 use crate::dtype::{DataType, Element};
-use crate::metadata::{ArrayMetadata, ArrayMetadataV2, GroupMetadata, NodeMetadata};
+use crate::metadata::{ArrayMetadata, ArrayMetadataV2};
 use crate::store::{AsyncStore, Expected};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use ndarray::{ArrayD, IxDyn};
@@ -85,11 +86,7 @@ async fn run_cpu<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'stat
 #[derive(Clone, Debug)]
 pub struct AsyncArray {
     store: Arc<dyn AsyncStore>,
-    path: String,
-    metadata: ArrayMetadata,
-    v2: Option<Arc<ArrayMetadataV2>>,
-    config: ArrayConfig,
-    engine: Engine,
+    core: ArrayCore,
     concurrency: usize,
 }
 
@@ -121,29 +118,13 @@ impl AsyncArray {
         let zattrs =
             crate::store::get_document_async(store.as_ref(), &v2_key(&path, ".zattrs")).await?;
         let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
-        let mut config = config;
-        config.write_empty_chunks |= v2.stores_every_chunk();
-        let mut a = Self::from_metadata(store, &path, metadata, config)?;
-        a.v2 = Some(Arc::new(v2));
-        Ok(a)
+        Self::from_metadata_v2(store, &path, v2, metadata, config)
     }
 
-    /// The V2 metadata of a V2 array.
-    pub fn metadata_v2(&self) -> Option<&ArrayMetadataV2> {
-        self.v2.as_deref()
-    }
-
-    /// 2 for a V2 array, 3 otherwise.
-    pub fn zarr_format(&self) -> u8 {
-        if self.v2.is_some() {
-            2
-        } else {
-            3
-        }
-    }
+    core::array_accessors!(Arc<dyn AsyncStore>);
 
     async fn store_metadata(&self) -> Result<()> {
-        for (key, bytes) in metadata_documents(&self.path, &self.metadata, self.v2.as_deref()) {
+        for (key, bytes) in self.core.documents() {
             self.store.set(&key, bytes.into()).await?;
         }
         Ok(())
@@ -181,11 +162,7 @@ impl AsyncArray {
             for (key, bytes) in metadata_documents(&path, &metadata, Some(&v2)) {
                 store.set(&key, bytes.into()).await?;
             }
-            let mut config = builder.config().clone();
-            config.write_empty_chunks |= v2.stores_every_chunk();
-            let mut a = Self::from_metadata(store, &path, metadata, config)?;
-            a.v2 = Some(Arc::new(v2));
-            return Ok(a);
+            return Self::from_metadata_v2(store, &path, v2, metadata, builder.config().clone());
         }
         let metadata = builder.build_metadata()?;
         let key = node_key(&path);
@@ -202,28 +179,9 @@ impl AsyncArray {
                 store.delete(&key).await?;
             }
         }
-        let parts: Vec<&str> = if path.is_empty() {
-            Vec::new()
-        } else {
-            path.split('/').collect()
-        };
-        for i in 0..parts.len() {
-            let parent = parts[..i].join("/");
-            let pkey = node_key(&parent);
-            match crate::store::get_document_async(store.as_ref(), &pkey).await? {
-                None => {
-                    let g = NodeMetadata::Group(GroupMetadata::default());
-                    store.set(&pkey, g.to_json_bytes().into()).await?;
-                }
-                Some(b) => {
-                    if let Ok(NodeMetadata::Array(_)) = NodeMetadata::from_json_bytes(&b) {
-                        return Err(ArrayError::InvalidArgument(format!(
-                            "cannot create {path:?}: its parent {parent:?} is an array"
-                        )));
-                    }
-                }
-            }
-        }
+        crate::group::ensure_parents(store.as_ref(), &path, 3)
+            .await
+            .map_err(crate::group::GroupError::into_array_error)?;
         store.set(&key, metadata.to_json_bytes().into()).await?;
         Self::from_metadata(store, &path, metadata, builder.config().clone())
     }
@@ -235,14 +193,9 @@ impl AsyncArray {
         metadata: ArrayMetadata,
         config: ArrayConfig,
     ) -> Result<Self> {
-        let (path, engine) = engine_for(path, &metadata, &config)?;
         Ok(AsyncArray {
             store,
-            path,
-            metadata,
-            v2: None,
-            config,
-            engine,
+            core: ArrayCore::new(path, metadata, config)?,
             concurrency: DEFAULT_CONCURRENCY,
         })
     }
@@ -254,12 +207,13 @@ impl AsyncArray {
         path: &str,
         v2: ArrayMetadataV2,
         metadata: ArrayMetadata,
-        mut config: ArrayConfig,
+        config: ArrayConfig,
     ) -> Result<Self> {
-        config.write_empty_chunks |= v2.stores_every_chunk();
-        let mut a = Self::from_metadata(store, path, metadata, config)?;
-        a.v2 = Some(Arc::new(v2));
-        Ok(a)
+        Ok(AsyncArray {
+            store,
+            core: ArrayCore::new_v2(path, v2, metadata, config)?,
+            concurrency: DEFAULT_CONCURRENCY,
+        })
     }
 
     /// Set how many chunk requests may be in flight at once.
@@ -268,36 +222,8 @@ impl AsyncArray {
         self
     }
 
-    /// The metadata.
-    pub fn metadata(&self) -> &ArrayMetadata {
-        &self.metadata
-    }
-    /// The inner chunk shape of a sharded array; `None` when it is not sharded.
-    pub fn inner_chunk_shape(&self) -> Option<Vec<u64>> {
-        super::inner_chunk_shape(&self.metadata)
-    }
-    /// The shape.
-    pub fn shape(&self) -> &[u64] {
-        &self.metadata.shape
-    }
-    /// The data type.
-    pub fn data_type(&self) -> DataType {
-        self.metadata.data_type
-    }
-    /// The path in the store.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
     fn check_type<T: Element>(&self) -> Result<()> {
-        if T::matches(self.data_type()) {
-            Ok(())
-        } else {
-            Err(ArrayError::DataTypeMismatch {
-                data_type: self.data_type(),
-                requested: std::any::type_name::<T>(),
-            })
-        }
+        self.core.check_type::<T>()
     }
 
     /// Fetch a batch of chunks concurrently.
@@ -312,8 +238,8 @@ impl AsyncArray {
             .iter()
             .map(|p| {
                 (
-                    self.engine.chunk_key(&p.chunk_coords),
-                    only_partial && self.engine.is_complete(p),
+                    self.core.engine.chunk_key(&p.chunk_coords),
+                    only_partial && self.core.engine.is_complete(p),
                 )
             })
             .collect();
@@ -321,7 +247,9 @@ impl AsyncArray {
             let v = if skip {
                 None
             } else {
-                self.store.get(&key, &self.config.prototype, None).await?
+                self.store
+                    .get(&key, &self.core.config.prototype, None)
+                    .await?
             };
             Ok::<_, ArrayError>((key, v))
         }))
@@ -335,10 +263,10 @@ impl AsyncArray {
     /// and then only the inner chunks `p` touches (merged ranges, fetched
     /// concurrently), planned as the blocking [`Array`] plans them.
     async fn fetch_fixed(&self, p: &ChunkProjection) -> Result<(String, Fetched)> {
-        let key = self.engine.chunk_key(&p.chunk_coords);
-        let prototype = &self.config.prototype;
-        let sh = match &self.engine.sharded {
-            Some(sh) if !self.engine.is_complete(p) => sh,
+        let key = self.core.engine.chunk_key(&p.chunk_coords);
+        let prototype = &self.core.config.prototype;
+        let sh = match &self.core.engine.sharded {
+            Some(sh) if !self.core.engine.is_complete(p) => sh,
             _ => {
                 let v = self.store.get(&key, prototype, None).await?;
                 return Ok((key, Fetched::Whole(v)));
@@ -351,8 +279,8 @@ impl AsyncArray {
         else {
             return Ok((key, Fetched::Whole(None)));
         };
-        let index = sh.decode_index(&self.engine, &key, &index_bytes, None)?;
-        let plan = sh.plan(p, &index, self.config.shard_read_gap)?;
+        let index = sh.decode_index(&self.core.engine, &key, &index_bytes, None)?;
+        let plan = sh.plan(p, &index, self.core.config.shard_read_gap)?;
         let requests = plan.requests(&key);
         let fetched = stream::iter(
             requests
@@ -368,24 +296,20 @@ impl AsyncArray {
     /// Read a selection as a flat `Vec` in C order.
     pub async fn read_vec<T: Element + Default>(&self, selection: &Selection) -> Result<Vec<T>> {
         self.check_type::<T>()?;
-        let r = selection.resolve(self.shape())?;
-        // Before the chunk list: a selection's chunks are at most its elements.
-        let n = self.engine.output_len(&self.path, &r)?;
-        let chunks = r
-            .chunks(self.engine.chunk_shape.as_slice())
-            .map_err(|e| super::too_large(&self.path, e))?;
+        let (r, chunks) = self.core.resolve(selection)?;
+        let n = r.num_elements() as usize;
         let out_shape = r.shape();
         if self.data_type().size().is_some() {
             // SAFETY: T matches a fixed-size data type, so it is one of the
             // FixedElement types (plain numbers: all-zero bits are valid).
-            let mut out: Vec<T> = unsafe { self.engine.alloc_fixed(&self.path, n)? };
+            let mut out: Vec<T> = unsafe { self.core.engine.alloc_fixed(&self.core.path, n)? };
             for batch in chunks.chunks(self.concurrency) {
                 let fetched: Vec<(String, Fetched)> =
                     stream::iter(batch.iter().map(|p| self.fetch_fixed(p)))
                         .buffered(self.concurrency)
                         .try_collect()
                         .await?;
-                let engine = self.engine.clone();
+                let engine = self.core.engine.clone();
                 let batch = batch.to_vec();
                 let shape = out_shape.clone();
                 out = run_cpu(move || {
@@ -421,10 +345,10 @@ impl AsyncArray {
             }
             Ok(out)
         } else {
-            let mut out = self.engine.alloc_var(&self.path, n)?;
+            let mut out = self.core.engine.alloc_var(&self.core.path, n)?;
             for batch in chunks.chunks(self.concurrency) {
                 let fetched = self.fetch(batch, false).await?;
-                let engine = self.engine.clone();
+                let engine = self.core.engine.clone();
                 let decoded: Vec<Option<VarBytes>> = run_cpu(move || {
                     fetched
                         .par_iter()
@@ -433,7 +357,9 @@ impl AsyncArray {
                 })
                 .await?;
                 for (p, v) in batch.iter().zip(&decoded) {
-                    self.engine.scatter_var(p, v.as_ref(), &mut out, &out_shape);
+                    self.core
+                        .engine
+                        .scatter_var(p, v.as_ref(), &mut out, &out_shape);
                 }
             }
             out.into_iter()
@@ -467,8 +393,8 @@ impl AsyncArray {
             )));
         }
         let chunks = r
-            .chunks(self.engine.chunk_shape.as_slice())
-            .map_err(|e| super::too_large(&self.path, e))?;
+            .chunks(self.core.engine.chunk_shape.as_slice())
+            .map_err(|e| core::too_large(&self.core.path, e))?;
         let shape = r.shape();
         let data = Arc::new(data);
         if self.data_type() == DataType::Bool {
@@ -493,7 +419,7 @@ impl AsyncArray {
             let mut pending: Vec<ChunkProjection> = batch.to_vec();
             while !pending.is_empty() {
                 let existing = self.fetch(&pending, true).await?;
-                let engine = self.engine.clone();
+                let engine = self.core.engine.clone();
                 let (batch_owned, shape, data, var, old) = (
                     pending.clone(),
                     shape.clone(),
@@ -518,8 +444,10 @@ impl AsyncArray {
                         .collect()
                 })
                 .await?;
-                let complete: Vec<bool> =
-                    pending.iter().map(|p| self.engine.is_complete(p)).collect();
+                let complete: Vec<bool> = pending
+                    .iter()
+                    .map(|p| self.core.engine.is_complete(p))
+                    .collect();
                 let items: Vec<_> = existing.into_iter().zip(writes).zip(complete).collect();
                 let done: Vec<bool> = stream::iter(items.into_iter().map(
                     |(((key, old), w), complete)| async move {
@@ -566,7 +494,10 @@ impl AsyncArray {
         }
         let _guard = lock_key_async(key).await;
         if !complete {
-            let current = self.store.get(key, &self.config.prototype, None).await?;
+            let current = self
+                .store
+                .get(key, &self.core.config.prototype, None)
+                .await?;
             if current.as_deref() != old.as_deref() {
                 return Ok(false);
             }
@@ -598,36 +529,18 @@ impl AsyncArray {
 
     /// Replace the user attributes.
     pub async fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
-        self.metadata.attributes = attributes;
+        self.core.metadata.attributes = attributes;
         self.store_metadata().await
     }
 
     /// Change the shape; chunks wholly outside the new shape are deleted.
     pub async fn resize(&mut self, new_shape: Vec<u64>) -> Result<()> {
-        if new_shape.len() != self.shape().len() {
-            return Err(ArrayError::InvalidArgument(format!(
-                "cannot resize {} dimensions to {:?}",
-                self.shape().len(),
-                new_shape
-            )));
-        }
-        let old_grid = crate::chunk::grid_shape(self.shape(), &self.engine.chunk_shape);
-        let new_grid = crate::chunk::grid_shape(&new_shape, &self.engine.chunk_shape);
-        let gone: Vec<String> = crate::chunk::grid_indices(&old_grid)
-            .filter(|c| c.iter().zip(&new_grid).any(|(&i, &n)| i >= n))
-            .map(|c| self.engine.chunk_key(&c))
-            .collect();
+        let gone = self.core.resize_plan(&new_shape)?;
         stream::iter(gone.iter().map(|k| self.store.delete(k)))
             .buffer_unordered(self.concurrency)
             .try_collect::<Vec<()>>()
             .await?;
-        self.metadata.shape = new_shape;
-        self.engine = Engine::new(
-            &self.metadata,
-            &self.path,
-            Arc::clone(&self.engine.chain),
-            self.config.write_empty_chunks,
-        );
+        self.core.set_shape(new_shape);
         self.store_metadata().await
     }
 }
@@ -643,21 +556,18 @@ fn fixed_bytes<T: Element>(data: &[T]) -> &[u8] {
 
 impl From<AsyncArray> for ArrayMetadata {
     fn from(a: AsyncArray) -> Self {
-        a.metadata
+        a.core.metadata
     }
 }
 
 impl Array {
     /// The array's metadata and settings as an [`AsyncArray`] over an async store.
     pub fn to_async(&self, store: Arc<dyn AsyncStore>) -> Result<AsyncArray> {
-        let mut a = AsyncArray::from_metadata(
+        Ok(AsyncArray {
             store,
-            &self.path,
-            self.metadata.clone(),
-            self.config.clone(),
-        )?;
-        a.v2 = self.v2.clone();
-        Ok(a)
+            core: self.core.clone(),
+            concurrency: DEFAULT_CONCURRENCY,
+        })
     }
 }
 
@@ -670,13 +580,10 @@ impl AsyncArray {
     /// The array's metadata and settings as a blocking [`Array`] over
     /// `store` (the same data seen through a synchronous store).
     pub fn to_blocking(&self, store: crate::store::StoreRef) -> Result<Array> {
-        let mut a = Array::from_metadata(
+        Ok(Array {
             store,
-            &self.path,
-            self.metadata.clone(),
-            self.config.clone(),
-        )?;
-        a.v2 = self.v2.clone();
-        Ok(a)
+            core: self.core.clone(),
+            lock: None,
+        })
     }
 }

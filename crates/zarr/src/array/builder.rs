@@ -8,7 +8,6 @@ use crate::codec::{ChunkSpec, CodecChain, CodecTraits, IndexLocation, ShardingCo
 use crate::dtype::{DataType, FillValue};
 use crate::metadata::{
     ArrayMetadata, ArrayMetadataV2, ChunkGridMetadata, ChunkKeyEncodingMetadata, CodecMetadata,
-    GroupMetadata, NodeMetadata,
 };
 use crate::store::StoreRef;
 use serde_json::{json, Map, Value};
@@ -593,30 +592,12 @@ pub(crate) fn prepare_node_path(store: &StoreRef, path: &str, overwrite: bool) -
             }
         }
     }
-    // Parent groups, from the root down.
-    let parts: Vec<&str> = if path.is_empty() {
-        Vec::new()
-    } else {
-        path.split('/').collect()
-    };
-    for i in 0..parts.len() {
-        let parent = parts[..i].join("/");
-        let pkey = node_key(&parent);
-        match crate::store::get_document(store.as_ref(), &pkey)? {
-            None => {
-                let g = NodeMetadata::Group(GroupMetadata::default());
-                store.set(&pkey, g.to_json_bytes().into())?;
-            }
-            Some(bytes) => {
-                if let Ok(NodeMetadata::Array(_)) = NodeMetadata::from_json_bytes(&bytes) {
-                    return Err(ArrayError::InvalidArgument(format!(
-                        "cannot create {path:?}: its parent {parent:?} is an array"
-                    )));
-                }
-            }
-        }
-    }
-    Ok(())
+    futures::executor::block_on(crate::group::ensure_parents(
+        &crate::store::Inline(store.clone()),
+        path,
+        3,
+    ))
+    .map_err(crate::group::GroupError::into_array_error)
 }
 
 fn json_map(v: Value) -> Map<String, Value> {

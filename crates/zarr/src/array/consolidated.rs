@@ -39,11 +39,7 @@ pub fn consolidate_metadata_v2(store: &StoreRef, path: &str) -> Result<usize> {
     if !store.exists(&zgroup)? {
         return Err(ArrayError::NotFound { path, key: zgroup });
     }
-    let prefix = if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}/")
-    };
+    let prefix = crate::node_path::prefix(&path);
     let mut metadata = Map::new();
     for key in store.list_prefix(&prefix)? {
         let rel = &key[prefix.len()..];

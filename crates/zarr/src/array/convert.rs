@@ -31,6 +31,7 @@
 use super::error::{ArrayError, Result};
 use super::{node_key, normalize_path, parse_v2, v2_key, ProgressFn, ProgressTracker};
 use crate::metadata::{GroupMetadata, GroupMetadataV2, NodeMetadata};
+use crate::node_path::join;
 use crate::store::StoreRef;
 
 const V2_DOCS: [&str; 4] = [".zarray", ".zattrs", ".zgroup", ".zmetadata"];
@@ -177,14 +178,6 @@ fn delete_stray_v2_documents(store: &StoreRef, path: &str) -> Result<bool> {
         store.delete(&v2_key(path, d))?;
     }
     Ok(true)
-}
-
-fn join(path: &str, child: &str) -> String {
-    if path.is_empty() {
-        child.to_string()
-    } else {
-        format!("{path}/{child}")
-    }
 }
 
 /// Convert the V2 array or group at `src_path` in `src` (and, for a group,

@@ -97,11 +97,7 @@ impl Engine {
             chunk_shape,
             chain,
             keys: ChunkKeyEncoding::new(&metadata.chunk_key_encoding),
-            prefix: if path.is_empty() {
-                String::new()
-            } else {
-                format!("{path}/")
-            },
+            prefix: crate::node_path::prefix(path),
             write_empty_chunks,
             sharded: None,
         }

@@ -25,6 +25,7 @@ mod asynchronous;
 mod builder;
 mod consolidated;
 mod convert;
+mod core;
 mod engine;
 mod error;
 mod stream;
@@ -37,18 +38,17 @@ pub use error::{ArrayError, Result};
 pub(crate) use stream::stream_chunks;
 pub use stream::{stream_array, CopyProgress, ProgressFn, ProgressTracker};
 
+use self::core::ArrayCore;
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
-use crate::codec::{ChunkSpec, CodecChain};
 use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2, NodeMetadata};
 use crate::store::Expected;
 use crate::store::StoreRef;
-use engine::{ChunkWrite, Engine, OutPtr};
+use engine::{ChunkWrite, OutPtr};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
-use std::sync::Arc;
 
 /// Runtime settings of an array (zarr-python's `config`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,32 +82,7 @@ impl Default for ArrayConfig {
     }
 }
 
-/// Normalise a node path: no leading or trailing `/`; `""` is the root.
-pub(crate) fn normalize_path(path: &str) -> Result<String> {
-    let p = path.trim_matches('/');
-    if !p.is_empty() {
-        crate::store::validate_key(p)?;
-    }
-    Ok(p.to_string())
-}
-
-/// The `zarr.json` key of a node.
-pub(crate) fn node_key(path: &str) -> String {
-    if path.is_empty() {
-        "zarr.json".to_string()
-    } else {
-        format!("{path}/zarr.json")
-    }
-}
-
-/// The key of a V2 metadata document (`.zarray`, `.zattrs`, `.zgroup`) of a node.
-pub(crate) fn v2_key(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_string()
-    } else {
-        format!("{path}/{name}")
-    }
-}
+pub(crate) use crate::node_path::{node_key, normalize as normalize_path, v2_key};
 
 /// The metadata documents to store for an array: `zarr.json`, or for a V2
 /// array `.zarray` and `.zattrs` (with the shape and attributes of `metadata`).
@@ -185,72 +160,10 @@ pub(crate) fn parse_v2(
 #[derive(Clone, Debug)]
 pub struct Array {
     store: StoreRef,
-    path: String,
-    metadata: ArrayMetadata,
-    v2: Option<Arc<ArrayMetadataV2>>,
-    config: ArrayConfig,
-    engine: Engine,
+    core: ArrayCore,
     /// The node lock held since the array replaced another node
     /// ([`ArrayBuilder::overwrite`]), released with the last clone.
     lock: Option<crate::store::NodeLock>,
-}
-
-/// A selection error as [`ArrayError::TooLarge`] of the array at `path`.
-fn too_large(path: &str, e: crate::chunk::SelectionError) -> ArrayError {
-    ArrayError::TooLarge {
-        path: path.to_string(),
-        message: e.to_string(),
-    }
-}
-
-/// Refuse arrays whose element count or byte size overflows a `u64`
-/// (every size the engine derives from the shape is then bounded by it).
-fn check_array_size(path: &str, metadata: &ArrayMetadata) -> Result<()> {
-    let too_large = |message: String| ArrayError::TooLarge {
-        path: path.to_string(),
-        message,
-    };
-    let n = crate::limits::checked_product(&metadata.shape).ok_or_else(|| {
-        too_large(format!(
-            "shape {:?} has more elements than a 64-bit integer counts",
-            metadata.shape
-        ))
-    })?;
-    if let Some(size) = metadata.data_type.size() {
-        n.checked_mul(size as u64).ok_or_else(|| {
-            too_large(format!(
-                "shape {:?} of {} is more bytes than a 64-bit integer counts",
-                metadata.shape, metadata.data_type
-            ))
-        })?;
-    }
-    Ok(())
-}
-
-/// The normalised path of an array and the engine over its codec chain
-/// (for [`Array`] and [`AsyncArray`]).
-fn engine_for(
-    path: &str,
-    metadata: &ArrayMetadata,
-    config: &ArrayConfig,
-) -> Result<(String, Engine)> {
-    let path = normalize_path(path)?;
-    check_array_size(&path, metadata)?;
-    let spec = ChunkSpec {
-        shape: metadata.chunk_shape().to_vec(),
-        data_type: metadata.data_type,
-        fill_value: metadata.fill_value.clone(),
-    };
-    let chain = CodecChain::from_metadata(&metadata.codecs, &spec).map_err(|source| {
-        ArrayError::Codecs {
-            key: node_key(&path),
-            source,
-        }
-    })?;
-    // Inside shards too, as zarr-python does.
-    let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
-    let engine = Engine::new(metadata, &path, Arc::new(chain), config.write_empty_chunks);
-    Ok((path, engine))
 }
 
 impl Array {
@@ -287,12 +200,13 @@ impl Array {
         path: &str,
         v2: ArrayMetadataV2,
         metadata: ArrayMetadata,
-        mut config: ArrayConfig,
+        config: ArrayConfig,
     ) -> Result<Self> {
-        config.write_empty_chunks |= v2.stores_every_chunk();
-        let mut a = Self::from_metadata(store, path, metadata, config)?;
-        a.v2 = Some(Arc::new(v2));
-        Ok(a)
+        Ok(Array {
+            store,
+            core: ArrayCore::new_v2(path, v2, metadata, config)?,
+            lock: None,
+        })
     }
 
     /// An array over already-parsed metadata (nothing is written).
@@ -302,14 +216,9 @@ impl Array {
         metadata: ArrayMetadata,
         config: ArrayConfig,
     ) -> Result<Self> {
-        let (path, engine) = engine_for(path, &metadata, &config)?;
         Ok(Array {
             store,
-            path,
-            metadata,
-            v2: None,
-            config,
-            engine,
+            core: ArrayCore::new(path, metadata, config)?,
             lock: None,
         })
     }
@@ -321,93 +230,14 @@ impl Array {
         self
     }
 
-    /// The store.
-    pub fn store(&self) -> &StoreRef {
-        &self.store
-    }
-    /// The path of the array in the store.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-    /// The metadata (for a V2 array, its V3 equivalent that drives the engine).
-    pub fn metadata(&self) -> &ArrayMetadata {
-        &self.metadata
-    }
-    /// The V2 metadata of a V2 array (as stored, except shape and
-    /// attributes, which [`Array::metadata`] holds).
-    pub fn metadata_v2(&self) -> Option<&ArrayMetadataV2> {
-        self.v2.as_deref()
-    }
-    /// 2 for a V2 array, 3 otherwise.
-    pub fn zarr_format(&self) -> u8 {
-        if self.v2.is_some() {
-            2
-        } else {
-            3
-        }
-    }
-    /// The shape.
-    pub fn shape(&self) -> &[u64] {
-        &self.metadata.shape
-    }
-    /// The chunk shape: the shape of each stored object, so the shard shape
-    /// of a sharded array.
-    pub fn chunk_shape(&self) -> &[u64] {
-        self.metadata.chunk_shape()
-    }
-    /// The inner chunk shape of a sharded array (its codecs are exactly one
-    /// `sharding_indexed` codec, possibly with codecs around it); `None`
-    /// when the array is not sharded.
-    pub fn inner_chunk_shape(&self) -> Option<Vec<u64>> {
-        inner_chunk_shape(&self.metadata)
-    }
-    /// The data type.
-    pub fn data_type(&self) -> DataType {
-        self.metadata.data_type
-    }
-    /// The user attributes. NaN and infinite numbers (bare `NaN` / `Infinity`
-    /// in the document, as Python writes them) are markers: read them with
-    /// [`crate::metadata::json::as_f64`], make them with
-    /// [`crate::metadata::json::float`].
-    pub fn attributes(&self) -> &Map<String, Value> {
-        &self.metadata.attributes
-    }
-    /// The runtime settings.
-    pub fn config(&self) -> &ArrayConfig {
-        &self.config
-    }
-    /// The codec chain.
-    pub fn codecs(&self) -> &CodecChain {
-        &self.engine.chain
-    }
-    /// The store key of the chunk at grid coordinates `coords`.
-    pub fn chunk_key(&self, coords: &[u64]) -> String {
-        self.engine.chunk_key(coords)
-    }
-    /// Number of chunks along each dimension.
-    pub fn chunk_grid_shape(&self) -> Vec<u64> {
-        crate::chunk::grid_shape(self.shape(), self.chunk_shape())
-    }
+    core::array_accessors!(StoreRef);
 
     fn check_type<T: Element>(&self) -> Result<()> {
-        if T::matches(self.data_type()) {
-            Ok(())
-        } else {
-            Err(ArrayError::DataTypeMismatch {
-                data_type: self.data_type(),
-                requested: std::any::type_name::<T>(),
-            })
-        }
+        self.core.check_type::<T>()
     }
 
     fn resolve(&self, selection: &Selection) -> Result<(ResolvedSelection, Vec<ChunkProjection>)> {
-        let r = selection.resolve(self.shape())?;
-        // Before the chunk list: a selection's chunks are at most its elements.
-        self.engine.output_len(&self.path, &r)?;
-        let chunks = r
-            .chunks(self.chunk_shape())
-            .map_err(|e| too_large(&self.path, e))?;
-        Ok((r, chunks))
+        self.core.resolve(selection)
     }
 
     // ---- reading ----
@@ -501,12 +331,13 @@ impl Array {
         let out_shape = r.shape();
         let ptr = OutPtr::new(out);
         chunks.par_iter().try_for_each(|p| {
-            let key = self.engine.chunk_key(&p.chunk_coords);
-            if let Some(sh) = &self.engine.sharded {
+            let key = self.core.engine.chunk_key(&p.chunk_coords);
+            if let Some(sh) = &self.core.engine.sharded {
                 return self.read_shard(sh, p, &key, ptr, &out_shape);
             }
-            let enc = self.store.get(&key, &self.config.prototype, None)?;
-            self.engine
+            let enc = self.store.get(&key, &self.core.config.prototype, None)?;
+            self.core
+                .engine
                 .decode_fixed_into(p, &key, enc.as_deref(), ptr, &out_shape)
         })
     }
@@ -524,17 +355,20 @@ impl Array {
         out: OutPtr,
         out_shape: &[u64],
     ) -> Result<()> {
-        let prototype = &self.config.prototype;
-        if self.engine.is_complete(p) {
+        let prototype = &self.core.config.prototype;
+        if self.core.engine.is_complete(p) {
             let shard = self.store.get(key, prototype, None)?;
-            return sh.decode_whole(&self.engine, p, key, shard, out, out_shape);
+            return sh.decode_whole(&self.core.engine, p, key, shard, out, out_shape);
         }
         let Some(index_bytes) = self.store.get(key, prototype, Some(sh.index_request()))? else {
             // A missing shard reads as the fill value.
-            return self.engine.decode_fixed_into(p, key, None, out, out_shape);
+            return self
+                .core
+                .engine
+                .decode_fixed_into(p, key, None, out, out_shape);
         };
-        let index = sh.decode_index(&self.engine, key, &index_bytes, None)?;
-        let plan = sh.plan(p, &index, self.config.shard_read_gap)?;
+        let index = sh.decode_index(&self.core.engine, key, &index_bytes, None)?;
+        let plan = sh.plan(p, &index, self.core.config.shard_read_gap)?;
         let requests = plan.requests(key);
         let fetched = if requests.is_empty() {
             Vec::new()
@@ -550,16 +384,18 @@ impl Array {
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                let key = self.engine.chunk_key(&p.chunk_coords);
-                let enc = self.store.get(&key, &self.config.prototype, None)?;
-                Ok((i, self.engine.decode_var(&key, enc.as_deref())?))
+                let key = self.core.engine.chunk_key(&p.chunk_coords);
+                let enc = self.store.get(&key, &self.core.config.prototype, None)?;
+                Ok((i, self.core.engine.decode_var(&key, enc.as_deref())?))
             })
             .collect::<Result<_>>()?;
         let mut out = self
+            .core
             .engine
-            .alloc_var(&self.path, r.num_elements() as usize)?;
+            .alloc_var(&self.core.path, r.num_elements() as usize)?;
         for (i, v) in &decoded {
-            self.engine
+            self.core
+                .engine
                 .scatter_var(&chunks[*i], v.as_ref(), &mut out, &out_shape);
         }
         Ok(out)
@@ -581,7 +417,7 @@ impl Array {
         if self.data_type().size().is_some() {
             // SAFETY: T matches a fixed-size data type, so it is one of the
             // FixedElement types (plain numbers: all-zero bits are valid).
-            let mut v: Vec<T> = unsafe { self.engine.alloc_fixed(&self.path, n)? };
+            let mut v: Vec<T> = unsafe { self.core.engine.alloc_fixed(&self.core.path, n)? };
             let size = std::mem::size_of::<T>();
             // SAFETY: T matches a fixed-size data type, so it is one of the
             // FixedElement types (no padding, size equals the element size) and
@@ -605,7 +441,7 @@ impl Array {
 
     /// Read a selection into an [`NDBuffer`] in the array's configured memory order.
     pub fn read_ndbuffer(&self, selection: &Selection) -> Result<NDBuffer> {
-        self.read_ndbuffer_in_order(selection, self.config.order)
+        self.read_ndbuffer_in_order(selection, self.core.config.order)
     }
 
     fn read_ndbuffer_in_order(&self, selection: &Selection, order: Order) -> Result<NDBuffer> {
@@ -614,8 +450,9 @@ impl Array {
         let data = match self.data_type().size() {
             Some(size) => {
                 let mut out = self
+                    .core
                     .engine
-                    .alloc_bytes(&self.path, r.num_elements() as usize * size)?;
+                    .alloc_bytes(&self.core.path, r.num_elements() as usize * size)?;
                 self.read_fixed_raw(&r, &chunks, &mut out)?;
                 NDData::Fixed(out)
             }
@@ -638,8 +475,8 @@ impl Array {
         encode: impl Fn(&ChunkProjection, &str, Option<&[u8]>) -> Result<ChunkWrite> + Sync,
     ) -> Result<()> {
         chunks.par_iter().try_for_each(|p| {
-            let key = self.engine.chunk_key(&p.chunk_coords);
-            let complete = self.engine.is_complete(p);
+            let key = self.core.engine.chunk_key(&p.chunk_coords);
+            let complete = self.core.engine.is_complete(p);
             // Optimistic read-modify-write: merge with the stored value
             // outside any lock, then store only when the value is unchanged
             // (otherwise merge again with the new one). Stores with
@@ -650,7 +487,7 @@ impl Array {
                 let existing = if complete {
                     None
                 } else {
-                    self.store.get(&key, &self.config.prototype, None)?
+                    self.store.get(&key, &self.core.config.prototype, None)?
                 };
                 let write = encode(p, &key, existing.as_deref())?;
                 if conditional {
@@ -670,7 +507,7 @@ impl Array {
                 }
                 let _guard = engine::lock_key(&key);
                 if !complete {
-                    let current = self.store.get(&key, &self.config.prototype, None)?;
+                    let current = self.store.get(&key, &self.core.config.prototype, None)?;
                     if current.as_deref() != existing.as_deref() {
                         continue;
                     }
@@ -709,7 +546,9 @@ impl Array {
         }
         let shape = r.shape();
         self.write_chunks(&chunks, |p, key, existing| {
-            self.engine.encode_fixed(p, key, existing, data, &shape)
+            self.core
+                .engine
+                .encode_fixed(p, key, existing, data, &shape)
         })
     }
 
@@ -756,7 +595,7 @@ impl Array {
         }
         let shape = r.shape();
         self.write_chunks(&chunks, |p, key, existing| {
-            self.engine.encode_var(p, key, existing, data, &shape)
+            self.core.engine.encode_var(p, key, existing, data, &shape)
         })
     }
 
@@ -812,10 +651,10 @@ impl Array {
     /// Set every element of a selection to one value.
     pub fn fill<T: Element>(&self, selection: &Selection, value: T) -> Result<()> {
         let r = selection.resolve(self.shape())?;
-        let n = self.engine.output_len(&self.path, &r)?;
+        let n = self.core.engine.output_len(&self.core.path, &r)?;
         let mut v = Vec::new();
         v.try_reserve_exact(n).map_err(|_| ArrayError::TooLarge {
-            path: self.path.clone(),
+            path: self.core.path.clone(),
             message: format!("a fill of {n} elements does not fit in memory"),
         })?;
         v.resize(n, value);
@@ -825,7 +664,7 @@ impl Array {
     // ---- shape and attributes ----
 
     fn store_metadata(&mut self) -> Result<()> {
-        for (key, bytes) in metadata_documents(&self.path, &self.metadata, self.v2.as_deref()) {
+        for (key, bytes) in self.core.documents() {
             self.store.set(&key, bytes.into())?;
         }
         Ok(())
@@ -833,53 +672,28 @@ impl Array {
 
     /// Change the shape. Chunks wholly outside the new shape are deleted.
     pub fn resize(&mut self, new_shape: Vec<u64>) -> Result<()> {
-        if new_shape.len() != self.shape().len() {
-            return Err(ArrayError::InvalidArgument(format!(
-                "cannot resize {} dimensions to {:?}",
-                self.shape().len(),
-                new_shape
-            )));
-        }
-        let old_grid = self.chunk_grid_shape();
-        let new_grid = crate::chunk::grid_shape(&new_shape, self.chunk_shape());
-        let gone: Vec<Vec<u64>> = crate::chunk::grid_indices(&old_grid)
-            .filter(|c| c.iter().zip(&new_grid).any(|(&i, &n)| i >= n))
-            .collect();
-        gone.par_iter().try_for_each(|c| {
-            self.store
-                .delete(&self.engine.chunk_key(c))
-                .map_err(ArrayError::from)
-        })?;
-        self.metadata.shape = new_shape;
-        self.engine = Engine::new(
-            &self.metadata,
-            &self.path,
-            Arc::clone(&self.engine.chain),
-            self.config.write_empty_chunks,
-        );
+        let gone = self.core.resize_plan(&new_shape)?;
+        gone.par_iter()
+            .try_for_each(|k| self.store.delete(k).map_err(ArrayError::from))?;
+        self.core.set_shape(new_shape);
         self.store_metadata()
     }
 
     /// Replace the user attributes.
     pub fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
-        self.metadata.attributes = attributes;
+        self.core.metadata.attributes = attributes;
         self.store_metadata()
     }
 
     /// Add or replace some user attributes.
     pub fn update_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
-        self.metadata.attributes.extend(attributes);
+        self.core.metadata.attributes.extend(attributes);
         self.store_metadata()
     }
 
     /// Total bytes stored for this array (metadata and chunks).
     pub fn stored_size(&self) -> Result<u64> {
-        let prefix = if self.path.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", self.path)
-        };
-        Ok(self.store.getsize_prefix(&prefix)?)
+        Ok(self.store.getsize_prefix(&self.core.prefix())?)
     }
 }
 

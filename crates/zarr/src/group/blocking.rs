@@ -1,12 +1,12 @@
 //! [`Group`]: a group over a blocking [`Store`](crate::store::Store).
 
-use super::adapters::Inline;
 use super::core::{self, GroupState};
 use super::error::{GroupError, Result};
 use super::node::AnyMetadata;
 use super::tree;
 use super::UseConsolidated;
 use crate::array::{Array, ArrayBuilder};
+use crate::store::Inline;
 use crate::store::StoreRef;
 use futures::executor::block_on;
 use serde_json::{Map, Value};

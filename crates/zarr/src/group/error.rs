@@ -143,3 +143,17 @@ pub enum GroupError {
 
 /// Shorthand for results of the group layer.
 pub type Result<T, E = GroupError> = std::result::Result<T, E>;
+
+impl GroupError {
+    /// This error as an [`ArrayError`], for array operations that use group
+    /// code (creating parent groups): store and array errors stay what they
+    /// are, the rest become [`ArrayError::InvalidArgument`] with this
+    /// error's message.
+    pub(crate) fn into_array_error(self) -> ArrayError {
+        match self {
+            GroupError::Store(e) => ArrayError::Store(e),
+            GroupError::Array(e) => e,
+            other => ArrayError::InvalidArgument(other.to_string()),
+        }
+    }
+}

@@ -1,13 +1,13 @@
 //! Whole-hierarchy operations: [`create_hierarchy`] and
 //! [`consolidate_metadata`], each with an async twin.
 
-use super::adapters::Inline;
 use super::core::{self, check_format, check_writable, GroupState};
 use super::error::{GroupError, Result};
 use super::names::{normalize, validate_node_path};
 use super::node::{delete_node, read_node, AnyMetadata};
 use super::{AsyncGroup, AsyncNode, Group, Node};
 use crate::metadata::GroupMetadata;
+use crate::store::Inline;
 use crate::store::{AsyncStore, StoreRef};
 use futures::executor::block_on;
 use futures::stream::{self, StreamExt, TryStreamExt};

@@ -40,36 +40,11 @@ pub fn validate_node_path(path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Normalise a node path: no leading or trailing `/`; `""` is the root.
+pub(crate) use crate::node_path::{ancestors, doc_key, join};
+
+/// Normalise a node path ([`crate::node_path::normalize`]) as a group error.
 pub(crate) fn normalize(path: &str) -> Result<String> {
-    let p = path.trim_matches('/');
-    if !p.is_empty() {
-        crate::store::validate_key(p)?;
-    }
-    Ok(p.to_string())
-}
-
-/// `parent/child`, or `child` under the root.
-pub(crate) fn join(parent: &str, child: &str) -> String {
-    match (parent.is_empty(), child.is_empty()) {
-        (true, _) => child.to_string(),
-        (_, true) => parent.to_string(),
-        _ => format!("{parent}/{child}"),
-    }
-}
-
-/// The key of a metadata document `name` of the node at `path`.
-pub(crate) fn doc_key(path: &str, name: &str) -> String {
-    join(path, name)
-}
-
-/// The ancestors of `path`, from the root down (the root is `""`).
-pub(crate) fn ancestors(path: &str) -> Vec<String> {
-    if path.is_empty() {
-        return Vec::new();
-    }
-    let parts: Vec<&str> = path.split('/').collect();
-    (0..parts.len()).map(|i| parts[..i].join("/")).collect()
+    Ok(crate::node_path::normalize(path)?)
 }
 
 #[cfg(test)]
@@ -87,9 +62,5 @@ mod tests {
         for good in ["x", ".x", "x..", "_x", "a_b", "1"] {
             assert!(validate_node_path(good).is_ok(), "{good:?}");
         }
-        assert_eq!(ancestors("a/b/c"), vec!["", "a", "a/b"]);
-        assert!(ancestors("").is_empty());
-        assert_eq!(join("", "x"), "x");
-        assert_eq!(join("a", "x"), "a/x");
     }
 }

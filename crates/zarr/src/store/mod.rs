@@ -33,6 +33,8 @@ macro_rules! forward_capabilities {
 mod asynchronous;
 mod document;
 mod fault;
+pub(crate) mod inline;
+pub(crate) use inline::Inline;
 mod local;
 mod location;
 pub(crate) use location::{overlap, Overlap};

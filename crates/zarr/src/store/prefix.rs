@@ -30,11 +30,7 @@ impl PrefixStore {
     pub fn new(inner: StoreRef, prefix: &str) -> Result<Self, StoreError> {
         let p = prefix.trim_matches('/');
         validate_key(p)?;
-        let prefix = if p.is_empty() {
-            String::new()
-        } else {
-            format!("{p}/")
-        };
+        let prefix = crate::node_path::prefix(p);
         Ok(PrefixStore { inner, prefix })
     }
 

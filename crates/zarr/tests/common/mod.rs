@@ -43,15 +43,42 @@ pub fn python2() -> Option<PathBuf> {
 }
 
 /// Run `py` with `args`; asserts success and returns stdout then stderr.
+///
+/// Python's fault handler is on, so a crash inside an extension module
+/// (a signal rather than an exception) still prints a traceback, and a
+/// failure names the exit status or the signal.
 pub fn run(py: &Path, args: &[&OsStr]) -> String {
-    let out = Command::new(py).args(args).output().unwrap();
+    let out = Command::new(py)
+        .args(args)
+        .env("PYTHONFAULTHANDLER", "1")
+        .output()
+        .unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "python {args:?} failed:\n{text}");
+    assert!(
+        out.status.success(),
+        "python {args:?} failed ({}):\n{text}",
+        describe_status(&out.status)
+    );
     text
+}
+
+/// The exit code, or on Unix the signal that ended the process.
+fn describe_status(status: &std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return format!("killed by signal {sig}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("exit code {code}"),
+        None => "no exit code".to_string(),
+    }
 }
 
 /// Run inline Python `code` with `args`.

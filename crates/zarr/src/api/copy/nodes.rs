@@ -29,32 +29,10 @@ impl Kind {
     }
 }
 
+pub(super) use crate::node_path::{doc_key as key, join, prefix};
+
 pub(super) fn norm(path: &str) -> Result<String> {
-    let p = path.trim_matches('/');
-    if !p.is_empty() {
-        crate::store::validate_key(p)?;
-    }
-    Ok(p.to_string())
-}
-
-pub(super) fn join(path: &str, child: &str) -> String {
-    match (path.is_empty(), child.is_empty()) {
-        (true, _) => child.to_string(),
-        (_, true) => path.to_string(),
-        _ => format!("{path}/{child}"),
-    }
-}
-
-pub(super) fn key(path: &str, name: &str) -> String {
-    join(path, name)
-}
-
-pub(super) fn prefix(path: &str) -> String {
-    if path.is_empty() {
-        String::new()
-    } else {
-        format!("{path}/")
-    }
+    Ok(crate::node_path::normalize(path)?)
 }
 
 pub(super) fn not_found(path: &str) -> ArrayError {
@@ -146,23 +124,12 @@ pub(super) fn members(store: &StoreRef, path: &str) -> Result<Vec<String>> {
 
 /// Create missing parent groups of `path` in `format`; fail when one is an array.
 pub(super) fn ensure_parents(store: &StoreRef, path: &str, format: u8) -> Result<()> {
-    if path.is_empty() {
-        return Ok(());
-    }
-    let parts: Vec<&str> = path.split('/').collect();
-    for i in 0..parts.len() {
-        let parent = parts[..i].join("/");
-        match node_kind(store, &parent)? {
-            Some(k) if k.is_array() => {
-                return Err(ArrayError::InvalidArgument(format!(
-                    "cannot copy to {path:?}: its parent {parent:?} is an array"
-                )))
-            }
-            Some(_) => {}
-            None => write_group_metadata(store, &parent, format, Map::new())?,
-        }
-    }
-    Ok(())
+    futures::executor::block_on(crate::group::ensure_parents(
+        &crate::store::Inline(store.clone()),
+        path,
+        format,
+    ))
+    .map_err(crate::group::GroupError::into_array_error)
 }
 
 pub(super) fn write_group_metadata(

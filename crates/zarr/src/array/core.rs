@@ -1,0 +1,251 @@
+//! [`ArrayCore`]: everything about an array that does not touch a store
+//! (its path, metadata, settings and engine), shared by the blocking
+//! [`Array`](super::Array) and the async [`AsyncArray`](super::AsyncArray),
+//! and [`array_accessors!`], which gives both front ends the same accessors
+//! from one definition.
+
+use super::engine::Engine;
+use super::error::{ArrayError, Result};
+use super::{metadata_documents, node_key, normalize_path, ArrayConfig};
+use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
+use crate::codec::{ChunkSpec, CodecChain};
+use crate::dtype::Element;
+use crate::metadata::{ArrayMetadata, ArrayMetadataV2};
+use std::sync::Arc;
+
+/// The store-free state of an array.
+#[derive(Clone, Debug)]
+pub(crate) struct ArrayCore {
+    /// The normalised path (no leading or trailing `/`; `""` is the root).
+    pub(crate) path: String,
+    /// The metadata (for a V2 array, its V3 equivalent that drives the engine).
+    pub(crate) metadata: ArrayMetadata,
+    /// The V2 metadata of a V2 array, as stored except shape and attributes.
+    pub(crate) v2: Option<Arc<ArrayMetadataV2>>,
+    /// The runtime settings.
+    pub(crate) config: ArrayConfig,
+    /// The codec chain and chunk layout.
+    pub(crate) engine: Engine,
+}
+
+/// A selection error as [`ArrayError::TooLarge`] of the array at `path`.
+pub(crate) fn too_large(path: &str, e: crate::chunk::SelectionError) -> ArrayError {
+    ArrayError::TooLarge {
+        path: path.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Refuse arrays whose element count or byte size overflows a `u64`
+/// (every size the engine derives from the shape is then bounded by it).
+fn check_array_size(path: &str, metadata: &ArrayMetadata) -> Result<()> {
+    let too_large = |message: String| ArrayError::TooLarge {
+        path: path.to_string(),
+        message,
+    };
+    let n = crate::limits::checked_product(&metadata.shape).ok_or_else(|| {
+        too_large(format!(
+            "shape {:?} has more elements than a 64-bit integer counts",
+            metadata.shape
+        ))
+    })?;
+    if let Some(size) = metadata.data_type.size() {
+        n.checked_mul(size as u64).ok_or_else(|| {
+            too_large(format!(
+                "shape {:?} of {} is more bytes than a 64-bit integer counts",
+                metadata.shape, metadata.data_type
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+impl ArrayCore {
+    /// The core of a V3 array (or of the engine form of a V2 one) at `path`:
+    /// checks the size and builds the codec chain.
+    pub(crate) fn new(path: &str, metadata: ArrayMetadata, config: ArrayConfig) -> Result<Self> {
+        let path = normalize_path(path)?;
+        check_array_size(&path, &metadata)?;
+        let spec = ChunkSpec {
+            shape: metadata.chunk_shape().to_vec(),
+            data_type: metadata.data_type,
+            fill_value: metadata.fill_value.clone(),
+        };
+        let chain = CodecChain::from_metadata(&metadata.codecs, &spec).map_err(|source| {
+            ArrayError::Codecs {
+                key: node_key(&path),
+                source,
+            }
+        })?;
+        // Inside shards too, as zarr-python does.
+        let chain = chain.with_write_empty_chunks(config.write_empty_chunks);
+        let engine = Engine::new(&metadata, &path, Arc::new(chain), config.write_empty_chunks);
+        Ok(ArrayCore {
+            path,
+            metadata,
+            v2: None,
+            config,
+            engine,
+        })
+    }
+
+    /// The core of a V2 array: `metadata` is the engine form of `v2`
+    /// ([`ArrayMetadataV2::to_v3`]). A V2 array that stores every chunk
+    /// (no fill value) writes empty chunks too.
+    pub(crate) fn new_v2(
+        path: &str,
+        v2: ArrayMetadataV2,
+        metadata: ArrayMetadata,
+        mut config: ArrayConfig,
+    ) -> Result<Self> {
+        config.write_empty_chunks |= v2.stores_every_chunk();
+        let mut core = Self::new(path, metadata, config)?;
+        core.v2 = Some(Arc::new(v2));
+        Ok(core)
+    }
+
+    /// Check that `T` is the element type of this array.
+    pub(crate) fn check_type<T: Element>(&self) -> Result<()> {
+        if T::matches(self.metadata.data_type) {
+            Ok(())
+        } else {
+            Err(ArrayError::DataTypeMismatch {
+                data_type: self.metadata.data_type,
+                requested: std::any::type_name::<T>(),
+            })
+        }
+    }
+
+    /// Resolve `selection` against the shape and list the chunks it touches
+    /// (refusing, before the list is built, selections too large to hold).
+    pub(crate) fn resolve(
+        &self,
+        selection: &Selection,
+    ) -> Result<(ResolvedSelection, Vec<ChunkProjection>)> {
+        let r = selection.resolve(&self.metadata.shape)?;
+        // Before the chunk list: a selection's chunks are at most its elements.
+        self.engine.output_len(&self.path, &r)?;
+        let chunks = r
+            .chunks(self.metadata.chunk_shape())
+            .map_err(|e| too_large(&self.path, e))?;
+        Ok((r, chunks))
+    }
+
+    /// The metadata documents to store for this array.
+    pub(crate) fn documents(&self) -> Vec<(String, Vec<u8>)> {
+        metadata_documents(&self.path, &self.metadata, self.v2.as_deref())
+    }
+
+    /// Change the shape in the metadata and the engine (nothing is stored).
+    pub(crate) fn set_shape(&mut self, new_shape: Vec<u64>) {
+        self.metadata.shape = new_shape;
+        self.engine = Engine::new(
+            &self.metadata,
+            &self.path,
+            Arc::clone(&self.engine.chain),
+            self.config.write_empty_chunks,
+        );
+    }
+
+    /// Check that `new_shape` has as many dimensions as the array, and list
+    /// the chunk keys that lie wholly outside it (to delete on a resize).
+    pub(crate) fn resize_plan(&self, new_shape: &[u64]) -> Result<Vec<String>> {
+        let shape = &self.metadata.shape;
+        if new_shape.len() != shape.len() {
+            return Err(ArrayError::InvalidArgument(format!(
+                "cannot resize {} dimensions to {:?}",
+                shape.len(),
+                new_shape
+            )));
+        }
+        let chunk_shape = self.metadata.chunk_shape();
+        let old_grid = crate::chunk::grid_shape(shape, chunk_shape);
+        let new_grid = crate::chunk::grid_shape(new_shape, chunk_shape);
+        Ok(crate::chunk::grid_indices(&old_grid)
+            .filter(|c| c.iter().zip(&new_grid).any(|(&i, &n)| i >= n))
+            .map(|c| self.engine.chunk_key(&c))
+            .collect())
+    }
+
+    /// The key prefix under which the array's chunks and documents lie.
+    pub(crate) fn prefix(&self) -> String {
+        crate::node_path::prefix(&self.path)
+    }
+}
+
+/// The accessors of an array front end, over its `core: ArrayCore` and
+/// `store` fields; `$store` is the type of the store field. Written once so
+/// that [`Array`](super::Array) and [`AsyncArray`](super::AsyncArray) cannot
+/// drift apart.
+macro_rules! array_accessors {
+    ($store:ty) => {
+        /// The store.
+        pub fn store(&self) -> &$store {
+            &self.store
+        }
+        /// The path of the array in the store.
+        pub fn path(&self) -> &str {
+            &self.core.path
+        }
+        /// The metadata (for a V2 array, its V3 equivalent that drives the engine).
+        pub fn metadata(&self) -> &$crate::metadata::ArrayMetadata {
+            &self.core.metadata
+        }
+        /// The V2 metadata of a V2 array (as stored, except shape and
+        /// attributes, which `metadata()` holds).
+        pub fn metadata_v2(&self) -> Option<&$crate::metadata::ArrayMetadataV2> {
+            self.core.v2.as_deref()
+        }
+        /// 2 for a V2 array, 3 otherwise.
+        pub fn zarr_format(&self) -> u8 {
+            if self.core.v2.is_some() {
+                2
+            } else {
+                3
+            }
+        }
+        /// The shape.
+        pub fn shape(&self) -> &[u64] {
+            &self.core.metadata.shape
+        }
+        /// The chunk shape: the shape of each stored object, so the shard shape
+        /// of a sharded array.
+        pub fn chunk_shape(&self) -> &[u64] {
+            self.core.metadata.chunk_shape()
+        }
+        /// The inner chunk shape of a sharded array (its codecs are exactly one
+        /// `sharding_indexed` codec, possibly with codecs around it); `None`
+        /// when the array is not sharded.
+        pub fn inner_chunk_shape(&self) -> Option<Vec<u64>> {
+            $crate::array::inner_chunk_shape(&self.core.metadata)
+        }
+        /// The data type.
+        pub fn data_type(&self) -> $crate::dtype::DataType {
+            self.core.metadata.data_type
+        }
+        /// The user attributes. NaN and infinite numbers (bare `NaN` / `Infinity`
+        /// in the document, as Python writes them) are markers: read them with
+        /// [`crate::metadata::json::as_f64`], make them with
+        /// [`crate::metadata::json::float`].
+        pub fn attributes(&self) -> &serde_json::Map<String, serde_json::Value> {
+            &self.core.metadata.attributes
+        }
+        /// The runtime settings.
+        pub fn config(&self) -> &$crate::array::ArrayConfig {
+            &self.core.config
+        }
+        /// The codec chain.
+        pub fn codecs(&self) -> &$crate::codec::CodecChain {
+            &self.core.engine.chain
+        }
+        /// The store key of the chunk at grid coordinates `coords`.
+        pub fn chunk_key(&self, coords: &[u64]) -> String {
+            self.core.engine.chunk_key(coords)
+        }
+        /// Number of chunks along each dimension.
+        pub fn chunk_grid_shape(&self) -> Vec<u64> {
+            $crate::chunk::grid_shape(self.shape(), self.chunk_shape())
+        }
+    };
+}
+pub(crate) use array_accessors;
