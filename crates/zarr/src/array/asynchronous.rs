@@ -6,10 +6,8 @@ use super::builder::ArrayBuilder;
 use super::core::{self, ArrayCore};
 use super::engine::{lock_key_async, ChunkWrite, OutPtr, ShardReadPlan};
 use super::error::{ArrayError, Result};
-use super::{
-    metadata_documents, node_key, normalize_path, parse_array_metadata, parse_v2, v2_key, Array,
-    ArrayConfig,
-};
+use super::meta;
+use super::{Array, ArrayConfig};
 use crate::buffer::Buffer;
 use crate::chunk::{ChunkProjection, Selection};
 use crate::codec::VarBytes;
@@ -102,32 +100,23 @@ impl AsyncArray {
         path: &str,
         config: ArrayConfig,
     ) -> Result<Self> {
-        let path = normalize_path(path)?;
-        let key = node_key(&path);
-        if let Some(bytes) = crate::store::get_document_async(store.as_ref(), &key).await? {
-            let metadata = parse_array_metadata(&bytes, &path, &key)?;
-            return Self::from_metadata(store, &path, metadata, config);
+        let core = meta::open(store.as_ref(), path, config).await?;
+        Ok(Self::from_core(store, core))
+    }
+
+    /// An array over its store and core.
+    pub(crate) fn from_core(store: Arc<dyn AsyncStore>, core: ArrayCore) -> Self {
+        AsyncArray {
+            store,
+            core,
+            concurrency: DEFAULT_CONCURRENCY,
         }
-        let zkey = v2_key(&path, ".zarray");
-        let Some(zarray) = crate::store::get_document_async(store.as_ref(), &zkey).await? else {
-            if store.exists(&v2_key(&path, ".zgroup")).await? {
-                return Err(ArrayError::NotAnArray { path });
-            }
-            return Err(ArrayError::NotFound { path, key });
-        };
-        let zattrs =
-            crate::store::get_document_async(store.as_ref(), &v2_key(&path, ".zattrs")).await?;
-        let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
-        Self::from_metadata_v2(store, &path, v2, metadata, config)
     }
 
     core::array_accessors!(Arc<dyn AsyncStore>);
 
     async fn store_metadata(&self) -> Result<()> {
-        for (key, bytes) in self.core.documents() {
-            self.store.set(&key, bytes.into()).await?;
-        }
-        Ok(())
+        meta::store_documents(self.store.as_ref(), &self.core).await
     }
 
     /// Create an array as `builder` describes (see [`ArrayBuilder::create`]).
@@ -136,54 +125,8 @@ impl AsyncArray {
         store: Arc<dyn AsyncStore>,
         path: &str,
     ) -> Result<Self> {
-        let path = normalize_path(path)?;
-        if builder.check_format()? == 2 {
-            let v2 = builder.build_metadata_v2()?;
-            let mut exists = false;
-            for k in super::builder::node_keys(&path) {
-                exists |= store.exists(&k).await?;
-            }
-            if exists {
-                if !builder.is_overwrite() {
-                    return Err(ArrayError::AlreadyExists { path });
-                }
-                if path.is_empty() {
-                    for k in store.list_prefix("").await? {
-                        store.delete(&k).await?;
-                    }
-                } else {
-                    store.delete_dir(&path).await?;
-                }
-            }
-            let metadata = v2.to_v3().map_err(|source| ArrayError::Metadata {
-                key: ".zarray".into(),
-                source,
-            })?;
-            for (key, bytes) in metadata_documents(&path, &metadata, Some(&v2)) {
-                store.set(&key, bytes.into()).await?;
-            }
-            return Self::from_metadata_v2(store, &path, v2, metadata, builder.config().clone());
-        }
-        let metadata = builder.build_metadata()?;
-        let key = node_key(&path);
-        if store.exists(&key).await? {
-            if !builder.is_overwrite() {
-                return Err(ArrayError::AlreadyExists { path });
-            }
-            if path.is_empty() {
-                for k in store.list_prefix("").await? {
-                    store.delete(&k).await?;
-                }
-            } else {
-                store.delete_dir(&path).await?;
-                store.delete(&key).await?;
-            }
-        }
-        crate::group::ensure_parents(store.as_ref(), &path, 3)
-            .await
-            .map_err(crate::group::GroupError::into_array_error)?;
-        store.set(&key, metadata.to_json_bytes().into()).await?;
-        Self::from_metadata(store, &path, metadata, builder.config().clone())
+        let core = meta::create(builder, store.as_ref(), path).await?;
+        Ok(Self::from_core(store, core))
     }
 
     /// An array over already-parsed metadata.
@@ -533,6 +476,17 @@ impl AsyncArray {
         self.store_metadata().await
     }
 
+    /// Add or replace some user attributes.
+    pub async fn update_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
+        self.core.metadata.attributes.extend(attributes);
+        self.store_metadata().await
+    }
+
+    /// Total bytes stored for this array (metadata and chunks).
+    pub async fn stored_size(&self) -> Result<u64> {
+        Ok(self.store.getsize_prefix(&self.core.prefix()).await?)
+    }
+
     /// Change the shape; chunks wholly outside the new shape are deleted.
     pub async fn resize(&mut self, new_shape: Vec<u64>) -> Result<()> {
         let gone = self.core.resize_plan(&new_shape)?;
@@ -563,11 +517,7 @@ impl From<AsyncArray> for ArrayMetadata {
 impl Array {
     /// The array's metadata and settings as an [`AsyncArray`] over an async store.
     pub fn to_async(&self, store: Arc<dyn AsyncStore>) -> Result<AsyncArray> {
-        Ok(AsyncArray {
-            store,
-            core: self.core.clone(),
-            concurrency: DEFAULT_CONCURRENCY,
-        })
+        Ok(AsyncArray::from_core(store, self.core.clone()))
     }
 }
 
@@ -580,10 +530,6 @@ impl AsyncArray {
     /// The array's metadata and settings as a blocking [`Array`] over
     /// `store` (the same data seen through a synchronous store).
     pub fn to_blocking(&self, store: crate::store::StoreRef) -> Result<Array> {
-        Ok(Array {
-            store,
-            core: self.core.clone(),
-            lock: None,
-        })
+        Ok(Array::from_core(store, self.core.clone()))
     }
 }

@@ -2,7 +2,7 @@
 //! apply to V3 arrays.
 
 use super::error::{ArrayError, Result};
-use super::{node_key, normalize_path, Array, ArrayConfig};
+use super::{Array, ArrayConfig};
 use crate::buffer::Order;
 use crate::codec::{ChunkSpec, CodecChain, CodecTraits, IndexLocation, ShardingCodec};
 use crate::dtype::{DataType, FillValue};
@@ -492,35 +492,12 @@ impl ArrayBuilder {
     /// unless `overwrite` is set, in which case everything under the path is
     /// deleted first.
     pub fn create(&self, store: StoreRef, path: &str) -> Result<Array> {
-        let path = normalize_path(path)?;
-        // Check the metadata before anything is locked or deleted.
-        if self.zarr_format != 2 {
-            self.check_format()?;
-        }
-        let lock = store.lock_node(&path)?;
-        let array = if self.zarr_format == 2 {
-            let v2 = self.build_metadata_v2()?;
-            prepare_v2_path(&store, &path, self.overwrite)?;
-            let metadata = v2.to_v3().map_err(|source| ArrayError::Metadata {
-                key: ".zarray".into(),
-                source,
-            })?;
-            for (key, bytes) in super::metadata_documents(&path, &metadata, Some(&v2)) {
-                store.set(&key, bytes.into())?;
-            }
-            Array::from_metadata_v2(store, &path, v2, metadata, self.config.clone())?
-        } else {
-            let metadata = self.build_metadata()?;
-            prepare_node_path(&store, &path, self.overwrite)?;
-            let key = node_key(&path);
-            if !store.set_if_not_exists(&key, metadata.to_json_bytes().into())? {
-                // Another writer created it since the check.
-                return Err(ArrayError::AlreadyExists { path });
-            }
-            Array::from_metadata(store, &path, metadata, self.config.clone())?
-        };
-        // Only a replacement holds the lock beyond its creation.
-        Ok(array.holding(lock.filter(|_| self.overwrite)))
+        let core = futures::executor::block_on(super::meta::create(
+            self,
+            &crate::store::Inline(store.clone()),
+            path,
+        ))?;
+        Ok(Array::from_core(store, core))
     }
 }
 
@@ -534,70 +511,6 @@ impl ArrayBuilder {
             ))),
         }
     }
-}
-
-/// The keys whose presence means a node exists at `path`.
-pub(crate) fn node_keys(path: &str) -> [String; 3] {
-    [
-        node_key(path),
-        super::v2_key(path, ".zarray"),
-        super::v2_key(path, ".zgroup"),
-    ]
-}
-
-/// Check the path is free of any V2 or V3 node (or clear it with
-/// `overwrite`). As zarr-python does, no parent groups are created.
-fn prepare_v2_path(store: &StoreRef, path: &str, overwrite: bool) -> Result<()> {
-    let mut exists = false;
-    for k in node_keys(path) {
-        exists |= store.exists(&k)?;
-    }
-    if exists {
-        if !overwrite {
-            return Err(ArrayError::AlreadyExists {
-                path: path.to_string(),
-            });
-        }
-        if path.is_empty() {
-            for k in store.list()? {
-                store.delete(&k)?;
-            }
-        } else {
-            store.delete_dir(path)?;
-        }
-    }
-    Ok(())
-}
-
-/// Check the path is free (or clear it with `overwrite`) and create missing parent groups.
-pub(crate) fn prepare_node_path(store: &StoreRef, path: &str, overwrite: bool) -> Result<()> {
-    let mut exists = false;
-    for k in node_keys(path) {
-        exists = exists || store.exists(&k)?;
-    }
-    if exists {
-        if !overwrite {
-            return Err(ArrayError::AlreadyExists {
-                path: path.to_string(),
-            });
-        }
-        if path.is_empty() {
-            for k in store.list()? {
-                store.delete(&k)?;
-            }
-        } else {
-            store.delete_dir(path)?;
-            for k in node_keys(path) {
-                store.delete(&k)?;
-            }
-        }
-    }
-    futures::executor::block_on(crate::group::ensure_parents(
-        &crate::store::Inline(store.clone()),
-        path,
-        3,
-    ))
-    .map_err(crate::group::GroupError::into_array_error)
 }
 
 fn json_map(v: Value) -> Map<String, Value> {

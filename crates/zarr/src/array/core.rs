@@ -26,6 +26,10 @@ pub(crate) struct ArrayCore {
     pub(crate) config: ArrayConfig,
     /// The codec chain and chunk layout.
     pub(crate) engine: Engine,
+    /// The node lock held since the array replaced another node
+    /// ([`ArrayBuilder::overwrite`](super::ArrayBuilder::overwrite)),
+    /// released with the last clone.
+    pub(crate) lock: Option<crate::store::NodeLock>,
 }
 
 /// A selection error as [`ArrayError::TooLarge`] of the array at `path`.
@@ -86,6 +90,7 @@ impl ArrayCore {
             v2: None,
             config,
             engine,
+            lock: None,
         })
     }
 

@@ -28,6 +28,7 @@ mod convert;
 mod core;
 mod engine;
 mod error;
+mod meta;
 mod stream;
 
 pub use asynchronous::AsyncArray;
@@ -44,8 +45,9 @@ use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
 use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2, NodeMetadata};
 use crate::store::Expected;
-use crate::store::StoreRef;
+use crate::store::{Inline, StoreRef};
 use engine::{ChunkWrite, OutPtr};
+use futures::executor::block_on;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
@@ -161,9 +163,6 @@ pub(crate) fn parse_v2(
 pub struct Array {
     store: StoreRef,
     core: ArrayCore,
-    /// The node lock held since the array replaced another node
-    /// ([`ArrayBuilder::overwrite`]), released with the last clone.
-    lock: Option<crate::store::NodeLock>,
 }
 
 impl Array {
@@ -175,22 +174,8 @@ impl Array {
     /// Open the array at `path` with runtime settings: a V3 array
     /// (`zarr.json`) or, when there is none, a V2 array (`.zarray`).
     pub fn open_with_config(store: StoreRef, path: &str, config: ArrayConfig) -> Result<Self> {
-        let path = normalize_path(path)?;
-        let key = node_key(&path);
-        if let Some(bytes) = crate::store::get_document(store.as_ref(), &key)? {
-            let metadata = parse_array_metadata(&bytes, &path, &key)?;
-            return Self::from_metadata(store, &path, metadata, config);
-        }
-        let zkey = v2_key(&path, ".zarray");
-        let Some(zarray) = crate::store::get_document(store.as_ref(), &zkey)? else {
-            if store.exists(&v2_key(&path, ".zgroup"))? {
-                return Err(ArrayError::NotAnArray { path });
-            }
-            return Err(ArrayError::NotFound { path, key });
-        };
-        let zattrs = crate::store::get_document(store.as_ref(), &v2_key(&path, ".zattrs"))?;
-        let (metadata, v2) = parse_v2(&zarray, zattrs.as_deref(), &zkey)?;
-        Self::from_metadata_v2(store, &path, v2, metadata, config)
+        let core = block_on(meta::open(&Inline(store.clone()), path, config))?;
+        Ok(Array { store, core })
     }
 
     /// An array over already-parsed V2 metadata and its engine form
@@ -205,7 +190,6 @@ impl Array {
         Ok(Array {
             store,
             core: ArrayCore::new_v2(path, v2, metadata, config)?,
-            lock: None,
         })
     }
 
@@ -219,15 +203,12 @@ impl Array {
         Ok(Array {
             store,
             core: ArrayCore::new(path, metadata, config)?,
-            lock: None,
         })
     }
 
-    /// Keep `lock` (a node lock of this array's path) for as long as the
-    /// array (or a clone) exists.
-    pub(crate) fn holding(mut self, lock: Option<crate::store::NodeLock>) -> Self {
-        self.lock = lock.or(self.lock);
-        self
+    /// An array over its store and core.
+    pub(crate) fn from_core(store: StoreRef, core: ArrayCore) -> Self {
+        Array { store, core }
     }
 
     core::array_accessors!(StoreRef);
@@ -664,10 +645,10 @@ impl Array {
     // ---- shape and attributes ----
 
     fn store_metadata(&mut self) -> Result<()> {
-        for (key, bytes) in self.core.documents() {
-            self.store.set(&key, bytes.into())?;
-        }
-        Ok(())
+        block_on(meta::store_documents(
+            &Inline(self.store.clone()),
+            &self.core,
+        ))
     }
 
     /// Change the shape. Chunks wholly outside the new shape are deleted.
