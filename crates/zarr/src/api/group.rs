@@ -385,76 +385,7 @@ pub fn load(store: &StoreRef, path: &str, zarr_format: Option<u8>) -> Result<Loa
     }
 }
 
-/// Expand `$m!(T)` for the element type `T` of the data type `$dt`, or
-/// `$fallback` (with `$other` bound to the data type) for the data types the
-/// typed async API has no element type for.
-macro_rules! by_element_type {
-    ($dt:expr, $m:ident, $other:ident => $fallback:expr) => {{
-        use crate::dtype::DataType as D;
-        use half::f16;
-        use num_complex::Complex;
-        match $dt {
-            D::Bool => $m!(bool),
-            D::Int8 => $m!(i8),
-            D::Int16 => $m!(i16),
-            D::Int32 => $m!(i32),
-            D::Int64 => $m!(i64),
-            D::UInt8 => $m!(u8),
-            D::UInt16 => $m!(u16),
-            D::UInt32 => $m!(u32),
-            D::UInt64 => $m!(u64),
-            D::Float16 => $m!(f16),
-            D::BFloat16 => $m!(half::bf16),
-            D::Float32 => $m!(f32),
-            D::Float64 => $m!(f64),
-            D::Complex64 => $m!(Complex<f32>),
-            D::Complex128 => $m!(Complex<f64>),
-            D::String => $m!(String),
-            D::Bytes => $m!(Vec<u8>),
-            $other => $fallback,
-        }
-    }};
-}
-
-/// Write a whole [`NDBuffer`] to an [`AsyncArray`] (typed dispatch: the
-/// async array API is typed).
-async fn write_all_async(a: &AsyncArray, data: &NDBuffer) -> Result<()> {
-    let data = data.to_order(crate::buffer::Order::C);
-    macro_rules! w {
-        ($t:ty) => {
-            a.write_slice(
-                &Selection::all(),
-                data.to_vec::<$t>().map_err(GroupError::InvalidArgument)?,
-            )
-            .await?
-        };
-    }
-    by_element_type!(data.data_type(), w, other => {
-        return Err(GroupError::InvalidArgument(format!(
-            "the async API cannot write {other} arrays from an NDBuffer yet"
-        )))
-    });
-    Ok(())
-}
-
-/// Read a whole [`AsyncArray`] into an [`NDBuffer`] (C order).
-async fn read_all_async(a: &AsyncArray) -> Result<NDBuffer> {
-    let shape: Vec<usize> = a.shape().iter().map(|&n| n as usize).collect();
-    macro_rules! r {
-        ($t:ty) => {
-            NDBuffer::from_vec(&shape, a.read_vec::<$t>(&Selection::all()).await?)
-                .map_err(GroupError::InvalidArgument)?
-        };
-    }
-    Ok(by_element_type!(a.data_type(), r, other => {
-        return Err(GroupError::InvalidArgument(format!(
-            "the async API cannot read {other} arrays into an NDBuffer yet"
-        )))
-    }))
-}
-
-/// The async twin of [`save_group`] (fixed-length string and bytes data
-/// types are not supported here yet).
+/// The async twin of [`save_group`].
 pub async fn save_group_async(
     store: &Arc<dyn AsyncStore>,
     path: &str,
@@ -465,7 +396,7 @@ pub async fn save_group_async(
     let g = group_async(store, path, true, zarr_format, Map::new()).await?;
     for (name, data) in arrays {
         let a = g.create_array(name, &array_builder(data)).await?;
-        write_all_async(&a, data).await?;
+        a.write_ndbuffer(&Selection::all(), data.clone()).await?;
     }
     Ok(g)
 }
@@ -495,7 +426,12 @@ impl LazyGroupAsync {
     /// Read the array `name` whole.
     pub async fn get(&self, name: &str) -> Result<NDBuffer> {
         check_member(&self.names, self.group.path(), name)?;
-        read_all_async(&self.group.array(name).await?).await
+        Ok(self
+            .group
+            .array(name)
+            .await?
+            .read_ndbuffer(&Selection::all())
+            .await?)
     }
     /// The group.
     pub fn group(&self) -> &AsyncGroup {
@@ -510,7 +446,9 @@ pub async fn load_async(
     zarr_format: Option<u8>,
 ) -> Result<LoadedAsync> {
     match open_async(store, path, AccessMode::Read, zarr_format).await? {
-        AsyncNode::Array(a) => Ok(LoadedAsync::Array(read_all_async(&a).await?)),
+        AsyncNode::Array(a) => Ok(LoadedAsync::Array(
+            a.read_ndbuffer(&Selection::all()).await?,
+        )),
         AsyncNode::Group(group) => {
             let names = group.array_keys().await?;
             Ok(LoadedAsync::Group(LazyGroupAsync { group, names }))

@@ -4,14 +4,14 @@
 
 use super::builder::ArrayBuilder;
 use super::core::{self, ArrayCore};
-use super::engine::{lock_key_async, ChunkWrite, OutPtr, ShardReadPlan};
+use super::engine::{lock_key_async, ChunkWrite};
 use super::error::{ArrayError, Result};
 use super::meta;
+use super::op;
 use super::{Array, ArrayConfig};
-use crate::buffer::Buffer;
-use crate::chunk::{ChunkProjection, Selection};
-use crate::codec::VarBytes;
-use crate::dtype::{DataType, Element};
+use crate::buffer::{Buffer, NDBuffer, NDData, Order};
+use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
+use crate::dtype::{as_bytes_mut, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2};
 use crate::store::{AsyncStore, Expected};
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -19,14 +19,6 @@ use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::Arc;
-
-/// What [`AsyncArray::fetch_fixed`] fetched for one projection.
-enum Fetched {
-    /// The whole chunk or shard (`None`: missing).
-    Whole(Option<Buffer>),
-    /// Part of a shard: the plan and one buffer per planned request.
-    Part(ShardReadPlan, Vec<Option<Buffer>>),
-}
 
 /// How many chunk requests are in flight at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 64;
@@ -201,39 +193,65 @@ impl AsyncArray {
         .await
     }
 
-    /// Fetch what reading `p` of a fixed-size array needs: the chunk or
-    /// whole shard, or, for part of a shard, its index (one range request)
-    /// and then only the inner chunks `p` touches (merged ranges, fetched
-    /// concurrently), planned as the blocking [`Array`] plans them.
-    async fn fetch_fixed(&self, p: &ChunkProjection) -> Result<(String, Fetched)> {
-        let key = self.core.engine.chunk_key(&p.chunk_coords);
-        let prototype = &self.core.config.prototype;
-        let sh = match &self.core.engine.sharded {
-            Some(sh) if !self.core.engine.is_complete(p) => sh,
-            _ => {
-                let v = self.store.get(&key, prototype, None).await?;
-                return Ok((key, Fetched::Whole(v)));
-            }
+    /// Read the fixed-size elements of a resolved selection into a new
+    /// vector of `n` elements of `T` (a plain element type of this array's
+    /// size), through the shared sans-IO read and the async driver.
+    async fn read_fixed_owned<T: Send + 'static>(
+        &self,
+        r: &ResolvedSelection,
+        chunks: Vec<ChunkProjection>,
+        out: Vec<T>,
+    ) -> Result<Vec<T>> {
+        let owner = op::OwnedOut::new(out);
+        // SAFETY: callers pass plain fixed-size element types; the pointer is
+        // taken before any job runs, and every job holds `owner`.
+        let op = unsafe {
+            op::ReadOp::fixed(
+                &self.core.engine,
+                self.core.config.shard_read_gap,
+                chunks,
+                r.shape(),
+                owner.out_ptr(),
+            )
         };
-        let Some(index_bytes) = self
-            .store
-            .get(&key, prototype, Some(sh.index_request()))
-            .await?
-        else {
-            return Ok((key, Fetched::Whole(None)));
-        };
-        let index = sh.decode_index(&self.core.engine, &key, &index_bytes, None)?;
-        let plan = sh.plan(p, &index, self.core.config.shard_read_gap)?;
-        let requests = plan.requests(&key);
-        let fetched = stream::iter(
-            requests
-                .iter()
-                .map(|(k, r)| async move { self.store.get(k, prototype, *r).await }),
+        let keep: Arc<dyn Send + Sync> = owner.clone();
+        op::drive_async(
+            self.store.as_ref(),
+            &self.core.config.prototype,
+            self.concurrency,
+            op,
+            keep,
         )
-        .buffered(self.concurrency)
-        .try_collect()
         .await?;
-        Ok((key, Fetched::Part(plan, fetched)))
+        owner.into_inner()
+    }
+
+    /// Read the variable-length elements of a resolved selection.
+    async fn read_var(
+        &self,
+        r: &ResolvedSelection,
+        chunks: Vec<ChunkProjection>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let out = self
+            .core
+            .engine
+            .alloc_var(&self.core.path, r.num_elements() as usize)?;
+        let op = op::ReadOp::var(
+            &self.core.engine,
+            self.core.config.shard_read_gap,
+            chunks,
+            r.shape(),
+            out,
+        );
+        op::drive_async(
+            self.store.as_ref(),
+            &self.core.config.prototype,
+            self.concurrency,
+            op,
+            Arc::new(()),
+        )
+        .await?
+        .into_var()
     }
 
     /// Read a selection as a flat `Vec` in C order.
@@ -241,71 +259,15 @@ impl AsyncArray {
         self.check_type::<T>()?;
         let (r, chunks) = self.core.resolve(selection)?;
         let n = r.num_elements() as usize;
-        let out_shape = r.shape();
         if self.data_type().size().is_some() {
             // SAFETY: T matches a fixed-size data type, so it is one of the
             // FixedElement types (plain numbers: all-zero bits are valid).
-            let mut out: Vec<T> = unsafe { self.core.engine.alloc_fixed(&self.core.path, n)? };
-            for batch in chunks.chunks(self.concurrency) {
-                let fetched: Vec<(String, Fetched)> =
-                    stream::iter(batch.iter().map(|p| self.fetch_fixed(p)))
-                        .buffered(self.concurrency)
-                        .try_collect()
-                        .await?;
-                let engine = self.core.engine.clone();
-                let batch = batch.to_vec();
-                let shape = out_shape.clone();
-                out = run_cpu(move || {
-                    let size = std::mem::size_of::<T>();
-                    // SAFETY: T matches a fixed-size data type (a FixedElement type
-                    // without padding); decoders only produce valid values.
-                    let bytes = unsafe {
-                        std::slice::from_raw_parts_mut(
-                            out.as_mut_ptr().cast::<u8>(),
-                            out.len() * size,
-                        )
-                    };
-                    let ptr = OutPtr::new(bytes);
-                    batch.par_iter().zip(fetched.par_iter()).try_for_each(
-                        |(p, (key, f))| match (f, &engine.sharded) {
-                            (Fetched::Whole(enc), Some(sh)) => {
-                                sh.decode_whole(&engine, p, key, enc.clone(), ptr, &shape)
-                            }
-                            (Fetched::Whole(enc), None) => {
-                                engine.decode_fixed_into(p, key, enc.as_deref(), ptr, &shape)
-                            }
-                            (Fetched::Part(plan, got), Some(sh)) => {
-                                sh.decode_planned(plan, got, key, ptr, &shape)
-                            }
-                            (Fetched::Part(..), None) => Err(ArrayError::Task(
-                                "internal: a partial shard fetch without sharding".into(),
-                            )),
-                        },
-                    )?;
-                    Ok(out)
-                })
-                .await?;
-            }
-            Ok(out)
+            let out: Vec<T> = unsafe { self.core.engine.alloc_fixed(&self.core.path, n)? };
+            self.read_fixed_owned(&r, chunks, out).await
         } else {
-            let mut out = self.core.engine.alloc_var(&self.core.path, n)?;
-            for batch in chunks.chunks(self.concurrency) {
-                let fetched = self.fetch(batch, false).await?;
-                let engine = self.core.engine.clone();
-                let decoded: Vec<Option<VarBytes>> = run_cpu(move || {
-                    fetched
-                        .par_iter()
-                        .map(|(key, enc)| engine.decode_var(key, enc.as_deref()))
-                        .collect()
-                })
-                .await?;
-                for (p, v) in batch.iter().zip(&decoded) {
-                    self.core
-                        .engine
-                        .scatter_var(p, v.as_ref(), &mut out, &out_shape);
-                }
-            }
-            out.into_iter()
+            self.read_var(&r, chunks)
+                .await?
+                .into_iter()
                 .map(|b| {
                     T::from_var_bytes(b).ok_or(ArrayError::DataTypeMismatch {
                         data_type: self.data_type(),
@@ -314,6 +276,104 @@ impl AsyncArray {
                 })
                 .collect()
         }
+    }
+
+    /// Read a selection into an [`NDBuffer`] in the array's configured memory order.
+    pub async fn read_ndbuffer(&self, selection: &Selection) -> Result<NDBuffer> {
+        self.read_ndbuffer_in_order(selection, self.core.config.order)
+            .await
+    }
+
+    async fn read_ndbuffer_in_order(
+        &self,
+        selection: &Selection,
+        order: Order,
+    ) -> Result<NDBuffer> {
+        let (r, chunks) = self.core.resolve(selection)?;
+        let shape = r.out_shape();
+        let data = match self.data_type().size() {
+            Some(size) => {
+                let out = self
+                    .core
+                    .engine
+                    .alloc_bytes(&self.core.path, r.num_elements() as usize * size)?;
+                NDData::Fixed(self.read_fixed_owned(&r, chunks, out).await?)
+            }
+            None => NDData::Variable(self.read_var(&r, chunks).await?),
+        };
+        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
+            .map_err(ArrayError::InvalidArgument)?;
+        Ok(if order == Order::F {
+            b.to_order(Order::F)
+        } else {
+            b
+        })
+    }
+
+    /// Read a selection into raw native-endian element bytes (C order). The
+    /// chunks are decoded into a buffer the read owns (so a dropped future
+    /// never leaves a decode writing into `out`), then copied once.
+    pub async fn read_into_bytes(&self, selection: &Selection, out: &mut [u8]) -> Result<()> {
+        let size = self.core.fixed_size()?;
+        let (r, chunks) = self.core.resolve(selection)?;
+        let expected = r.num_elements() as usize * size;
+        if out.len() != expected {
+            return Err(ArrayError::InvalidArgument(format!(
+                "output holds {} bytes but the selection needs {expected}",
+                out.len()
+            )));
+        }
+        let got = self
+            .read_fixed_owned(
+                &r,
+                chunks,
+                self.core.engine.alloc_bytes(&self.core.path, expected)?,
+            )
+            .await?;
+        out.copy_from_slice(&got);
+        Ok(())
+    }
+
+    /// Read a selection of a fixed-size array into `out` (C order, exactly
+    /// the selection's element count).
+    pub async fn read_into<T: FixedElement>(
+        &self,
+        selection: &Selection,
+        out: &mut [T],
+    ) -> Result<()> {
+        self.check_type::<T>()?;
+        self.read_into_bytes(selection, as_bytes_mut(out)).await
+    }
+
+    /// Read a selection into a mutable `ndarray` view whose shape equals the
+    /// selection's output shape.
+    pub async fn read_into_view<T: FixedElement>(
+        &self,
+        selection: &Selection,
+        mut out: ndarray::ArrayViewMutD<'_, T>,
+    ) -> Result<()> {
+        self.core.check_shape(selection, out.shape())?;
+        if let Some(s) = out.as_slice_mut() {
+            return self.read_into(selection, s).await;
+        }
+        let v = self.read::<T>(selection).await?;
+        out.assign(&v);
+        Ok(())
+    }
+
+    /// Read a selection into an existing [`NDBuffer`] of the selection's
+    /// shape and the array's data type, honouring the buffer's memory order.
+    pub async fn read_into_ndbuffer(
+        &self,
+        selection: &Selection,
+        out: &mut NDBuffer,
+    ) -> Result<()> {
+        self.core.check_ndbuffer_type(&out.data_type())?;
+        self.core.check_shape(selection, out.shape())?;
+        let order = out.order();
+        let c = self.read_ndbuffer_in_order(selection, Order::C).await?;
+        *out = c.to_order(order);
+        Ok(())
     }
 
     /// Read a selection as an `ndarray`.
@@ -327,34 +387,73 @@ impl AsyncArray {
     /// Write elements (C order, the selection's element count) to a selection.
     pub async fn write_slice<T: Element>(&self, selection: &Selection, data: Vec<T>) -> Result<()> {
         self.check_type::<T>()?;
+        if self.data_type().size().is_some() {
+            self.write_src(selection, Src::Fixed(Arc::new(FixedVec(data))))
+                .await
+        } else {
+            let elems: Vec<Vec<u8>> = data
+                .iter()
+                .map(|e| e.as_var_bytes().unwrap_or_default().to_vec())
+                .collect();
+            self.write_var(selection, elems).await
+        }
+    }
+
+    /// Write raw native-endian element bytes (C order, the selection's shape)
+    /// to a selection of a fixed-size array.
+    pub async fn write_bytes(&self, selection: &Selection, data: Vec<u8>) -> Result<()> {
+        self.core.fixed_size()?;
+        self.write_src(selection, Src::Fixed(Arc::new(data))).await
+    }
+
+    /// Write variable-length elements (`string` as UTF-8, or bytes) to a selection.
+    pub async fn write_var(&self, selection: &Selection, data: Vec<Vec<u8>>) -> Result<()> {
+        self.write_src(selection, Src::Var(Arc::new(data))).await
+    }
+
+    /// Write an [`NDBuffer`] to a selection.
+    pub async fn write_ndbuffer(&self, selection: &Selection, data: NDBuffer) -> Result<()> {
+        self.core.check_ndbuffer_type(&data.data_type())?;
+        self.core.check_shape(selection, data.shape())?;
+        let data = if data.order() == Order::F {
+            data.to_order(Order::C)
+        } else {
+            data
+        };
+        match data.into_data() {
+            NDData::Fixed(b) => self.write_bytes(selection, b).await,
+            NDData::Variable(v) => self.write_var(selection, v).await,
+        }
+    }
+
+    /// Set every element of a selection to one value.
+    pub async fn fill<T: Element>(&self, selection: &Selection, value: T) -> Result<()> {
         let r = selection.resolve(self.shape())?;
-        if data.len() as u64 != r.num_elements() {
-            return Err(ArrayError::InvalidArgument(format!(
-                "{} elements given but the selection has {}",
-                data.len(),
-                r.num_elements()
-            )));
-        }
-        let chunks = r
-            .chunks(self.core.engine.chunk_shape.as_slice())
-            .map_err(|e| core::too_large(&self.core.path, e))?;
-        let shape = r.shape();
-        let data = Arc::new(data);
-        if self.data_type() == DataType::Bool {
-            let bytes = fixed_bytes(&data);
-            if bytes.iter().any(|&b| b > 1) {
-                return Err(ArrayError::InvalidArgument(
-                    "bool data must be 0 or 1".into(),
-                ));
+        let n = self.core.engine.output_len(&self.core.path, &r)?;
+        let mut v = Vec::new();
+        v.try_reserve_exact(n).map_err(|_| ArrayError::TooLarge {
+            path: self.core.path.clone(),
+            message: format!("a fill of {n} elements does not fit in memory"),
+        })?;
+        v.resize(n, value);
+        self.write_slice(selection, v).await
+    }
+
+    /// Write fixed-size bytes or variable-length elements to a selection.
+    async fn write_src(&self, selection: &Selection, src: Src) -> Result<()> {
+        let (r, chunks) = self.core.resolve(selection)?;
+        let (data, var) = match src {
+            Src::Fixed(b) => {
+                self.core.check_fixed_data(&r, (*b).as_ref())?;
+                (b, None)
             }
-        }
-        let var: Option<Arc<Vec<Vec<u8>>>> = self.data_type().size().is_none().then(|| {
-            Arc::new(
-                data.iter()
-                    .map(|e| e.as_var_bytes().unwrap_or_default().to_vec())
-                    .collect(),
-            )
-        });
+            Src::Var(v) => {
+                self.core.check_var_data(&r, &v)?;
+                let empty: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(Vec::<u8>::new());
+                (empty, Some(v))
+            }
+        };
+        let shape = r.shape();
         for batch in chunks.chunks(self.concurrency) {
             // Optimistic read-modify-write, as the blocking Array does: the
             // chunks whose stored value changed since it was merged with are
@@ -380,7 +479,7 @@ impl AsyncArray {
                                 p,
                                 key,
                                 enc.as_deref(),
-                                fixed_bytes(&data),
+                                (*data).as_ref(),
                                 &shape,
                             ),
                         })
@@ -499,13 +598,29 @@ impl AsyncArray {
     }
 }
 
-/// The bytes of fixed-size elements (empty for variable-length ones).
-fn fixed_bytes<T: Element>(data: &[T]) -> &[u8] {
-    if T::data_type().size().is_none() {
-        return &[];
+/// What an async write stores: raw bytes of fixed-size elements, or
+/// variable-length elements (owned, as the encode jobs outlive the call).
+enum Src {
+    Fixed(Arc<dyn AsRef<[u8]> + Send + Sync>),
+    Var(Arc<Vec<Vec<u8>>>),
+}
+
+/// A vector of fixed-size elements seen as their bytes.
+struct FixedVec<T>(Vec<T>);
+
+impl<T: Element> AsRef<[u8]> for FixedVec<T> {
+    fn as_ref(&self) -> &[u8] {
+        if T::data_type().size().is_none() {
+            return &[];
+        }
+        // SAFETY: T is a fixed-size element type (checked above): no padding.
+        unsafe {
+            std::slice::from_raw_parts(
+                self.0.as_ptr().cast::<u8>(),
+                std::mem::size_of_val(self.0.as_slice()),
+            )
+        }
     }
-    // SAFETY: T is a fixed-size element type (checked above): no padding.
-    unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data)) }
 }
 
 impl From<AsyncArray> for ArrayMetadata {

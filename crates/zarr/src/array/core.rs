@@ -136,6 +136,89 @@ impl ArrayCore {
         Ok((r, chunks))
     }
 
+    /// The element size of a fixed-size array (refusing variable-length ones).
+    pub(crate) fn fixed_size(&self) -> Result<usize> {
+        self.metadata
+            .data_type
+            .size()
+            .ok_or(ArrayError::DataTypeMismatch {
+                data_type: self.metadata.data_type,
+                requested: "fixed-size bytes",
+            })
+    }
+
+    /// Check that a given shape (of an output or of data to write) equals
+    /// the output shape of `selection`.
+    pub(crate) fn check_shape(&self, selection: &Selection, given: &[usize]) -> Result<()> {
+        let expected = selection.resolve(&self.metadata.shape)?.out_shape();
+        if given != expected.as_slice() {
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: given.to_vec(),
+                expected,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Check that an [`NDBuffer`](crate::buffer::NDBuffer)'s data type holds
+    /// this array's elements.
+    pub(crate) fn check_ndbuffer_type(&self, given: &crate::dtype::DataType) -> Result<()> {
+        if given.same_elements(&self.metadata.data_type) {
+            Ok(())
+        } else {
+            Err(ArrayError::DataTypeMismatch {
+                data_type: self.metadata.data_type,
+                requested: given.name(),
+            })
+        }
+    }
+
+    /// Check raw element bytes to write to `r` (a fixed-size array): the
+    /// length, and that bools are 0 or 1.
+    pub(crate) fn check_fixed_data(&self, r: &ResolvedSelection, data: &[u8]) -> Result<()> {
+        let size = self.fixed_size()?;
+        let need = r.num_elements() * size as u64;
+        if data.len() as u64 != need {
+            return Err(ArrayError::InvalidArgument(format!(
+                "data holds {} bytes but the selection needs {need}",
+                data.len(),
+            )));
+        }
+        if self.metadata.data_type == crate::dtype::DataType::Bool && data.iter().any(|&b| b > 1) {
+            return Err(ArrayError::InvalidArgument(
+                "bool data must be 0 or 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Check variable-length elements to write to `r`: the array's type,
+    /// the count, and UTF-8 for `string` arrays.
+    pub(crate) fn check_var_data(&self, r: &ResolvedSelection, data: &[Vec<u8>]) -> Result<()> {
+        if self.metadata.data_type.size().is_some() {
+            return Err(ArrayError::DataTypeMismatch {
+                data_type: self.metadata.data_type,
+                requested: "variable-length elements",
+            });
+        }
+        if data.len() as u64 != r.num_elements() {
+            return Err(ArrayError::InvalidArgument(format!(
+                "{} elements given but the selection has {}",
+                data.len(),
+                r.num_elements()
+            )));
+        }
+        if self.metadata.data_type == crate::dtype::DataType::String {
+            if let Some(i) = data.iter().position(|s| std::str::from_utf8(s).is_err()) {
+                return Err(ArrayError::InvalidArgument(format!(
+                    "element {i} is not valid UTF-8"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The metadata documents to store for this array.
     pub(crate) fn documents(&self) -> Vec<(String, Vec<u8>)> {
         metadata_documents(&self.path, &self.metadata, self.v2.as_deref())

@@ -29,6 +29,7 @@ mod core;
 mod engine;
 mod error;
 mod meta;
+mod op;
 mod stream;
 
 pub use asynchronous::AsyncArray;
@@ -42,7 +43,7 @@ pub use stream::{stream_array, CopyProgress, ProgressFn, ProgressTracker};
 use self::core::ArrayCore;
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
-use crate::dtype::{as_bytes_mut, DataType, Element, FixedElement};
+use crate::dtype::{as_bytes_mut, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2, NodeMetadata};
 use crate::store::Expected;
 use crate::store::{Inline, StoreRef};
@@ -239,14 +240,7 @@ impl Array {
         selection: &Selection,
         mut out: ndarray::ArrayViewMutD<'_, T>,
     ) -> Result<()> {
-        let expected = selection.resolve(self.shape())?.out_shape();
-        if out.shape() != expected.as_slice() {
-            return Err(crate::chunk::SelectionError::ShapeMismatch {
-                given: out.shape().to_vec(),
-                expected,
-            }
-            .into());
-        }
+        self.core.check_shape(selection, out.shape())?;
         if let Some(s) = out.as_slice_mut() {
             return self.read_into(selection, s);
         }
@@ -258,20 +252,8 @@ impl Array {
     /// Read a selection into an existing [`NDBuffer`] of the selection's
     /// shape and the array's data type, honouring the buffer's memory order.
     pub fn read_into_ndbuffer(&self, selection: &Selection, out: &mut NDBuffer) -> Result<()> {
-        if !out.data_type().same_elements(&self.data_type()) {
-            return Err(ArrayError::DataTypeMismatch {
-                data_type: self.data_type(),
-                requested: out.data_type().name(),
-            });
-        }
-        let expected = selection.resolve(self.shape())?.out_shape();
-        if out.shape() != expected.as_slice() {
-            return Err(crate::chunk::SelectionError::ShapeMismatch {
-                given: out.shape().to_vec(),
-                expected,
-            }
-            .into());
-        }
+        self.core.check_ndbuffer_type(&out.data_type())?;
+        self.core.check_shape(selection, out.shape())?;
         if out.order() == Order::C {
             if let NDData::Fixed(bytes) = out.data_mut() {
                 return self.read_into_bytes(selection, bytes);
@@ -284,13 +266,7 @@ impl Array {
 
     /// Read a selection into raw native-endian element bytes (C order).
     pub fn read_into_bytes(&self, selection: &Selection, out: &mut [u8]) -> Result<()> {
-        let size = self
-            .data_type()
-            .size()
-            .ok_or(ArrayError::DataTypeMismatch {
-                data_type: self.data_type(),
-                requested: "fixed-size bytes",
-            })?;
+        let size = self.core.fixed_size()?;
         let (r, chunks) = self.resolve(selection)?;
         let expected = r.num_elements() as usize * size;
         if out.len() != expected {
@@ -299,87 +275,49 @@ impl Array {
                 out.len()
             )));
         }
-        self.read_fixed_raw(&r, &chunks, out)
+        self.read_fixed_raw(&r, chunks, out)
     }
 
     /// Fetch and decode every chunk of a selection into `out` in parallel.
     fn read_fixed_raw(
         &self,
         r: &ResolvedSelection,
-        chunks: &[ChunkProjection],
+        chunks: Vec<ChunkProjection>,
         out: &mut [u8],
     ) -> Result<()> {
-        let out_shape = r.shape();
-        let ptr = OutPtr::new(out);
-        chunks.par_iter().try_for_each(|p| {
-            let key = self.core.engine.chunk_key(&p.chunk_coords);
-            if let Some(sh) = &self.core.engine.sharded {
-                return self.read_shard(sh, p, &key, ptr, &out_shape);
-            }
-            let enc = self.store.get(&key, &self.core.config.prototype, None)?;
-            self.core
-                .engine
-                .decode_fixed_into(p, &key, enc.as_deref(), ptr, &out_shape)
-        })
+        let engine = &self.core.engine;
+        // SAFETY: `out` is borrowed for the whole drive, which runs every unit
+        // to completion before it returns.
+        let op = unsafe {
+            op::ReadOp::fixed(
+                engine,
+                self.core.config.shard_read_gap,
+                chunks,
+                r.shape(),
+                OutPtr::new(out),
+            )
+        };
+        op::drive_blocking(self.store.as_ref(), &self.core.config.prototype, op)?;
+        Ok(())
     }
 
-    /// Read the part `p` of one shard. A part: fetch the index with one
-    /// range request, then the inner chunks `p` touches (ranges closer than
-    /// [`ArrayConfig::shard_read_gap`] merged into one request). A whole
-    /// shard: fetch it in one request. Either way, decode the inner chunks
-    /// in parallel straight into the output (no shard-sized scratch).
-    fn read_shard(
+    fn read_var(
         &self,
-        sh: &engine::Sharded,
-        p: &ChunkProjection,
-        key: &str,
-        out: OutPtr,
-        out_shape: &[u64],
-    ) -> Result<()> {
-        let prototype = &self.core.config.prototype;
-        if self.core.engine.is_complete(p) {
-            let shard = self.store.get(key, prototype, None)?;
-            return sh.decode_whole(&self.core.engine, p, key, shard, out, out_shape);
-        }
-        let Some(index_bytes) = self.store.get(key, prototype, Some(sh.index_request()))? else {
-            // A missing shard reads as the fill value.
-            return self
-                .core
-                .engine
-                .decode_fixed_into(p, key, None, out, out_shape);
-        };
-        let index = sh.decode_index(&self.core.engine, key, &index_bytes, None)?;
-        let plan = sh.plan(p, &index, self.core.config.shard_read_gap)?;
-        let requests = plan.requests(key);
-        let fetched = if requests.is_empty() {
-            Vec::new()
-        } else {
-            self.store.get_partial_values(prototype, &requests)?
-        };
-        sh.decode_planned(&plan, &fetched, key, out, out_shape)
-    }
-
-    fn read_var(&self, r: &ResolvedSelection, chunks: &[ChunkProjection]) -> Result<Vec<Vec<u8>>> {
-        let out_shape = r.shape();
-        let decoded: Vec<(usize, Option<crate::codec::VarBytes>)> = chunks
-            .par_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let key = self.core.engine.chunk_key(&p.chunk_coords);
-                let enc = self.store.get(&key, &self.core.config.prototype, None)?;
-                Ok((i, self.core.engine.decode_var(&key, enc.as_deref())?))
-            })
-            .collect::<Result<_>>()?;
-        let mut out = self
+        r: &ResolvedSelection,
+        chunks: Vec<ChunkProjection>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let out = self
             .core
             .engine
             .alloc_var(&self.core.path, r.num_elements() as usize)?;
-        for (i, v) in &decoded {
-            self.core
-                .engine
-                .scatter_var(&chunks[*i], v.as_ref(), &mut out, &out_shape);
-        }
-        Ok(out)
+        let op = op::ReadOp::var(
+            &self.core.engine,
+            self.core.config.shard_read_gap,
+            chunks,
+            r.shape(),
+            out,
+        );
+        op::drive_blocking(self.store.as_ref(), &self.core.config.prototype, op)?.into_var()
     }
 
     /// Read a selection as an `ndarray` (C order; integer-indexed axes dropped).
@@ -405,10 +343,10 @@ impl Array {
             // the decoders only produce valid values.
             let bytes =
                 unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<u8>(), n * size) };
-            self.read_fixed_raw(&r, &chunks, bytes)?;
+            self.read_fixed_raw(&r, chunks, bytes)?;
             Ok(v)
         } else {
-            self.read_var(&r, &chunks)?
+            self.read_var(&r, chunks)?
                 .into_iter()
                 .map(|b| {
                     T::from_var_bytes(b).ok_or(ArrayError::DataTypeMismatch {
@@ -434,10 +372,10 @@ impl Array {
                     .core
                     .engine
                     .alloc_bytes(&self.core.path, r.num_elements() as usize * size)?;
-                self.read_fixed_raw(&r, &chunks, &mut out)?;
+                self.read_fixed_raw(&r, chunks, &mut out)?;
                 NDData::Fixed(out)
             }
-            None => NDData::Variable(self.read_var(&r, &chunks)?),
+            None => NDData::Variable(self.read_var(&r, chunks)?),
         };
         let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
             .map_err(ArrayError::InvalidArgument)?;
@@ -505,26 +443,9 @@ impl Array {
     /// Write raw native-endian element bytes (C order, the selection's shape)
     /// to a selection of a fixed-size array.
     pub fn write_bytes(&self, selection: &Selection, data: &[u8]) -> Result<()> {
-        let size = self
-            .data_type()
-            .size()
-            .ok_or(ArrayError::DataTypeMismatch {
-                data_type: self.data_type(),
-                requested: "fixed-size bytes",
-            })?;
+        self.core.fixed_size()?;
         let (r, chunks) = self.resolve(selection)?;
-        if data.len() as u64 != r.num_elements() * size as u64 {
-            return Err(ArrayError::InvalidArgument(format!(
-                "data holds {} bytes but the selection needs {}",
-                data.len(),
-                r.num_elements() * size as u64
-            )));
-        }
-        if self.data_type() == DataType::Bool && data.iter().any(|&b| b > 1) {
-            return Err(ArrayError::InvalidArgument(
-                "bool data must be 0 or 1".into(),
-            ));
-        }
+        self.core.check_fixed_data(&r, data)?;
         let shape = r.shape();
         self.write_chunks(&chunks, |p, key, existing| {
             self.core
@@ -560,20 +481,7 @@ impl Array {
             });
         }
         let (r, chunks) = self.resolve(selection)?;
-        if data.len() as u64 != r.num_elements() {
-            return Err(ArrayError::InvalidArgument(format!(
-                "{} elements given but the selection has {}",
-                data.len(),
-                r.num_elements()
-            )));
-        }
-        if self.data_type() == DataType::String {
-            if let Some(i) = data.iter().position(|s| std::str::from_utf8(s).is_err()) {
-                return Err(ArrayError::InvalidArgument(format!(
-                    "element {i} is not valid UTF-8"
-                )));
-            }
-        }
+        self.core.check_var_data(&r, data)?;
         let shape = r.shape();
         self.write_chunks(&chunks, |p, key, existing| {
             self.core.engine.encode_var(p, key, existing, data, &shape)
@@ -583,14 +491,7 @@ impl Array {
     /// Write an `ndarray` view to a selection; its shape must equal the
     /// selection's output shape.
     pub fn write<T: Element>(&self, selection: &Selection, data: ArrayViewD<'_, T>) -> Result<()> {
-        let expected = selection.resolve(self.shape())?.out_shape();
-        if data.shape() != expected.as_slice() {
-            return Err(crate::chunk::SelectionError::ShapeMismatch {
-                given: data.shape().to_vec(),
-                expected,
-            }
-            .into());
-        }
+        self.core.check_shape(selection, data.shape())?;
         match data.as_slice() {
             Some(s) => self.write_slice(selection, s),
             None => {
@@ -602,20 +503,8 @@ impl Array {
 
     /// Write an [`NDBuffer`] to a selection.
     pub fn write_ndbuffer(&self, selection: &Selection, data: &NDBuffer) -> Result<()> {
-        if !data.data_type().same_elements(&self.data_type()) {
-            return Err(ArrayError::DataTypeMismatch {
-                data_type: self.data_type(),
-                requested: data.data_type().name(),
-            });
-        }
-        let expected = selection.resolve(self.shape())?.out_shape();
-        if data.shape() != expected.as_slice() {
-            return Err(crate::chunk::SelectionError::ShapeMismatch {
-                given: data.shape().to_vec(),
-                expected,
-            }
-            .into());
-        }
+        self.core.check_ndbuffer_type(&data.data_type())?;
+        self.core.check_shape(selection, data.shape())?;
         let c;
         let data = if data.order() == Order::F {
             c = data.to_order(Order::C);
