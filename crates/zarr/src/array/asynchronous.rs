@@ -4,36 +4,22 @@
 
 use super::builder::ArrayBuilder;
 use super::core::{self, ArrayCore};
-use super::engine::{lock_key_async, ChunkWrite};
 use super::error::{ArrayError, Result};
 use super::meta;
 use super::op;
 use super::{Array, ArrayConfig};
-use crate::buffer::{Buffer, NDBuffer, NDData, Order};
+use crate::buffer::{NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
 use crate::dtype::{as_bytes_mut, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2};
-use crate::store::{AsyncStore, Expected};
+use crate::store::AsyncStore;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use ndarray::{ArrayD, IxDyn};
-use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// How many chunk requests are in flight at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 64;
-
-/// Run CPU-bound work off the async reactor: on tokio's blocking pool inside
-/// a runtime, inline otherwise.
-async fn run_cpu<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| ArrayError::Task(e.to_string()))?
-    } else {
-        f()
-    }
-}
 
 /// A Zarr V3 array over an [`AsyncStore`].
 ///
@@ -159,38 +145,6 @@ impl AsyncArray {
 
     fn check_type<T: Element>(&self) -> Result<()> {
         self.core.check_type::<T>()
-    }
-
-    /// Fetch a batch of chunks concurrently.
-    async fn fetch(
-        &self,
-        batch: &[ChunkProjection],
-        only_partial: bool,
-    ) -> Result<Vec<(String, Option<Buffer>)>> {
-        // Owned items only: closures over borrowed items make the future
-        // not provably `Send` (it could not be spawned).
-        let items: Vec<(String, bool)> = batch
-            .iter()
-            .map(|p| {
-                (
-                    self.core.engine.chunk_key(&p.chunk_coords),
-                    only_partial && self.core.engine.is_complete(p),
-                )
-            })
-            .collect();
-        stream::iter(items.into_iter().map(|(key, skip)| async move {
-            let v = if skip {
-                None
-            } else {
-                self.store
-                    .get(&key, &self.core.config.prototype, None)
-                    .await?
-            };
-            Ok::<_, ArrayError>((key, v))
-        }))
-        .buffered(self.concurrency)
-        .try_collect()
-        .await
     }
 
     /// Read the fixed-size elements of a resolved selection into a new
@@ -442,113 +396,24 @@ impl AsyncArray {
     /// Write fixed-size bytes or variable-length elements to a selection.
     async fn write_src(&self, selection: &Selection, src: Src) -> Result<()> {
         let (r, chunks) = self.core.resolve(selection)?;
-        let (data, var) = match src {
+        let data = match src {
             Src::Fixed(b) => {
                 self.core.check_fixed_data(&r, (*b).as_ref())?;
-                (b, None)
+                op::WriteData::SharedBytes(b)
             }
             Src::Var(v) => {
                 self.core.check_var_data(&r, &v)?;
-                let empty: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(Vec::<u8>::new());
-                (empty, Some(v))
+                op::WriteData::SharedVar(v)
             }
         };
-        let shape = r.shape();
-        for batch in chunks.chunks(self.concurrency) {
-            // Optimistic read-modify-write, as the blocking Array does: the
-            // chunks whose stored value changed since it was merged with are
-            // fetched, merged and encoded again.
-            let mut pending: Vec<ChunkProjection> = batch.to_vec();
-            while !pending.is_empty() {
-                let existing = self.fetch(&pending, true).await?;
-                let engine = self.core.engine.clone();
-                let (batch_owned, shape, data, var, old) = (
-                    pending.clone(),
-                    shape.clone(),
-                    Arc::clone(&data),
-                    var.clone(),
-                    existing.clone(),
-                );
-                let writes: Vec<ChunkWrite> = run_cpu(move || {
-                    batch_owned
-                        .par_iter()
-                        .zip(old.par_iter())
-                        .map(|(p, (key, enc))| match &var {
-                            Some(v) => engine.encode_var(p, key, enc.as_deref(), v, &shape),
-                            None => engine.encode_fixed(
-                                p,
-                                key,
-                                enc.as_deref(),
-                                (*data).as_ref(),
-                                &shape,
-                            ),
-                        })
-                        .collect()
-                })
-                .await?;
-                let complete: Vec<bool> = pending
-                    .iter()
-                    .map(|p| self.core.engine.is_complete(p))
-                    .collect();
-                let items: Vec<_> = existing.into_iter().zip(writes).zip(complete).collect();
-                let done: Vec<bool> = stream::iter(items.into_iter().map(
-                    |(((key, old), w), complete)| async move {
-                        self.store_write(&key, complete, old, w).await
-                    },
-                ))
-                .buffered(self.concurrency)
-                .try_collect()
-                .await?;
-                pending = pending
-                    .into_iter()
-                    .zip(done)
-                    .filter_map(|(p, done)| (!done).then_some(p))
-                    .collect();
-            }
-        }
-        Ok(())
-    }
-
-    /// Store one encoded chunk or shard if the stored value is still `old`
-    /// (the value it was merged with; not checked when the write covers the
-    /// whole chunk): one [`AsyncStore::set_if_unchanged`] on stores with
-    /// conditional writes, else a check and a store under the in-process
-    /// per-key lock that blocking [`Array`] writers take too. `false`: the
-    /// value changed, merge again.
-    async fn store_write(
-        &self,
-        key: &str,
-        complete: bool,
-        old: Option<Buffer>,
-        write: ChunkWrite,
-    ) -> Result<bool> {
-        let value = match write {
-            ChunkWrite::Set(bytes) => Some(Buffer::from(bytes)),
-            ChunkWrite::Delete => None,
-        };
-        if self.store.supports_conditional_writes() {
-            let expected = if complete {
-                Expected::Any
-            } else {
-                Expected::from_value(old.as_deref())
-            };
-            return Ok(self.store.set_if_unchanged(key, expected, value).await?);
-        }
-        let _guard = lock_key_async(key).await;
-        if !complete {
-            let current = self
-                .store
-                .get(key, &self.core.config.prototype, None)
-                .await?;
-            if current.as_deref() != old.as_deref() {
-                return Ok(false);
-            }
-        }
-        match value {
-            Some(v) => self.store.set(key, v).await?,
-            None => self.store.delete(key).await?,
-        }
-        Ok(true)
+        let op = op::WriteOp::new(&self.core.engine, chunks, r.shape(), data);
+        op::drive_writes_async(
+            self.store.as_ref(),
+            &self.core.config.prototype,
+            self.concurrency,
+            op,
+        )
+        .await
     }
 
     /// Write an `ndarray` to a selection; its shape must equal the selection's output shape.

@@ -45,9 +45,8 @@ use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
 use crate::dtype::{as_bytes_mut, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2, NodeMetadata};
-use crate::store::Expected;
 use crate::store::{Inline, StoreRef};
-use engine::{ChunkWrite, OutPtr};
+use engine::OutPtr;
 use futures::executor::block_on;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
@@ -388,56 +387,15 @@ impl Array {
 
     // ---- writing ----
 
-    fn write_chunks(
+    /// Write checked data to the chunks of a resolved selection.
+    fn write_data(
         &self,
-        chunks: &[ChunkProjection],
-        encode: impl Fn(&ChunkProjection, &str, Option<&[u8]>) -> Result<ChunkWrite> + Sync,
+        r: &ResolvedSelection,
+        chunks: Vec<ChunkProjection>,
+        data: op::WriteData<'_>,
     ) -> Result<()> {
-        chunks.par_iter().try_for_each(|p| {
-            let key = self.core.engine.chunk_key(&p.chunk_coords);
-            let complete = self.core.engine.is_complete(p);
-            // Optimistic read-modify-write: merge with the stored value
-            // outside any lock, then store only when the value is unchanged
-            // (otherwise merge again with the new one). Stores with
-            // conditional writes check and store atomically across
-            // processes; others are checked under an in-process key lock.
-            let conditional = self.store.supports_conditional_writes();
-            loop {
-                let existing = if complete {
-                    None
-                } else {
-                    self.store.get(&key, &self.core.config.prototype, None)?
-                };
-                let write = encode(p, &key, existing.as_deref())?;
-                if conditional {
-                    let expected = if complete {
-                        Expected::Any
-                    } else {
-                        Expected::from_value(existing.as_deref())
-                    };
-                    let value = match write {
-                        ChunkWrite::Set(bytes) => Some(bytes.into()),
-                        ChunkWrite::Delete => None,
-                    };
-                    if self.store.set_if_unchanged(&key, expected, value)? {
-                        return Ok(());
-                    }
-                    continue;
-                }
-                let _guard = engine::lock_key(&key);
-                if !complete {
-                    let current = self.store.get(&key, &self.core.config.prototype, None)?;
-                    if current.as_deref() != existing.as_deref() {
-                        continue;
-                    }
-                }
-                match write {
-                    ChunkWrite::Set(bytes) => self.store.set(&key, bytes.into())?,
-                    ChunkWrite::Delete => self.store.delete(&key)?,
-                }
-                return Ok(());
-            }
-        })
+        let op = op::WriteOp::new(&self.core.engine, chunks, r.shape(), data);
+        op::drive_writes_blocking(self.store.as_ref(), &self.core.config.prototype, op)
     }
 
     /// Write raw native-endian element bytes (C order, the selection's shape)
@@ -446,12 +404,7 @@ impl Array {
         self.core.fixed_size()?;
         let (r, chunks) = self.resolve(selection)?;
         self.core.check_fixed_data(&r, data)?;
-        let shape = r.shape();
-        self.write_chunks(&chunks, |p, key, existing| {
-            self.core
-                .engine
-                .encode_fixed(p, key, existing, data, &shape)
-        })
+        self.write_data(&r, chunks, op::WriteData::Bytes(data))
     }
 
     /// Write elements (C order, the selection's element count) to a selection.
@@ -482,10 +435,7 @@ impl Array {
         }
         let (r, chunks) = self.resolve(selection)?;
         self.core.check_var_data(&r, data)?;
-        let shape = r.shape();
-        self.write_chunks(&chunks, |p, key, existing| {
-            self.core.engine.encode_var(p, key, existing, data, &shape)
-        })
+        self.write_data(&r, chunks, op::WriteData::Var(data))
     }
 
     /// Write an `ndarray` view to a selection; its shape must equal the

@@ -14,17 +14,15 @@
 //! (`ParquetPushDecoder::try_decode` answering `NeedsData(ranges)` until it
 //! is fed): each state is consumed on its transition.
 
-use super::engine::{Engine, OutPtr, ShardReadPlan};
-use super::error::{ArrayError, Result};
+use super::{on_cpu, Request};
+use crate::array::engine::{Engine, OutPtr, ShardReadPlan};
+use crate::array::error::{ArrayError, Result};
 use crate::buffer::{Buffer, BufferPrototype};
 use crate::chunk::ChunkProjection;
-use crate::store::{AsyncStore, ByteRequest, Store};
+use crate::store::{AsyncStore, Store};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
-
-/// One store request: a key and, for part of a value, its byte range.
-pub(crate) type Request = (String, Option<ByteRequest>);
 
 /// What a unit hands to the CPU step.
 pub(crate) enum Input {
@@ -319,19 +317,6 @@ pub(crate) fn drive_blocking(
         }
     })?;
     Ok(ctx)
-}
-
-/// Run `f` on rayon's pool and await its result (works with or without a
-/// tokio runtime; the async executor never runs it).
-pub(crate) async fn on_cpu<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let (tx, rx) = futures::channel::oneshot::channel();
-    rayon::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.await
-        .map_err(|_| ArrayError::Task("a decode job was dropped".into()))?
 }
 
 /// Run every unit of `op` over an async store: at most `concurrency` units
