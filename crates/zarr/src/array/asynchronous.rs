@@ -9,7 +9,7 @@ use super::meta;
 use super::op;
 use super::{Array, ArrayConfig};
 use crate::buffer::{NDBuffer, NDData, Order};
-use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
+use crate::chunk::{ChunkProjection, Query, Resolved, ResolvedSelection, Selection};
 use crate::dtype::{as_bytes_mut, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2};
 use crate::store::AsyncStore;
@@ -330,6 +330,107 @@ impl AsyncArray {
         Ok(())
     }
 
+    /// Read a selection of any kind ([`Query`]) into an [`NDBuffer`] in the
+    /// array's configured memory order (see [`Array::read_query_ndbuffer`]).
+    pub async fn read_query_ndbuffer(&self, query: &Query) -> Result<NDBuffer> {
+        self.read_query_in_order(query, self.core.config.order)
+            .await
+    }
+
+    async fn read_query_in_order(&self, query: &Query, order: Order) -> Result<NDBuffer> {
+        let plan = match self.core.plan_query(query)? {
+            Resolved::Basic(sel, _) => return self.read_ndbuffer_in_order(&sel, order).await,
+            Resolved::Gather(plan) => plan,
+        };
+        let shape = plan.out_shape().to_vec();
+        let n = plan.num_elements() as usize;
+        let (engine, gap) = (&self.core.engine, self.core.config.shard_read_gap);
+        let proto = &self.core.config.prototype;
+        let data = match self.data_type().size() {
+            Some(size) => {
+                let owner = op::OwnedOut::new(engine.alloc_bytes(&self.core.path, n * size)?);
+                // SAFETY: bytes are plain data; the pointer is taken before any
+                // job runs, and every job holds `owner`.
+                let op = unsafe { op::ReadOp::gather_fixed(engine, gap, plan, owner.out_ptr()) };
+                let keep: Arc<dyn Send + Sync> = owner.clone();
+                op::drive_async(self.store.as_ref(), proto, self.concurrency, op, keep).await?;
+                NDData::Fixed(owner.into_inner()?)
+            }
+            None => {
+                let out = engine.alloc_var(&self.core.path, n)?;
+                let op = op::ReadOp::gather_var(engine, gap, plan, out);
+                NDData::Variable(
+                    op::drive_async(
+                        self.store.as_ref(),
+                        proto,
+                        self.concurrency,
+                        op,
+                        Arc::new(()),
+                    )
+                    .await?
+                    .into_var()?,
+                )
+            }
+        };
+        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
+            .map_err(ArrayError::InvalidArgument)?;
+        Ok(if order == Order::F {
+            b.to_order(Order::F)
+        } else {
+            b
+        })
+    }
+
+    /// Read a selection of any kind ([`Query`]) as an `ndarray`.
+    pub async fn read_query<T: Element + Default>(&self, query: &Query) -> Result<ArrayD<T>> {
+        self.check_type::<T>()?;
+        let b = self.read_query_in_order(query, Order::C).await?;
+        let v = b.to_vec::<T>().map_err(ArrayError::InvalidArgument)?;
+        ArrayD::from_shape_vec(IxDyn(b.shape()), v)
+            .map_err(|e| ArrayError::InvalidArgument(e.to_string()))
+    }
+
+    /// Write an [`NDBuffer`] to a selection of any kind ([`Query`]) (see
+    /// [`Array::write_query_ndbuffer`]).
+    pub async fn write_query_ndbuffer(&self, query: &Query, data: NDBuffer) -> Result<()> {
+        let plan = match self.core.plan_query(query)? {
+            Resolved::Basic(sel, r) => {
+                let data = self.core.broadcast_data(&data, &r.out_shape())?;
+                return self.write_ndbuffer(&sel, data).await;
+            }
+            Resolved::Gather(plan) => plan,
+        };
+        let data = self.core.broadcast_data(&data, plan.out_shape())?;
+        let n = plan.num_elements();
+        let data = match data.into_data() {
+            NDData::Fixed(b) => {
+                self.core.check_fixed_data(n, &b)?;
+                op::WriteData::SharedBytes(Arc::new(b))
+            }
+            NDData::Variable(v) => {
+                self.core.check_var_data(n, &v)?;
+                op::WriteData::SharedVar(Arc::new(v))
+            }
+        };
+        let op = op::WriteOp::gather(&self.core.engine, plan, data);
+        op::drive_writes_async(
+            self.store.as_ref(),
+            &self.core.config.prototype,
+            self.concurrency,
+            op,
+        )
+        .await
+    }
+
+    /// Write an `ndarray` to a selection of any kind ([`Query`]), broadcast
+    /// to the selection's shape as numpy broadcasts.
+    pub async fn write_query<T: Element>(&self, query: &Query, data: ArrayD<T>) -> Result<()> {
+        self.check_type::<T>()?;
+        let shape = self.core.query_shape(query)?;
+        let b = self.core.broadcast_array(data.view(), &shape)?;
+        self.write_query_ndbuffer(query, b).await
+    }
+
     /// Read a selection as an `ndarray`.
     pub async fn read<T: Element + Default>(&self, selection: &Selection) -> Result<ArrayD<T>> {
         let v = self.read_vec::<T>(selection).await?;
@@ -398,11 +499,12 @@ impl AsyncArray {
         let (r, chunks) = self.core.resolve(selection)?;
         let data = match src {
             Src::Fixed(b) => {
-                self.core.check_fixed_data(&r, (*b).as_ref())?;
+                self.core
+                    .check_fixed_data(r.num_elements(), (*b).as_ref())?;
                 op::WriteData::SharedBytes(b)
             }
             Src::Var(v) => {
-                self.core.check_var_data(&r, &v)?;
+                self.core.check_var_data(r.num_elements(), &v)?;
                 op::WriteData::SharedVar(v)
             }
         };

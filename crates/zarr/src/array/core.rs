@@ -7,7 +7,8 @@
 use super::engine::Engine;
 use super::error::{ArrayError, Result};
 use super::{metadata_documents, node_key, normalize_path, ArrayConfig};
-use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
+use crate::buffer::{NDBuffer, NDData, Order};
+use crate::chunk::{ChunkProjection, Query, Resolved, ResolvedSelection, Selection};
 use crate::codec::{ChunkSpec, CodecChain};
 use crate::dtype::Element;
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2};
@@ -174,11 +175,11 @@ impl ArrayCore {
         }
     }
 
-    /// Check raw element bytes to write to `r` (a fixed-size array): the
-    /// length, and that bools are 0 or 1.
-    pub(crate) fn check_fixed_data(&self, r: &ResolvedSelection, data: &[u8]) -> Result<()> {
+    /// Check raw element bytes to write to `n` selected elements (of a
+    /// fixed-size array): the length, and that bools are 0 or 1.
+    pub(crate) fn check_fixed_data(&self, n: u64, data: &[u8]) -> Result<()> {
         let size = self.fixed_size()?;
-        let need = r.num_elements() * size as u64;
+        let need = n * size as u64;
         if data.len() as u64 != need {
             return Err(ArrayError::InvalidArgument(format!(
                 "data holds {} bytes but the selection needs {need}",
@@ -193,20 +194,19 @@ impl ArrayCore {
         Ok(())
     }
 
-    /// Check variable-length elements to write to `r`: the array's type,
-    /// the count, and UTF-8 for `string` arrays.
-    pub(crate) fn check_var_data(&self, r: &ResolvedSelection, data: &[Vec<u8>]) -> Result<()> {
+    /// Check variable-length elements to write to `n` selected elements:
+    /// the array's type, the count, and UTF-8 for `string` arrays.
+    pub(crate) fn check_var_data(&self, n: u64, data: &[Vec<u8>]) -> Result<()> {
         if self.metadata.data_type.size().is_some() {
             return Err(ArrayError::DataTypeMismatch {
                 data_type: self.metadata.data_type,
                 requested: "variable-length elements",
             });
         }
-        if data.len() as u64 != r.num_elements() {
+        if data.len() as u64 != n {
             return Err(ArrayError::InvalidArgument(format!(
-                "{} elements given but the selection has {}",
+                "{} elements given but the selection has {n}",
                 data.len(),
-                r.num_elements()
             )));
         }
         if self.metadata.data_type == crate::dtype::DataType::String {
@@ -217,6 +217,77 @@ impl ArrayCore {
             }
         }
         Ok(())
+    }
+
+    /// Resolve an advanced selection, refusing results too large to hold.
+    pub(crate) fn plan_query(&self, query: &Query) -> Result<Resolved> {
+        let r = query.resolve(&self.metadata.shape, self.metadata.chunk_shape())?;
+        match &r {
+            Resolved::Basic(_, rs) => {
+                self.engine.output_len(&self.path, rs)?;
+            }
+            Resolved::Gather(p) => {
+                self.engine.elements_len(&self.path, p.num_elements())?;
+            }
+        }
+        Ok(r)
+    }
+
+    /// `data` as C-order elements of `shape` for a write: the same shape,
+    /// or a single element repeated (numpy's broadcast of a scalar).
+    pub(crate) fn broadcast_data(&self, data: &NDBuffer, shape: &[usize]) -> Result<NDBuffer> {
+        self.check_ndbuffer_type(&data.data_type())?;
+        if data.shape() == shape {
+            return Ok(data.to_order(Order::C));
+        }
+        let n: usize = shape.iter().product();
+        if data.len() != 1 {
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: data.shape().to_vec(),
+                expected: shape.to_vec(),
+            }
+            .into());
+        }
+        let repeated = match data.data() {
+            NDData::Fixed(b) => {
+                let mut v = self.engine.alloc_bytes(&self.path, b.len() * n)?;
+                for c in v.chunks_exact_mut(b.len().max(1)) {
+                    c.copy_from_slice(b);
+                }
+                NDData::Fixed(v)
+            }
+            NDData::Variable(e) => {
+                let mut v = self.engine.alloc_var(&self.path, n)?;
+                v.iter_mut().for_each(|s| s.clone_from(&e[0]));
+                NDData::Variable(v)
+            }
+        };
+        NDBuffer::from_parts(shape.to_vec(), data.data_type(), Order::C, repeated)
+            .map_err(ArrayError::InvalidArgument)
+    }
+
+    /// The output shape of a query.
+    pub(crate) fn query_shape(&self, query: &Query) -> Result<Vec<usize>> {
+        Ok(match self.plan_query(query)? {
+            Resolved::Basic(_, r) => r.out_shape(),
+            Resolved::Gather(p) => p.out_shape().to_vec(),
+        })
+    }
+
+    /// An `ndarray` broadcast (numpy's rules) to `shape`, as an [`NDBuffer`].
+    pub(crate) fn broadcast_array<T: Element>(
+        &self,
+        data: ndarray::ArrayViewD<'_, T>,
+        shape: &[usize],
+    ) -> Result<NDBuffer> {
+        let b = data.broadcast(shape).ok_or_else(|| {
+            ArrayError::from(crate::chunk::SelectionError::ShapeMismatch {
+                given: data.shape().to_vec(),
+                expected: shape.to_vec(),
+            })
+        })?;
+        let v: Vec<T> = b.iter().cloned().collect();
+        NDBuffer::from_vec(shape, v).map_err(ArrayError::InvalidArgument)
     }
 
     /// The metadata documents to store for this array.

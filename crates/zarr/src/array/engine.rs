@@ -38,6 +38,33 @@ impl OutPtr {
             len: out.len(),
         }
     }
+
+    /// Copy `src` to byte offset `at` of the output.
+    ///
+    /// # Safety
+    /// `at + src.len()` must lie inside the output, and no other thread may
+    /// write those bytes concurrently.
+    pub(crate) unsafe fn write_at(self, at: usize, src: &[u8]) {
+        debug_assert!(at + src.len() <= self.len);
+        // SAFETY: in bounds and owned by the caller (the contract above).
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.add(at), src.len()) }
+    }
+}
+
+/// The C-order offset in a chunk of `chunk_shape` of the element at C-order
+/// offset `b` of the box `bbox` inside it.
+pub(crate) fn box_to_chunk(b: u64, bbox: &[DimSlice], chunk_shape: &[u64]) -> usize {
+    let mut rest = b;
+    let mut coords = vec![0u64; bbox.len()];
+    for d in (0..bbox.len()).rev() {
+        let len = bbox[d].len.max(1);
+        coords[d] = bbox[d].start + rest % len;
+        rest /= len;
+    }
+    coords
+        .iter()
+        .zip(chunk_shape)
+        .fold(0u64, |acc, (&c, &s)| acc * s + c) as usize
 }
 
 /// What to do with a chunk after a write.
@@ -113,7 +140,12 @@ impl Engine {
         path: &str,
         r: &ResolvedSelection,
     ) -> Result<usize, ArrayError> {
-        let n = r.num_elements();
+        self.elements_len(path, r.num_elements())
+    }
+
+    /// `n` as the length of an output of `n` elements, as
+    /// [`Engine::output_len`] checks it.
+    pub(crate) fn elements_len(&self, path: &str, n: u64) -> Result<usize, ArrayError> {
         let each = self
             .spec
             .data_type

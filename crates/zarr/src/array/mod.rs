@@ -42,7 +42,7 @@ pub use stream::{stream_array, CopyProgress, ProgressFn, ProgressTracker};
 
 use self::core::ArrayCore;
 use crate::buffer::{BufferPrototype, NDBuffer, NDData, Order};
-use crate::chunk::{ChunkProjection, ResolvedSelection, Selection};
+use crate::chunk::{ChunkProjection, Query, Resolved, ResolvedSelection, Selection};
 use crate::dtype::{as_bytes_mut, Element, FixedElement};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2, NodeMetadata};
 use crate::store::{Inline, StoreRef};
@@ -385,6 +385,108 @@ impl Array {
         })
     }
 
+    // ---- advanced selections ----
+
+    /// Read a selection of any kind ([`Query`]: orthogonal, coordinates,
+    /// mask, blocks, negative steps) into an [`NDBuffer`] in the array's
+    /// configured memory order. Each chunk (or shard) it touches is fetched
+    /// and decoded once, whatever the number of points in it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zarr::array::ArrayBuilder;
+    /// use zarr::chunk::{AxisSelection, Query};
+    /// use zarr::dtype::DataType;
+    /// use zarr::store::MemoryStore;
+    /// let a = ArrayBuilder::new(vec![6], DataType::Int32).chunks(vec![4])
+    ///     .create(Arc::new(MemoryStore::new()), "a").unwrap();
+    /// a.write_slice(&zarr::chunk::Selection::all(), &[0, 1, 2, 3, 4, 5]).unwrap();
+    /// let q = Query::Orthogonal(vec![AxisSelection::Indices(vec![5, 0, 0])]);
+    /// assert_eq!(a.read_query::<i32>(&q).unwrap().into_raw_vec_and_offset().0, vec![5, 0, 0]);
+    /// let q = Query::parse("::-2", false).unwrap();
+    /// assert_eq!(a.read_query::<i32>(&q).unwrap().into_raw_vec_and_offset().0, vec![5, 3, 1]);
+    /// ```
+    pub fn read_query_ndbuffer(&self, query: &Query) -> Result<NDBuffer> {
+        self.read_query_in_order(query, self.core.config.order)
+    }
+
+    fn read_query_in_order(&self, query: &Query, order: Order) -> Result<NDBuffer> {
+        let plan = match self.core.plan_query(query)? {
+            Resolved::Basic(sel, _) => return self.read_ndbuffer_in_order(&sel, order),
+            Resolved::Gather(plan) => plan,
+        };
+        let shape = plan.out_shape().to_vec();
+        let n = plan.num_elements() as usize;
+        let (engine, gap) = (&self.core.engine, self.core.config.shard_read_gap);
+        let proto = &self.core.config.prototype;
+        let data = match self.data_type().size() {
+            Some(size) => {
+                let mut out = engine.alloc_bytes(&self.core.path, n * size)?;
+                // SAFETY: `out` outlives the drive, which runs every unit.
+                let op =
+                    unsafe { op::ReadOp::gather_fixed(engine, gap, plan, OutPtr::new(&mut out)) };
+                op::drive_blocking(self.store.as_ref(), proto, op)?;
+                NDData::Fixed(out)
+            }
+            None => {
+                let out = engine.alloc_var(&self.core.path, n)?;
+                let op = op::ReadOp::gather_var(engine, gap, plan, out);
+                NDData::Variable(op::drive_blocking(self.store.as_ref(), proto, op)?.into_var()?)
+            }
+        };
+        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
+            .map_err(ArrayError::InvalidArgument)?;
+        Ok(if order == Order::F {
+            b.to_order(Order::F)
+        } else {
+            b
+        })
+    }
+
+    /// Read a selection of any kind ([`Query`]) as an `ndarray`.
+    pub fn read_query<T: Element + Default>(&self, query: &Query) -> Result<ArrayD<T>> {
+        self.check_type::<T>()?;
+        let b = self.read_query_in_order(query, Order::C)?;
+        let v = b.to_vec::<T>().map_err(ArrayError::InvalidArgument)?;
+        ArrayD::from_shape_vec(IxDyn(b.shape()), v)
+            .map_err(|e| ArrayError::InvalidArgument(e.to_string()))
+    }
+
+    /// Write an [`NDBuffer`] to a selection of any kind ([`Query`]): of the
+    /// selection's shape, or a single element for every selected element.
+    /// Repeated indices keep the last value given, as in numpy.
+    pub fn write_query_ndbuffer(&self, query: &Query, data: &NDBuffer) -> Result<()> {
+        let plan = match self.core.plan_query(query)? {
+            Resolved::Basic(sel, r) => {
+                let data = self.core.broadcast_data(data, &r.out_shape())?;
+                return self.write_ndbuffer(&sel, &data);
+            }
+            Resolved::Gather(plan) => plan,
+        };
+        let data = self.core.broadcast_data(data, plan.out_shape())?;
+        let n = plan.num_elements();
+        let data = match data.data() {
+            NDData::Fixed(b) => {
+                self.core.check_fixed_data(n, b)?;
+                op::WriteData::Bytes(b)
+            }
+            NDData::Variable(v) => {
+                self.core.check_var_data(n, v)?;
+                op::WriteData::Var(v)
+            }
+        };
+        let op = op::WriteOp::gather(&self.core.engine, plan, data);
+        op::drive_writes_blocking(self.store.as_ref(), &self.core.config.prototype, op)
+    }
+
+    /// Write an `ndarray` to a selection of any kind ([`Query`]), broadcast
+    /// to the selection's shape as numpy broadcasts.
+    pub fn write_query<T: Element>(&self, query: &Query, data: ArrayViewD<'_, T>) -> Result<()> {
+        self.check_type::<T>()?;
+        let shape = self.core.query_shape(query)?;
+        self.write_query_ndbuffer(query, &self.core.broadcast_array(data, &shape)?)
+    }
+
     // ---- writing ----
 
     /// Write checked data to the chunks of a resolved selection.
@@ -403,7 +505,7 @@ impl Array {
     pub fn write_bytes(&self, selection: &Selection, data: &[u8]) -> Result<()> {
         self.core.fixed_size()?;
         let (r, chunks) = self.resolve(selection)?;
-        self.core.check_fixed_data(&r, data)?;
+        self.core.check_fixed_data(r.num_elements(), data)?;
         self.write_data(&r, chunks, op::WriteData::Bytes(data))
     }
 
@@ -434,7 +536,7 @@ impl Array {
             });
         }
         let (r, chunks) = self.resolve(selection)?;
-        self.core.check_var_data(&r, data)?;
+        self.core.check_var_data(r.num_elements(), data)?;
         self.write_data(&r, chunks, op::WriteData::Var(data))
     }
 

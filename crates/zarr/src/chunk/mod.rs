@@ -3,11 +3,13 @@
 
 mod copy;
 mod key_encoding;
+mod query;
 mod selection;
 
 pub(crate) use copy::{all_equal, contiguous_offset, fill_strided_raw, for_each_element};
 pub use copy::{copy_strided, copy_strided_raw, transpose_bytes, transpose_vec, StridedRegion};
 pub use key_encoding::ChunkKeyEncoding;
+pub use query::{AxisSelection, Gather, GatherPlan, GatherUnit, Query, Resolved};
 pub use selection::{
     ChunkProjection, DimSlice, ResolvedSelection, Selection, SelectionError, SliceArg,
 };

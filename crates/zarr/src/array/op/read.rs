@@ -15,10 +15,10 @@
 //! is fed): each state is consumed on its transition.
 
 use super::{on_cpu, Request};
-use crate::array::engine::{Engine, OutPtr, ShardReadPlan};
+use crate::array::engine::{box_to_chunk, Engine, OutPtr, ShardReadPlan};
 use crate::array::error::{ArrayError, Result};
 use crate::buffer::{Buffer, BufferPrototype};
-use crate::chunk::ChunkProjection;
+use crate::chunk::{ChunkProjection, Gather, GatherPlan};
 use crate::store::{AsyncStore, Store};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rayon::prelude::*;
@@ -145,11 +145,18 @@ pub(crate) struct ReadCtx {
     chunks: Vec<ChunkProjection>,
     out_shape: Vec<u64>,
     out: Out,
+    /// For a gather (advanced selection): per unit, how its box (the
+    /// projection's `in_chunk`, decoded into a scratch buffer) maps to the
+    /// output.
+    gathers: Option<Vec<Gather>>,
 }
 
 impl ReadCtx {
     /// Run the CPU step of `unit` on `input`: decode into the output.
     pub(crate) fn decode(&self, unit_index: usize, key: &str, input: Input) -> Result<()> {
+        if let Some(g) = &self.gathers {
+            return self.decode_gather(unit_index, key, input, &g[unit_index]);
+        }
         let p = &self.chunks[unit_index];
         match (&self.out, input, &self.engine.sharded) {
             (Out::Fixed(out), Input::Whole(enc), Some(sh)) => {
@@ -177,6 +184,91 @@ impl ReadCtx {
             )),
         }
     }
+}
+
+impl ReadCtx {
+    /// The CPU step of a gather unit: decode the unit's box into a scratch
+    /// buffer (at most one chunk or shard), then move the selected elements
+    /// to their output positions.
+    fn decode_gather(
+        &self,
+        unit_index: usize,
+        key: &str,
+        input: Input,
+        gather: &Gather,
+    ) -> Result<()> {
+        let p = &self.chunks[unit_index];
+        let box_shape: Vec<u64> = p.in_chunk.iter().map(|d| d.len).collect();
+        let n: u64 = box_shape.iter().product();
+        match &self.out {
+            Out::Fixed(out) => {
+                let size = self.engine.spec.data_type.size().unwrap_or(1);
+                let mut scratch = self.engine.alloc_bytes(key, n as usize * size)?;
+                let sp = OutPtr::new(&mut scratch);
+                match (input, &self.engine.sharded) {
+                    (Input::Whole(enc), Some(sh)) => {
+                        sh.decode_whole(&self.engine, p, key, enc, sp, &box_shape)?
+                    }
+                    (Input::Whole(enc), None) => {
+                        self.engine
+                            .decode_fixed_into(p, key, enc.as_deref(), sp, &box_shape)?
+                    }
+                    (Input::Planned(plan, got), Some(sh)) => {
+                        sh.decode_planned(&plan, &got, key, sp, &box_shape)?
+                    }
+                    (Input::Planned(..), None) => {
+                        return Err(internal(key, "a planned read of an unsharded array"))
+                    }
+                }
+                let (out, size_u) = (*out, size as u64);
+                gather.for_each(&box_shape, |b, o| {
+                    let src = &scratch[(b * size_u) as usize..((b + 1) * size_u) as usize];
+                    // SAFETY: `o` is an output element of this unit alone
+                    // (units of a gather own disjoint output elements).
+                    unsafe { out.write_at((o * size_u) as usize, src) };
+                });
+                Ok(())
+            }
+            Out::Var(out) => {
+                let Input::Whole(enc) = input else {
+                    return Err(internal(key, "a planned read of variable-length elements"));
+                };
+                let v = self.engine.decode_var(key, enc.as_deref())?;
+                let fill = self.engine.fill().as_bytes();
+                let mut out = out
+                    .lock()
+                    .map_err(|_| internal(key, "output lock poisoned"))?;
+                gather.for_each(&box_shape, |b, o| {
+                    out[o as usize] = match &v {
+                        Some(c) => c
+                            .get(box_to_chunk(b, &p.in_chunk, &self.engine.chunk_shape))
+                            .to_vec(),
+                        None => fill.to_vec(),
+                    };
+                });
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The chunk projections of a gather plan's boxes (each decoded on its own,
+/// into a scratch of the box's shape) and their gathers.
+pub(crate) fn gather_parts(plan: GatherPlan) -> (Vec<ChunkProjection>, Vec<Gather>) {
+    plan.into_units()
+        .into_iter()
+        .map(|u| {
+            let ndim = u.bbox.len();
+            (
+                ChunkProjection {
+                    chunk_coords: u.chunk_coords,
+                    in_chunk: u.bbox,
+                    out_start: vec![0; ndim],
+                },
+                u.gather,
+            )
+        })
+        .unzip()
 }
 
 /// A read of a selection: its shared context and one unit per chunk.
@@ -210,6 +302,7 @@ impl ReadOp {
                 chunks,
                 out_shape,
                 out,
+                gathers: None,
             },
             units,
         }
@@ -240,6 +333,40 @@ impl ReadOp {
         out: Vec<Vec<u8>>,
     ) -> Self {
         Self::new(engine, gap, chunks, out_shape, Out::Var(Mutex::new(out)))
+    }
+}
+
+impl ReadOp {
+    /// Make this read a gather (an advanced selection).
+    fn with_gathers(mut self, gathers: Vec<Gather>) -> Self {
+        self.ctx.gathers = Some(gathers);
+        self
+    }
+
+    /// A gather read of fixed-size elements into `out` (the plan's
+    /// elements, C order).
+    ///
+    /// # Safety
+    /// As [`ReadOp::fixed`].
+    pub(crate) unsafe fn gather_fixed(
+        engine: &Engine,
+        gap: u64,
+        plan: GatherPlan,
+        out: OutPtr,
+    ) -> Self {
+        let (chunks, gathers) = gather_parts(plan);
+        Self::new(engine, gap, chunks, Vec::new(), Out::Fixed(out)).with_gathers(gathers)
+    }
+
+    /// A gather read of variable-length elements into `out`.
+    pub(crate) fn gather_var(
+        engine: &Engine,
+        gap: u64,
+        plan: GatherPlan,
+        out: Vec<Vec<u8>>,
+    ) -> Self {
+        let (chunks, gathers) = gather_parts(plan);
+        Self::new(engine, gap, chunks, Vec::new(), Out::Var(Mutex::new(out))).with_gathers(gathers)
     }
 }
 

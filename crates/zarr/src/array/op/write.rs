@@ -13,10 +13,10 @@
 //! writers share.
 
 use super::{on_cpu, Request};
-use crate::array::engine::{lock_key, lock_key_async, ChunkWrite, Engine};
+use crate::array::engine::{box_to_chunk, lock_key, lock_key_async, ChunkWrite, Engine, OutPtr};
 use crate::array::error::{ArrayError, Result};
 use crate::buffer::{Buffer, BufferPrototype};
-use crate::chunk::ChunkProjection;
+use crate::chunk::{ChunkProjection, Gather, GatherPlan};
 use crate::store::{AsyncStore, Expected, Store};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use rayon::prelude::*;
@@ -139,6 +139,9 @@ pub(crate) struct WriteCtx<'d> {
     chunks: Vec<ChunkProjection>,
     shape: Vec<u64>,
     data: WriteData<'d>,
+    /// For a gather (advanced selection): per unit, how its box maps to
+    /// the data.
+    gathers: Option<Vec<Gather>>,
 }
 
 impl WriteCtx<'_> {
@@ -148,8 +151,12 @@ impl WriteCtx<'_> {
         &self,
         index: usize,
         key: &str,
-        existing: Option<&[u8]>,
+        existing: Option<&Buffer>,
     ) -> Result<ChunkWrite> {
+        if let Some(g) = &self.gathers {
+            return self.encode_gather(index, key, existing, &g[index]);
+        }
+        let existing = existing.map(|b| &b[..]);
         let p = &self.chunks[index];
         match &self.data {
             WriteData::Bytes(b) => self.engine.encode_fixed(p, key, existing, b, &self.shape),
@@ -160,6 +167,70 @@ impl WriteCtx<'_> {
             WriteData::Var(v) => self.engine.encode_var(p, key, existing, v, &self.shape),
             WriteData::SharedVar(v) => self.engine.encode_var(p, key, existing, v, &self.shape),
         }
+    }
+}
+
+impl WriteCtx<'_> {
+    /// The encode step of a gather unit: the unit's box of the stored value
+    /// (or the fill value), the selected elements set from the data in the
+    /// data's order (so the last of repeated indices wins, as in numpy),
+    /// then merged and encoded like any partial write of that box.
+    fn encode_gather(
+        &self,
+        index: usize,
+        key: &str,
+        existing: Option<&Buffer>,
+        gather: &Gather,
+    ) -> Result<ChunkWrite> {
+        let p = &self.chunks[index];
+        let box_shape: Vec<u64> = p.in_chunk.iter().map(|d| d.len).collect();
+        let n: u64 = box_shape.iter().product();
+        let engine = &self.engine;
+        let bytes = match &self.data {
+            WriteData::Bytes(b) => Some(*b),
+            WriteData::SharedBytes(b) => Some((**b).as_ref()),
+            _ => None,
+        };
+        if let Some(data) = bytes {
+            let size = engine.spec.data_type.size().unwrap_or(1) as u64;
+            let mut scratch = engine.alloc_bytes(key, (n * size) as usize)?;
+            let sp = OutPtr::new(&mut scratch);
+            match &engine.sharded {
+                Some(sh) => sh.decode_whole(engine, p, key, existing.cloned(), sp, &box_shape)?,
+                None => {
+                    engine.decode_fixed_into(p, key, existing.map(|b| &b[..]), sp, &box_shape)?
+                }
+            }
+            gather.for_each(&box_shape, |b, o| {
+                let (b, o) = ((b * size) as usize, (o * size) as usize);
+                scratch[b..b + size as usize].copy_from_slice(&data[o..o + size as usize]);
+            });
+            return engine.encode_fixed(p, key, existing.map(|b| &b[..]), &scratch, &box_shape);
+        }
+        let data: &[Vec<u8>] = match &self.data {
+            WriteData::Var(v) => v,
+            WriteData::SharedVar(v) => v,
+            _ => {
+                return Err(ArrayError::Task(format!(
+                    "internal: writing {key}: no data"
+                )))
+            }
+        };
+        let old = engine.decode_var(key, existing.map(|b| &b[..]))?;
+        let fill = engine.fill().as_bytes();
+        let mut scratch: Vec<Vec<u8>> = engine.alloc_var(key, n as usize)?;
+        for (b, slot) in scratch.iter_mut().enumerate() {
+            *slot = match &old {
+                Some(c) => c
+                    .get(box_to_chunk(b as u64, &p.in_chunk, &engine.chunk_shape))
+                    .to_vec(),
+                None => fill.to_vec(),
+            };
+        }
+        gather.for_each(&box_shape, |b, o| {
+            scratch[b as usize] = data[o as usize].clone()
+        });
+        engine.encode_var(p, key, existing.map(|b| &b[..]), &scratch, &box_shape)
     }
 }
 
@@ -194,9 +265,23 @@ impl<'d> WriteOp<'d> {
                 chunks,
                 shape,
                 data,
+                gathers: None,
             },
             units,
         }
+    }
+
+    /// The write of `data` (the plan's elements, C order, already checked)
+    /// to the chunks of a gather plan (an advanced selection). Every unit
+    /// merges with the stored value.
+    pub(crate) fn gather(engine: &Engine, plan: GatherPlan, data: WriteData<'d>) -> Self {
+        let (chunks, gathers) = super::read::gather_parts(plan);
+        let mut op = Self::new(engine, chunks, Vec::new(), data);
+        for u in &mut op.units {
+            u.complete = false;
+        }
+        op.ctx.gathers = Some(gathers);
+        op
     }
 }
 
@@ -286,7 +371,7 @@ pub(crate) fn drive_writes_blocking(
                     Response::Data(store.get(&key, prototype, range)?)
                 }
                 WriteStep::Encode(old) => {
-                    Response::Encoded(ctx.encode(u.index, &u.key, old.as_deref())?)
+                    Response::Encoded(ctx.encode(u.index, &u.key, old.as_ref())?)
                 }
                 WriteStep::Put(put) => Response::Stored(put_blocking(store, prototype, cas, put)?),
                 WriteStep::Done => return Ok(()),
@@ -318,7 +403,7 @@ pub(crate) async fn drive_writes_async(
                     WriteStep::Encode(old) => {
                         let (ctx, key, index) = (Arc::clone(ctx_ref), u.key.clone(), u.index);
                         Response::Encoded(
-                            on_cpu(move || ctx.encode(index, &key, old.as_deref())).await?,
+                            on_cpu(move || ctx.encode(index, &key, old.as_ref())).await?,
                         )
                     }
                     WriteStep::Put(put) => {
