@@ -4,7 +4,7 @@ use crate::util::{self, in_store, seconds, shape_text, throughput, Result};
 use crate::ExportArgs;
 use std::time::Instant;
 use zarr::buffer::{NDBuffer, NDData};
-use zarr::chunk::Selection;
+use zarr::chunk::{Query, Selection};
 use zarr::dtype::DataType;
 use zarr::metadata::NodeMetadata;
 
@@ -31,13 +31,14 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         ));
     };
     let array = crate::info::open_array(&store, &args.store, &path, m, format)?;
-    let selection = match &args.select {
-        None => Selection::all(),
-        Some(s) => s
-            .parse::<Selection>()
-            .map_err(|e| format!("invalid --select {s:?}: {e}"))?,
+    let vectorized = args.select_mode == crate::SelectMode::Vectorized;
+    let query = match &args.select {
+        None => Query::Basic(Selection::all()),
+        Some(s) => {
+            Query::parse(s, vectorized).map_err(|e| format!("invalid --select {s:?}: {e}"))?
+        }
     };
-    if let Err(e) = selection.resolve(array.shape()) {
+    if let Err(e) = query.resolve(array.shape(), array.chunk_shape()) {
         return Err(format!(
             "invalid --select {:?} for the array {:?} of shape {:?}: {e}",
             args.select.as_deref().unwrap_or(":"),
@@ -47,7 +48,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     let t = Instant::now();
     let buf = array
-        .read_ndbuffer(&selection)
+        .read_query_ndbuffer(&query)
         .map_err(in_store(&args.store))?;
     let read_time = t.elapsed();
     let buf = match &args.dtype {

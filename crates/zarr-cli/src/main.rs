@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! zarr info STORE [--path P] [--json]
-//! zarr export STORE [--path P] [--select SEL] -o OUT.npy
+//! zarr export STORE [--path P] [--select SEL] [--select-mode orthogonal|vectorized] -o OUT.npy
 //! zarr import IN.npy STORE [--path P] [--dtype DT] [--chunks a,b,c|auto]
 //!             [--shards a,b,c]
 //!             [--compressor zstd[:L]|gzip[:L]|blosc[:CNAME[:CLEVEL[:SHUFFLE]]]|none]
@@ -132,6 +132,15 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
+/// How `zarr export --select` combines integer lists.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelectMode {
+    /// Each list selects along its own axis (zarr-python's `oindex`).
+    Orthogonal,
+    /// The lists are the coordinates of points (zarr-python's `vindex`).
+    Vectorized,
+}
+
 /// Arguments of `zarr export`.
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
@@ -141,9 +150,15 @@ pub struct ExportArgs {
     /// The path of the array inside the store (default: the root).
     #[arg(long, default_value = "")]
     pub path: String,
-    /// A numpy-style basic selection, e.g. `0:10,:,5` or `-1,...`.
+    /// A numpy-style selection, e.g. `0:10,:,5`, `-1,...`, `::-1` (any
+    /// non-zero step) or with integer lists `[0,5,9],:` (see --select-mode).
     #[arg(long, allow_hyphen_values = true)]
     pub select: Option<String>,
+    /// How integer lists in --select combine: `orthogonal` (each list picks
+    /// along its own axis, like zarr-python's `oindex`) or `vectorized`
+    /// (the lists are point coordinates, one list per axis, like `vindex`).
+    #[arg(long, value_enum, default_value = "orthogonal")]
+    pub select_mode: SelectMode,
     /// The .npy file to write (`-` for standard output).
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,

@@ -165,6 +165,21 @@ fn select_exports_numpy_style_selections() {
                 .collect(),
         ),
         ("...,0", vec![a, b], (0..a * b).map(|f| v[f * c]).collect()),
+        // Integer lists (orthogonal) and negative steps.
+        (
+            "[2,0,2],-1,::-2",
+            vec![3, (c + 1) / 2],
+            [2, 0, 2]
+                .iter()
+                .flat_map(|&i| (0..c).rev().step_by(2).map(move |k| (i, k)))
+                .map(|(i, k)| at(i, b - 1, k))
+                .collect(),
+        ),
+        (
+            "::-1,[1],0",
+            vec![a, 1],
+            (0..a).rev().map(|i| at(i, 1, 0)).collect(),
+        ),
     ];
     for (sel, shape, want) in cases {
         let out = d.root.join("out.npy");
@@ -173,6 +188,24 @@ fn select_exports_numpy_style_selections() {
         assert_eq!(got.shape(), shape.as_slice(), "{sel}");
         assert_eq!(got.to_vec::<i32>().unwrap(), want, "{sel}");
     }
+    // Points: one list per axis, broadcast with integers.
+    let out = d.root.join("points.npy");
+    ok(&[
+        "export",
+        s(&store),
+        "--select",
+        "[0,2,2],[1,0,1],-1",
+        "--select-mode",
+        "vectorized",
+        "-o",
+        s(&out),
+    ]);
+    let got = read_npy(&out).unwrap();
+    assert_eq!(got.shape(), &[3]);
+    assert_eq!(
+        got.to_vec::<i32>().unwrap(),
+        vec![at(0, 1, c - 1), at(2, 0, c - 1), at(2, 1, c - 1)]
+    );
 }
 
 #[test]
@@ -576,7 +609,7 @@ fn errors_are_one_line_and_name_the_problem() {
         "5,5",
     ]);
     let out = d.root.join("o.npy");
-    for bad in ["0:10:0", "10", "0,0,0", "x", "-11"] {
+    for bad in ["0:10:0", "10", "0,0,0", "x", "-11", "[0,10]", "[0,1", "[x]"] {
         let e = fails(&[
             "export",
             s(&store),
