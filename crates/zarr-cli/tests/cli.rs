@@ -168,7 +168,7 @@ fn select_exports_numpy_style_selections() {
         // Integer lists (orthogonal) and negative steps.
         (
             "[2,0,2],-1,::-2",
-            vec![3, (c + 1) / 2],
+            vec![3, c.div_ceil(2)],
             [2, 0, 2]
                 .iter()
                 .flat_map(|&i| (0..c).rev().step_by(2).map(move |k| (i, k)))
