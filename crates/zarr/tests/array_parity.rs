@@ -241,6 +241,21 @@ fn blocking_and_async_agree() {
             .unwrap_err()
             .to_string();
         assert_eq!(e1, e2, "{}", case.name);
+        // An append grows both the same way.
+        let mut more_shape = case.shape.clone();
+        more_shape[0] = 3;
+        let more = ndbuffer(case.data_type, &more_shape, &Selection::all(), 500);
+        let want_shape = a.append_ndbuffer(&more, 0).unwrap();
+        assert_eq!(
+            rt.block_on(x.append_ndbuffer(more.clone(), 0)).unwrap(),
+            want_shape
+        );
+        assert_eq!(
+            contents(m1.as_ref()),
+            contents(m2.as_ref()),
+            "{}: after append",
+            case.name
+        );
         // A shrink deletes the same chunks and stores the same metadata.
         let smaller: Vec<u64> = case.shape.iter().map(|&d| d / 2 + 1).collect();
         a.resize(smaller.clone()).unwrap();

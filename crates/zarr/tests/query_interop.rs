@@ -155,6 +155,7 @@ for name in ["py_chunked", "py_sharded"]:
     a.vindex[[0, 9, 3], [8, 0, 4], [6, 0, 1]] = [-1, -2, -3]
     a.set_mask_selection(mask, -7)
     a.blocks[1, 0] = 5
+    assert a.append(np.full((10, 2, 7), 3, dtype="int32"), axis=1) == (10, 11, 7)
 print("written")
 "#;
 
@@ -191,6 +192,12 @@ fn writes_equal_zarr_python() {
             ArrayD::from_elem(IxDyn(&[]), 5).view(),
         )
         .unwrap();
+        let mut ours = ours;
+        // Refused: the other axes must match.
+        let wrong = ArrayD::from_elem(IxDyn(&[9, 2, 7]), 3i32);
+        assert!(ours.append(wrong.view(), 1).is_err());
+        let more = ArrayD::from_elem(IxDyn(&[10, 2, 7]), 3i32);
+        assert_eq!(ours.append(more.view(), 1).unwrap(), vec![10, 11, 7]);
     }
     let out = common::run_code(&common::python(), WRITE_PY, &[dir.path()]);
     assert!(out.contains("written"), "{out}");

@@ -542,6 +542,25 @@ impl AsyncArray {
         self.store_metadata().await
     }
 
+    /// Grow the array along `axis` and write the data there (see
+    /// [`Array::append`]); returns the new shape.
+    pub async fn append<T: Element>(&mut self, data: ArrayD<T>, axis: usize) -> Result<Vec<u64>> {
+        self.check_type::<T>()?;
+        let (new_shape, region) = self.core.append_plan(data.shape(), axis)?;
+        self.resize(new_shape.clone()).await?;
+        self.write(&region, data).await?;
+        Ok(new_shape)
+    }
+
+    /// [`AsyncArray::append`] of an [`NDBuffer`].
+    pub async fn append_ndbuffer(&mut self, data: NDBuffer, axis: usize) -> Result<Vec<u64>> {
+        self.core.check_ndbuffer_type(&data.data_type())?;
+        let (new_shape, region) = self.core.append_plan(data.shape(), axis)?;
+        self.resize(new_shape.clone()).await?;
+        self.write_ndbuffer(&region, data).await?;
+        Ok(new_shape)
+    }
+
     /// Add or replace some user attributes.
     pub async fn update_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
         self.core.metadata.attributes.extend(attributes);

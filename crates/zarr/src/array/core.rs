@@ -326,6 +326,49 @@ impl ArrayCore {
             .collect())
     }
 
+    /// For an append of data of `data_shape` along `axis` (zarr-python's
+    /// `Array.append`): the grown shape and the region the data goes to.
+    /// Every other axis must match the array's.
+    pub(crate) fn append_plan(
+        &self,
+        data_shape: &[usize],
+        axis: usize,
+    ) -> Result<(Vec<u64>, Selection)> {
+        let shape = &self.metadata.shape;
+        if axis >= shape.len() {
+            return Err(ArrayError::InvalidArgument(format!(
+                "cannot append along axis {axis} of an array of {} dimensions",
+                shape.len()
+            )));
+        }
+        let given: Vec<u64> = data_shape.iter().map(|&d| d as u64).collect();
+        let others_match = given.len() == shape.len()
+            && given
+                .iter()
+                .zip(shape)
+                .enumerate()
+                .all(|(d, (g, s))| d == axis || g == s);
+        if !others_match {
+            return Err(ArrayError::InvalidArgument(format!(
+                "cannot append data of shape {given:?} to an array of shape {shape:?} along axis {axis}: the other axes must match"
+            )));
+        }
+        let mut new_shape = shape.clone();
+        new_shape[axis] =
+            shape[axis]
+                .checked_add(given[axis])
+                .ok_or_else(|| ArrayError::TooLarge {
+                    path: self.path.clone(),
+                    message: format!(
+                        "appending {} to axis {axis} of length {} overflows",
+                        given[axis], shape[axis]
+                    ),
+                })?;
+        let mut start = vec![0u64; shape.len()];
+        start[axis] = shape[axis];
+        Ok((new_shape, Selection::from_box(&start, &given)))
+    }
+
     /// The key prefix under which the array's chunks and documents lie.
     pub(crate) fn prefix(&self) -> String {
         crate::node_path::prefix(&self.path)

@@ -601,6 +601,41 @@ impl Array {
         self.store_metadata()
     }
 
+    /// Grow the array along `axis` by the data's length on that axis and
+    /// write the data there (zarr-python's `Array.append`); returns the new
+    /// shape. The other axes of the data must equal the array's. The shape
+    /// is stored before the data: appenders in other processes must be
+    /// serialized by the caller, as with zarr-python.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ndarray::ArrayD;
+    /// use zarr::array::ArrayBuilder;
+    /// use zarr::dtype::DataType;
+    /// use zarr::store::MemoryStore;
+    /// let mut a = ArrayBuilder::new(vec![2, 3], DataType::UInt8).chunks(vec![2, 2])
+    ///     .create(Arc::new(MemoryStore::new()), "a").unwrap();
+    /// let more = ArrayD::from_elem(vec![4, 3], 7u8);
+    /// assert_eq!(a.append(more.view(), 0).unwrap(), vec![6, 3]);
+    /// assert!(a.append(more.view(), 1).is_err()); // axis 0 differs
+    /// ```
+    pub fn append<T: Element>(&mut self, data: ArrayViewD<'_, T>, axis: usize) -> Result<Vec<u64>> {
+        self.check_type::<T>()?;
+        let (new_shape, region) = self.core.append_plan(data.shape(), axis)?;
+        self.resize(new_shape.clone())?;
+        self.write(&region, data)?;
+        Ok(new_shape)
+    }
+
+    /// [`Array::append`] of an [`NDBuffer`].
+    pub fn append_ndbuffer(&mut self, data: &NDBuffer, axis: usize) -> Result<Vec<u64>> {
+        self.core.check_ndbuffer_type(&data.data_type())?;
+        let (new_shape, region) = self.core.append_plan(data.shape(), axis)?;
+        self.resize(new_shape.clone())?;
+        self.write_ndbuffer(&region, data)?;
+        Ok(new_shape)
+    }
+
     /// Replace the user attributes.
     pub fn set_attributes(&mut self, attributes: Map<String, Value>) -> Result<()> {
         self.core.metadata.attributes = attributes;
