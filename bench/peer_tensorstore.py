@@ -4,6 +4,7 @@
   peer_tensorstore.py write INPUT.npy STORE CHUNKS ZSTD_LEVEL [SHARDS]   (CHUNKS like 64,64,64)
   peer_tensorstore.py read STORE OUTPUT.npy
   peer_tensorstore.py boxes STORE BOXES.txt SIZE OUTPUT.npy
+  peer_tensorstore.py select STORE points|rows FILE OUTPUT.npy
 
 Same work as the other peers: see peer_zarr_python.py.
 """
@@ -76,8 +77,23 @@ def boxes(store: str, boxes_txt: str, size: str, out: str) -> None:
     print(f"inner_s: {inner:.6f}")
 
 
+def select(store: str, kind: str, path: str, out: str) -> None:
+    v = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    t = time.perf_counter()
+    arr = ts.open({"driver": "zarr3", "kvstore": kvstore(store), "open": True}, read=True).result()
+    if kind == "points":
+        got = arr.vindex[tuple(v.T)].read().result()
+    else:
+        got = arr.oindex[v[:, 0]].read().result()
+    inner = time.perf_counter() - t
+    np.save(out, got, allow_pickle=False)
+    print(f"inner_s: {inner:.6f}")
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "write":
+    if sys.argv[1] == "select":
+        select(*sys.argv[2:6])
+    elif sys.argv[1] == "write":
         write(*sys.argv[2:7])
     elif sys.argv[1] == "boxes":
         boxes(*sys.argv[2:6])

@@ -4,12 +4,15 @@
   peer_zarr_python.py write INPUT.npy STORE CHUNKS ZSTD_LEVEL [SHARDS]   (CHUNKS like 64,64,64)
   peer_zarr_python.py read STORE OUTPUT.npy
   peer_zarr_python.py boxes STORE BOXES.txt SIZE OUTPUT.npy
+  peer_zarr_python.py select STORE points|rows FILE OUTPUT.npy
 
 write: read the .npy, create a V3 array at the root of STORE (bytes little + zstd, no
 checksum), write all of it; with SHARDS, sharded (shards SHARDS, inner chunks CHUNKS, the
 zstd inside the sharding codec). read: open the array, read all of it, write an .npy.
 boxes: open the array, read a SIZE^ndim box at each start of BOXES.txt (`z,y,x` a line),
 one read each, stack them into OUTPUT.npy; prints `inner_s: SECONDS` (open + box reads).
+select: open the array and read one selection: `points` (FILE: `z,y,x` a line) by
+`vindex`, or `rows` (FILE: an index of axis 0 a line) by `oindex[rows]`; prints inner_s.
 """
 
 import time
@@ -52,8 +55,25 @@ def boxes(store: str, boxes_txt: str, size: str, out: str) -> None:
     print(f"inner_s: {inner:.6f}")
 
 
+def load_select(kind: str, path: str) -> np.ndarray:
+    v = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    return v if kind == "points" else v[:, 0]
+
+
+def select(store: str, kind: str, path: str, out: str) -> None:
+    idx = load_select(kind, path)
+    t = time.perf_counter()
+    arr = zarr.open_array(store, mode="r")
+    got = arr.vindex[tuple(idx.T)] if kind == "points" else arr.oindex[idx]
+    inner = time.perf_counter() - t
+    np.save(out, got, allow_pickle=False)
+    print(f"inner_s: {inner:.6f}")
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "write":
+    if sys.argv[1] == "select":
+        select(*sys.argv[2:6])
+    elif sys.argv[1] == "write":
         write(*sys.argv[2:7])
     elif sys.argv[1] == "boxes":
         boxes(*sys.argv[2:6])

@@ -9,6 +9,10 @@ Every tool runs as a separate process doing the same work, in two layouts:
   read:  open the array, read all of it into memory, write an .npy;
   boxes (sharded only): open the array, read BOXES small boxes (SIZE^3, fixed-seed random
          starts, the same for every tool) one read call each, stack them into an .npy.
+  points / rows: open the array, read POINTS random points (one `vindex` selection) or
+         ROWS random indices of axis 0, unsorted and repeated (one `oindex` selection),
+         into an .npy; reported by each tool's own time (`inner_s:`). zarrs has no such
+         selections and is left out of them.
 Each is timed by wall clock around the subprocess (time.perf_counter), WARMUP untimed runs
 then REPEAT timed runs, median reported; for boxes each tool also prints the time of its
 own open + box reads (`inner_s:`), reported as a separate column (median). Every tool reads
@@ -56,6 +60,8 @@ class Tool:
     read_times: list[float] = field(default_factory=list)
     boxes_times: list[float] = field(default_factory=list)
     boxes_inner: list[float] = field(default_factory=list)
+    select_cmd: list[str] | None = None  # with {store} {kind} {file} {output}
+    select_inner: dict[str, list[float]] = field(default_factory=dict)
     store_bytes: int = 0
     error: str = ""
 
@@ -154,7 +160,8 @@ def fmt(cmd: list[str], **kw: str) -> list[str]:
 
 
 def bench_tool(tool: Tool, args: argparse.Namespace, ref: tuple, ref_array: np.ndarray, ref_store: str,
-               layout: Layout = CHUNKED, boxes: tuple[str, np.ndarray] | None = None) -> None:
+               layout: Layout = CHUNKED, boxes: tuple[str, np.ndarray] | None = None,
+               selections: dict[str, tuple[str, np.ndarray]] | None = None) -> None:
     data = args.data_dir
     slug = tool.name.split()[0] + ("" if layout is CHUNKED else f"-{layout.name}")
     store = os.path.join(data, f"store-{slug}.zarr")
@@ -211,12 +218,37 @@ def bench_tool(tool: Tool, args: argparse.Namespace, ref: tuple, ref_array: np.n
                 tool.boxes_inner.append(inner)
             print(f"    boxes run {i + 1}: {dt:.3f} s (inner {inner:.3f} s){' (warm-up)' if i < args.warmup else ''}",
                   flush=True)
+    for kind, (path, expected) in (selections or {}).items():
+        if not tool.select_cmd:
+            break
+        for i in range(args.warmup + args.repeat):
+            if os.path.exists(out):
+                os.remove(out)
+            stdout = []
+            dt, err = run(fmt(tool.select_cmd, store=ref_store, kind=kind, file=path, output=out), stdout)
+            inner = inner_seconds(stdout[0]) if stdout else None
+            if not err and inner is None:
+                err = "printed no inner_s: line"
+            if not err:
+                got = np.load(out)
+                if got.shape != expected.shape or not np.array_equal(got, expected):
+                    err = f"{kind} differ from the input's ({got.dtype} {got.shape})"
+            if err:
+                tool.error = f"{kind} failed: {err}"
+                print(f"    {tool.error}")
+                return
+            if i >= args.warmup:
+                tool.select_inner.setdefault(kind, []).append(inner)
+            print(f"    {kind} run {i + 1}: {dt:.3f} s (inner {inner:.3f} s){' (warm-up)' if i < args.warmup else ''}",
+                  flush=True)
     if not args.keep:
         shutil.rmtree(store, ignore_errors=True)
-        os.remove(out)
+        if os.path.exists(out):
+            os.remove(out)
 
 
-def make_tools(args: argparse.Namespace, layout: Layout, boxes_bin: str | None) -> list[Tool]:
+def make_tools(args: argparse.Namespace, layout: Layout, boxes_bin: str | None,
+               select_bin: str | None = None) -> list[Tool]:
     py = sys.executable
     chunks = ",".join(map(str, layout.chunks))
     shards = ",".join(map(str, layout.shards)) if layout.shards else None
@@ -228,6 +260,7 @@ def make_tools(args: argparse.Namespace, layout: Layout, boxes_bin: str | None) 
             + (["--shards", shards] if shards else []) + ["--compressor", "zstd:0", "--overwrite"],
             [args.ours, "export", "{store}", "-o", "{output}"],
             [boxes_bin, "{store}", "{boxes}", "{size}", "{output}"] if boxes_bin else None,
+            [select_bin, "{store}", "{kind}", "{file}", "{output}"] if select_bin else None,
         ))
     if args.zarrs:
         tools.append(Tool(
@@ -245,6 +278,7 @@ def make_tools(args: argparse.Namespace, layout: Layout, boxes_bin: str | None) 
                 [py, path, "write", "{input}", "{store}", chunks, "0"] + ([shards] if shards else []),
                 [py, path, "read", "{store}", "{output}"],
                 [py, path, "boxes", "{store}", "{boxes}", "{size}", "{output}"],
+                [py, path, "select", "{store}", "{kind}", "{file}", "{output}"],
             ))
     return tools
 
@@ -282,6 +316,21 @@ def print_table(title: str, tools: list[Tool], ours_given: bool, with_boxes: boo
         print(line)
     if not ours:
         print("(our zarr CLI was not benchmarked or failed: ratios vs ours are n/a)")
+    kinds = sorted({k for t in tools for k in t.select_inner})
+    if kinds:
+        print()
+        head = f"{'tool':<14}" + "".join(f" {k + ' s':>10} {k + '/ours':>12}" for k in kinds)
+        print(head)
+        print("-" * len(head))
+        for t in tools:
+            if t.error or not t.select_inner:
+                continue
+            line = f"{t.name:<14}"
+            for k in kinds:
+                v = med(t.select_inner.get(k, []))
+                base = ours and med(ours.select_inner.get(k, []))
+                line += f" {'n/a' if v is None else f'{v:.3f}':>10} {ratio(v, base):>12}"
+            print(line)
     return failed
 
 
@@ -293,6 +342,9 @@ def main() -> int:
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--ours", help="path of our zarr CLI binary (left out: not benchmarked)")
     p.add_argument("--ours-boxes", help="path of our bench_boxes example binary (crates/zarr/examples)")
+    p.add_argument("--ours-select", help="path of our bench_select example binary (crates/zarr/examples)")
+    p.add_argument("--points", type=int, default=100_000, help="random points read by vindex")
+    p.add_argument("--rows", type=int, default=1000, help="random axis-0 indices read by oindex")
     p.add_argument("--zarrs", help="path of the zarrs-peer binary")
     p.add_argument("--no-python-peers", action="store_true")
     p.add_argument("--layouts", default="chunked,sharded", help="which layouts: chunked, sharded or both")
@@ -341,9 +393,19 @@ def main() -> int:
                   f"{args.boxes} boxes of {n}^{ref_array.ndim}, seed {args.seed}")
         else:
             print(f"=== {layout.name} layout: chunks {layout.chunks}")
-        tools = make_tools(args, layout, args.ours_boxes)
+        rng = np.random.default_rng(args.seed + 1)
+        points = rng.integers(0, np.array(ref_array.shape), size=(args.points, ref_array.ndim))
+        rows = rng.integers(0, ref_array.shape[0], size=(args.rows, 1))
+        selections = {}
+        for kind, idx in (("points", points), ("rows", rows)):
+            path = os.path.join(args.data_dir, f"{kind}.txt")
+            np.savetxt(path, idx, fmt="%d", delimiter=",")
+            expected = ref_array[tuple(idx.T)] if kind == "points" else ref_array[idx[:, 0]]
+            selections[kind] = (path, expected)
+        print(f"    selections: {args.points} random points (vindex), {args.rows} random rows of axis 0 (oindex)")
+        tools = make_tools(args, layout, args.ours_boxes, args.ours_select)
         for tool in tools:
-            bench_tool(tool, args, ref, ref_array, ref_store, layout, boxes)
+            bench_tool(tool, args, ref, ref_array, ref_store, layout, boxes, selections)
         tables.append((layout, tools))
 
     for layout, tools in tables:

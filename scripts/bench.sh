@@ -3,7 +3,8 @@
 #
 # Writing (import from .npy) and reading (export to .npy) a 256x256x256 uint16 array, in two
 # layouts: chunks 64^3, and shards 256^3 of inner chunks 32^3; zstd level 0 without checksum.
-# For the sharded layout also 100 reads of random 16^3 boxes in one process. Each tool is a
+# For the sharded layout also 100 reads of random 16^3 boxes in one process; for both layouts
+# 100,000 random points (vindex) and 1,000 random rows of axis 0 (oindex). Each tool is a
 # separate process; wall clock, median of N runs (after one warm-up run). See bench/run.py.
 #
 # Usage: scripts/bench.sh [--repeat N] [--warmup N] [--keep]
@@ -75,6 +76,12 @@ else
         OURS_ARGS+=(--ours-boxes "$ROOT/target/release/examples/bench_boxes")
     else
         echo "WARNING: crates/zarr/examples/bench_boxes.rs did not build: ours does no box reads" >&2
+    fi
+    # The point and row selections: another example binary on the library.
+    if cargo build --release -p zarr --example bench_select; then
+        OURS_ARGS+=(--ours-select "$ROOT/target/release/examples/bench_select")
+    else
+        echo "WARNING: crates/zarr/examples/bench_select.rs did not build: ours does no selections" >&2
     fi
 fi
 rm -rf "$DATA/smoke"
