@@ -47,9 +47,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         ));
     }
     let t = Instant::now();
-    let buf = array
-        .read_query_ndbuffer(&query)
-        .map_err(in_store(&args.store))?;
+    let buf = if args.fields.is_empty() {
+        array.read_query_ndbuffer(&query)
+    } else {
+        let names: Vec<&str> = args.fields.iter().map(String::as_str).collect();
+        array.read_fields(&query, &names)
+    }
+    .map_err(in_store(&args.store))?;
     let read_time = t.elapsed();
     let buf = match &args.dtype {
         None => buf,

@@ -159,6 +159,10 @@ pub struct ExportArgs {
     /// (the lists are point coordinates, one list per axis, like `vindex`).
     #[arg(long, value_enum, default_value = "orthogonal")]
     pub select_mode: SelectMode,
+    /// For a struct array: only these fields, comma-separated (one field
+    /// gives an array of its type, several a struct of them).
+    #[arg(long, value_delimiter = ',')]
+    pub fields: Vec<String>,
     /// The .npy file to write (`-` for standard output).
     #[arg(short = 'o', long = "output")]
     pub output: PathBuf,

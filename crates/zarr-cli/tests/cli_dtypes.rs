@@ -51,6 +51,29 @@ for fmt in (2, 3):
 print("OK")
 "#;
 
+/// numpy's answer to `--select SEL --fields F` on the array in argv[1]
+/// (lists as orthogonal indices, one field as its own type, several
+/// packed), saved to argv[4].
+const FIELDS_EXPECTED: &str = r#"
+import sys
+import numpy as np
+from numpy.lib.recfunctions import repack_fields
+a = np.load(sys.argv[1])
+parts = []
+for p in sys.argv[2].split(",") if "[" not in sys.argv[2] else __import__("re").findall(r"\[[^]]*\]|[^,]+", sys.argv[2]):
+    p = p.strip()
+    if p.startswith("["):
+        parts.append(np.array([int(v) for v in p[1:-1].split(",")]))
+    else:
+        parts.append(slice(*[int(v) if v else None for v in p.split(":")]))
+for axis, p in enumerate(parts):
+    a = a[(slice(None),) * axis + (p,)]
+fields = sys.argv[3].split(",")
+a = a[fields[0]] if len(fields) == 1 else repack_fields(a[fields])
+np.save(sys.argv[4], np.ascontiguousarray(a))
+print("OK")
+"#;
+
 const COMPARE: &str = r#"
 import sys
 import numpy as np
@@ -122,6 +145,48 @@ fn info_export_import_with_zarr_python() {
     }
     let args: Vec<&str> = pairs.iter().map(|p| s(p)).collect();
     run_python(COMPARE, &args);
+
+    // Fields of a selection (--fields), as numpy's field indexing gives them.
+    let mut pairs = Vec::new();
+    for (fields, select) in [("b", "[4,0],::-1"), ("n,a", "1:4,[2,0]")] {
+        let out = tmp
+            .path()
+            .join(format!("f-{}.npy", fields.replace(',', "")));
+        ok(&[
+            "export",
+            s(&root),
+            "--path",
+            "s3",
+            "--select",
+            select,
+            "--fields",
+            fields,
+            "-o",
+            s(&out),
+        ]);
+        let want = tmp
+            .path()
+            .join(format!("f-{}.expected.npy", fields.replace(',', "")));
+        run_python(
+            FIELDS_EXPECTED,
+            &[s(&root.join("s3.expected.npy")), select, fields, s(&want)],
+        );
+        pairs.push(out);
+        pairs.push(want);
+    }
+    let args: Vec<&str> = pairs.iter().map(|p| s(p)).collect();
+    run_python(COMPARE, &args);
+    let e = common::fails(&[
+        "export",
+        s(&root),
+        "--path",
+        "s3",
+        "--fields",
+        "zz",
+        "-o",
+        s(&tmp.path().join("x.npy")),
+    ]);
+    assert!(e.contains("\"zz\""), "{e}");
 
     // Imports, V2 and V3; zarr-python reads them.
     let store = tmp.path().join("ours.zarr");

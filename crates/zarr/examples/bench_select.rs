@@ -39,11 +39,18 @@ fn main() -> Result<()> {
             let ndim = lines.first().map_or(0, Vec::len);
             Query::Coordinates(
                 (0..ndim)
-                    .map(|d| ArrayD::from_shape_vec(IxDyn(&[lines.len()]), lines.iter().map(|p| p[d]).collect()))
+                    .map(|d| {
+                        ArrayD::from_shape_vec(
+                            IxDyn(&[lines.len()]),
+                            lines.iter().map(|p| p[d]).collect(),
+                        )
+                    })
                     .collect::<std::result::Result<_, _>>()?,
             )
         }
-        "rows" => Query::Orthogonal(vec![AxisSelection::Indices(lines.iter().map(|l| l[0]).collect())]),
+        "rows" => Query::Orthogonal(vec![AxisSelection::Indices(
+            lines.iter().map(|l| l[0]).collect(),
+        )]),
         other => return Err(format!("unknown selection kind {other:?}").into()),
     };
     let t = Instant::now();

@@ -431,6 +431,70 @@ impl AsyncArray {
         self.write_query_ndbuffer(query, b).await
     }
 
+    /// Read `fields` of a selection of a struct array (see
+    /// [`Array::read_fields`]).
+    pub async fn read_fields(&self, query: &Query, fields: &[&str]) -> Result<NDBuffer> {
+        let (map, out_type) = self.core.field_map(fields)?;
+        let plan = self.core.plan_gather(query)?;
+        let shape = plan.out_shape().to_vec();
+        let n = plan.num_elements() as usize;
+        let owner = op::OwnedOut::new(
+            self.core
+                .engine
+                .alloc_bytes(&self.core.path, n * map.out_size)?,
+        );
+        // SAFETY: bytes are plain data; the pointer is taken before any job
+        // runs, and every job holds `owner`.
+        let op = unsafe {
+            op::ReadOp::gather_fixed(
+                &self.core.engine,
+                self.core.config.shard_read_gap,
+                plan,
+                owner.out_ptr(),
+            )
+        }
+        .with_fields(map);
+        let keep: Arc<dyn Send + Sync> = owner.clone();
+        op::drive_async(
+            self.store.as_ref(),
+            &self.core.config.prototype,
+            self.concurrency,
+            op,
+            keep,
+        )
+        .await?;
+        NDBuffer::from_parts(
+            shape,
+            out_type,
+            Order::C,
+            NDData::Fixed(owner.into_inner()?),
+        )
+        .map_err(ArrayError::InvalidArgument)
+    }
+
+    /// Write `fields` of a selection of a struct array (see
+    /// [`Array::write_fields`]).
+    pub async fn write_fields(&self, query: &Query, fields: &[&str], data: NDBuffer) -> Result<()> {
+        let (map, out_type) = self.core.field_map(fields)?;
+        let plan = self.core.plan_gather(query)?;
+        let bytes = self
+            .core
+            .broadcast_fields(&data, plan.out_shape(), out_type)?;
+        let op = op::WriteOp::gather(
+            &self.core.engine,
+            plan,
+            op::WriteData::SharedBytes(Arc::new(bytes)),
+        )
+        .with_fields(map);
+        op::drive_writes_async(
+            self.store.as_ref(),
+            &self.core.config.prototype,
+            self.concurrency,
+            op,
+        )
+        .await
+    }
+
     /// Read a selection as an `ndarray`.
     pub async fn read<T: Element + Default>(&self, selection: &Selection) -> Result<ArrayD<T>> {
         let v = self.read_vec::<T>(selection).await?;

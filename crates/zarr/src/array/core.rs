@@ -10,7 +10,7 @@ use super::{metadata_documents, node_key, normalize_path, ArrayConfig};
 use crate::buffer::{NDBuffer, NDData, Order};
 use crate::chunk::{ChunkProjection, Query, Resolved, ResolvedSelection, Selection};
 use crate::codec::{ChunkSpec, CodecChain};
-use crate::dtype::Element;
+use crate::dtype::{DataType, Element};
 use crate::metadata::{ArrayMetadata, ArrayMetadataV2};
 use std::sync::Arc;
 
@@ -288,6 +288,98 @@ impl ArrayCore {
         })?;
         let v: Vec<T> = b.iter().cloned().collect();
         NDBuffer::from_vec(shape, v).map_err(ArrayError::InvalidArgument)
+    }
+
+    /// A query as a gather plan (basic selections too), refusing results
+    /// too large to hold.
+    pub(crate) fn plan_gather(&self, query: &Query) -> Result<crate::chunk::GatherPlan> {
+        let plan = query.plan(&self.metadata.shape, self.metadata.chunk_shape())?;
+        self.engine.elements_len(&self.path, plan.num_elements())?;
+        Ok(plan)
+    }
+
+    /// The field map and the output data type of a selection of `fields`
+    /// of a struct array (zarr-python's `fields=`): one field gives that
+    /// field's type, several give a packed struct of them, in the order
+    /// given.
+    pub(crate) fn field_map(&self, fields: &[&str]) -> Result<(super::op::FieldMap, DataType)> {
+        let DataType::Struct(st) = self.metadata.data_type else {
+            return Err(ArrayError::InvalidArgument(format!(
+                "fields {fields:?} selected, but the array's data type {} has no fields",
+                self.metadata.data_type
+            )));
+        };
+        if fields.is_empty() {
+            return Err(ArrayError::InvalidArgument("no fields selected".into()));
+        }
+        let mut parts = Vec::with_capacity(fields.len());
+        let mut chosen = Vec::with_capacity(fields.len());
+        let mut out_size = 0usize;
+        for (i, name) in fields.iter().enumerate() {
+            if fields[..i].contains(name) {
+                return Err(ArrayError::InvalidArgument(format!(
+                    "field {name:?} selected twice"
+                )));
+            }
+            let f = st
+                .fields()
+                .iter()
+                .find(|f| f.name() == *name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = st.fields().iter().map(|f| f.name()).collect();
+                    ArrayError::InvalidArgument(format!(
+                        "the struct data type has no field {name:?} (its fields: {names:?})"
+                    ))
+                })?;
+            let len = f.data_type().size().unwrap_or(0);
+            parts.push((f.offset(), len, out_size));
+            out_size += len;
+            chosen.push((f.name().to_string(), f.data_type(), f.endian()));
+        }
+        let out_type = if chosen.len() == 1 {
+            chosen[0].1
+        } else {
+            DataType::Struct(crate::dtype::StructType::new(chosen)?)
+        };
+        Ok((super::op::FieldMap { parts, out_size }, out_type))
+    }
+
+    /// `data` as the C-order elements of a field selection of `shape` and
+    /// type `dt`: the same shape, or one element repeated.
+    pub(crate) fn broadcast_fields(
+        &self,
+        data: &NDBuffer,
+        shape: &[usize],
+        dt: DataType,
+    ) -> Result<Vec<u8>> {
+        if !data.data_type().same_elements(&dt) {
+            return Err(ArrayError::DataTypeMismatch {
+                data_type: dt,
+                requested: data.data_type().name(),
+            });
+        }
+        let c = data.to_order(Order::C);
+        let NDData::Fixed(b) = c.into_data() else {
+            return Err(ArrayError::InvalidArgument(
+                "field data must be fixed-size".into(),
+            ));
+        };
+        if data.shape() == shape {
+            return Ok(b);
+        }
+        if data.len() != 1 {
+            return Err(crate::chunk::SelectionError::ShapeMismatch {
+                given: data.shape().to_vec(),
+                expected: shape.to_vec(),
+            }
+            .into());
+        }
+        let n: usize = shape.iter().product();
+        let mut v = self.engine.alloc_bytes(&self.path, b.len() * n)?;
+        for c in v.chunks_exact_mut(b.len().max(1)) {
+            c.copy_from_slice(&b);
+        }
+        Ok(v)
     }
 
     /// The metadata documents to store for this array.

@@ -487,6 +487,49 @@ impl Array {
         self.write_query_ndbuffer(query, &self.core.broadcast_array(data, &shape)?)
     }
 
+    /// Read `fields` of a selection (any [`Query`]) of a struct array, as
+    /// zarr-python's `fields=`: one field gives an array of that field's
+    /// type, several a packed struct of them. Only the fields' bytes are
+    /// copied out of each decoded chunk.
+    pub fn read_fields(&self, query: &Query, fields: &[&str]) -> Result<NDBuffer> {
+        let (map, out_type) = self.core.field_map(fields)?;
+        let plan = self.core.plan_gather(query)?;
+        let shape = plan.out_shape().to_vec();
+        let n = plan.num_elements() as usize;
+        let mut out = self
+            .core
+            .engine
+            .alloc_bytes(&self.core.path, n * map.out_size)?;
+        // SAFETY: `out` outlives the drive, which runs every unit.
+        let op = unsafe {
+            op::ReadOp::gather_fixed(
+                &self.core.engine,
+                self.core.config.shard_read_gap,
+                plan,
+                OutPtr::new(&mut out),
+            )
+        }
+        .with_fields(map);
+        op::drive_blocking(self.store.as_ref(), &self.core.config.prototype, op)?;
+        NDBuffer::from_parts(shape, out_type, Order::C, NDData::Fixed(out))
+            .map_err(ArrayError::InvalidArgument)
+    }
+
+    /// Write `fields` of a selection (any [`Query`]) of a struct array; the
+    /// other fields keep their stored values. `data` has the type
+    /// [`Array::read_fields`] gives for these fields, and the selection's
+    /// shape or a single element.
+    pub fn write_fields(&self, query: &Query, fields: &[&str], data: &NDBuffer) -> Result<()> {
+        let (map, out_type) = self.core.field_map(fields)?;
+        let plan = self.core.plan_gather(query)?;
+        let bytes = self
+            .core
+            .broadcast_fields(data, plan.out_shape(), out_type)?;
+        let op = op::WriteOp::gather(&self.core.engine, plan, op::WriteData::Bytes(&bytes))
+            .with_fields(map);
+        op::drive_writes_blocking(self.store.as_ref(), &self.core.config.prototype, op)
+    }
+
     // ---- writing ----
 
     /// Write checked data to the chunks of a resolved selection.

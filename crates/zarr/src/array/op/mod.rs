@@ -14,6 +14,15 @@ pub(crate) use write::{drive_writes_async, drive_writes_blocking, WriteData, Wri
 use super::error::{ArrayError, Result};
 use crate::store::ByteRequest;
 
+/// A field selection of a struct array: per selected field, (its offset in
+/// a stored element, its size, its offset in an output element), and the
+/// output element size (the selected fields, packed).
+#[derive(Clone, Debug)]
+pub(crate) struct FieldMap {
+    pub(crate) parts: Vec<(usize, usize, usize)>,
+    pub(crate) out_size: usize,
+}
+
 /// One store request: a key and, for part of a value, its byte range.
 pub(crate) type Request = (String, Option<ByteRequest>);
 

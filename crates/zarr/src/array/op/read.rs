@@ -14,7 +14,7 @@
 //! (`ParquetPushDecoder::try_decode` answering `NeedsData(ranges)` until it
 //! is fed): each state is consumed on its transition.
 
-use super::{on_cpu, Request};
+use super::{on_cpu, FieldMap, Request};
 use crate::array::engine::{box_to_chunk, Engine, OutPtr, ShardReadPlan};
 use crate::array::error::{ArrayError, Result};
 use crate::buffer::{Buffer, BufferPrototype};
@@ -149,6 +149,8 @@ pub(crate) struct ReadCtx {
     /// projection's `in_chunk`, decoded into a scratch buffer) maps to the
     /// output.
     gathers: Option<Vec<Gather>>,
+    /// For a field selection: which bytes of each element go to the output.
+    fields: Option<FieldMap>,
 }
 
 impl ReadCtx {
@@ -221,12 +223,21 @@ impl ReadCtx {
                     }
                 }
                 let (out, size_u) = (*out, size as u64);
-                gather.for_each(&box_shape, |b, o| {
-                    let src = &scratch[(b * size_u) as usize..((b + 1) * size_u) as usize];
-                    // SAFETY: `o` is an output element of this unit alone
-                    // (units of a gather own disjoint output elements).
-                    unsafe { out.write_at((o * size_u) as usize, src) };
-                });
+                match &self.fields {
+                    None => gather.for_each(&box_shape, |b, o| {
+                        let src = &scratch[(b * size_u) as usize..((b + 1) * size_u) as usize];
+                        // SAFETY: `o` is an output element of this unit alone
+                        // (units of a gather own disjoint output elements).
+                        unsafe { out.write_at((o * size_u) as usize, src) };
+                    }),
+                    Some(f) => gather.for_each(&box_shape, |b, o| {
+                        let (b, o) = (b as usize * size, o as usize * f.out_size);
+                        for &(src, len, dst) in &f.parts {
+                            // SAFETY: as above; the field lies inside element `o`.
+                            unsafe { out.write_at(o + dst, &scratch[b + src..b + src + len]) };
+                        }
+                    }),
+                }
                 Ok(())
             }
             Out::Var(out) => {
@@ -303,6 +314,7 @@ impl ReadOp {
                 out_shape,
                 out,
                 gathers: None,
+                fields: None,
             },
             units,
         }
@@ -356,6 +368,13 @@ impl ReadOp {
     ) -> Self {
         let (chunks, gathers) = gather_parts(plan);
         Self::new(engine, gap, chunks, Vec::new(), Out::Fixed(out)).with_gathers(gathers)
+    }
+
+    /// Make this gather read copy only the fields of `map` of each element
+    /// (into packed output elements of `map.out_size` bytes).
+    pub(crate) fn with_fields(mut self, map: FieldMap) -> Self {
+        self.ctx.fields = Some(map);
+        self
     }
 
     /// A gather read of variable-length elements into `out`.

@@ -12,7 +12,7 @@
 //! and a store under the in-process per-key lock, which blocking and async
 //! writers share.
 
-use super::{on_cpu, Request};
+use super::{on_cpu, FieldMap, Request};
 use crate::array::engine::{box_to_chunk, lock_key, lock_key_async, ChunkWrite, Engine, OutPtr};
 use crate::array::error::{ArrayError, Result};
 use crate::buffer::{Buffer, BufferPrototype};
@@ -142,6 +142,8 @@ pub(crate) struct WriteCtx<'d> {
     /// For a gather (advanced selection): per unit, how its box maps to
     /// the data.
     gathers: Option<Vec<Gather>>,
+    /// For a field selection: which bytes of each element the data sets.
+    fields: Option<FieldMap>,
 }
 
 impl WriteCtx<'_> {
@@ -201,10 +203,19 @@ impl WriteCtx<'_> {
                     engine.decode_fixed_into(p, key, existing.map(|b| &b[..]), sp, &box_shape)?
                 }
             }
-            gather.for_each(&box_shape, |b, o| {
-                let (b, o) = ((b * size) as usize, (o * size) as usize);
-                scratch[b..b + size as usize].copy_from_slice(&data[o..o + size as usize]);
-            });
+            match &self.fields {
+                None => gather.for_each(&box_shape, |b, o| {
+                    let (b, o) = ((b * size) as usize, (o * size) as usize);
+                    scratch[b..b + size as usize].copy_from_slice(&data[o..o + size as usize]);
+                }),
+                Some(f) => gather.for_each(&box_shape, |b, o| {
+                    let (b, o) = ((b * size) as usize, o as usize * f.out_size);
+                    for &(dst, len, src) in &f.parts {
+                        scratch[b + dst..b + dst + len]
+                            .copy_from_slice(&data[o + src..o + src + len]);
+                    }
+                }),
+            }
             return engine.encode_fixed(p, key, existing.map(|b| &b[..]), &scratch, &box_shape);
         }
         let data: &[Vec<u8>] = match &self.data {
@@ -266,6 +277,7 @@ impl<'d> WriteOp<'d> {
                 shape,
                 data,
                 gathers: None,
+                fields: None,
             },
             units,
         }
@@ -282,6 +294,14 @@ impl<'d> WriteOp<'d> {
         }
         op.ctx.gathers = Some(gathers);
         op
+    }
+
+    /// Make this gather write set only the fields of `map` of each element
+    /// (the data holds packed elements of `map.out_size` bytes); the other
+    /// fields keep their stored bytes.
+    pub(crate) fn with_fields(mut self, map: FieldMap) -> Self {
+        self.ctx.fields = Some(map);
+        self
     }
 }
 
