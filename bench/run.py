@@ -167,6 +167,9 @@ def bench_tool(tool: Tool, args: argparse.Namespace, ref: tuple, ref_array: np.n
     store = os.path.join(data, f"store-{slug}.zarr")
     out = os.path.join(data, f"out-{slug}.npy")
     print(f"--- {tool.name} ({layout.name})", flush=True)
+    if args.only_select:
+        run_selections(tool, args, ref_store, out, selections)
+        return
     for i in range(args.warmup + args.repeat):
         shutil.rmtree(store, ignore_errors=True)
         dt, err = run(fmt(tool.write_cmd, input=args.input, store=store))
@@ -218,6 +221,15 @@ def bench_tool(tool: Tool, args: argparse.Namespace, ref: tuple, ref_array: np.n
                 tool.boxes_inner.append(inner)
             print(f"    boxes run {i + 1}: {dt:.3f} s (inner {inner:.3f} s){' (warm-up)' if i < args.warmup else ''}",
                   flush=True)
+    run_selections(tool, args, ref_store, out, selections)
+    if not args.keep:
+        shutil.rmtree(store, ignore_errors=True)
+        if os.path.exists(out):
+            os.remove(out)
+
+
+def run_selections(tool: Tool, args: argparse.Namespace, ref_store: str, out: str,
+                   selections: dict[str, tuple[str, np.ndarray]] | None) -> None:
     for kind, (path, expected) in (selections or {}).items():
         if not tool.select_cmd:
             break
@@ -241,10 +253,8 @@ def bench_tool(tool: Tool, args: argparse.Namespace, ref: tuple, ref_array: np.n
                 tool.select_inner.setdefault(kind, []).append(inner)
             print(f"    {kind} run {i + 1}: {dt:.3f} s (inner {inner:.3f} s){' (warm-up)' if i < args.warmup else ''}",
                   flush=True)
-    if not args.keep:
-        shutil.rmtree(store, ignore_errors=True)
-        if os.path.exists(out):
-            os.remove(out)
+    if os.path.exists(out):
+        os.remove(out)
 
 
 def make_tools(args: argparse.Namespace, layout: Layout, boxes_bin: str | None,
@@ -260,7 +270,7 @@ def make_tools(args: argparse.Namespace, layout: Layout, boxes_bin: str | None,
             + (["--shards", shards] if shards else []) + ["--compressor", "zstd:0", "--overwrite"],
             [args.ours, "export", "{store}", "-o", "{output}"],
             [boxes_bin, "{store}", "{boxes}", "{size}", "{output}"] if boxes_bin else None,
-            [select_bin, "{store}", "{kind}", "{file}", "{output}"] if select_bin else None,
+            select_cmd=[select_bin, "{store}", "{kind}", "{file}", "{output}"] if select_bin else None,
         ))
     if args.zarrs:
         tools.append(Tool(
@@ -278,7 +288,7 @@ def make_tools(args: argparse.Namespace, layout: Layout, boxes_bin: str | None,
                 [py, path, "write", "{input}", "{store}", chunks, "0"] + ([shards] if shards else []),
                 [py, path, "read", "{store}", "{output}"],
                 [py, path, "boxes", "{store}", "{boxes}", "{size}", "{output}"],
-                [py, path, "select", "{store}", "{kind}", "{file}", "{output}"],
+                select_cmd=[py, path, "select", "{store}", "{kind}", "{file}", "{output}"],
             ))
     return tools
 
@@ -305,6 +315,8 @@ def print_table(title: str, tools: list[Tool], ours_given: bool, with_boxes: boo
         if t.error:
             failed += 1
             print(f"{t.name:<14} FAILED: {t.error}")
+            continue
+        if not t.write_times:
             continue
         w, r = med(t.write_times), med(t.read_times)
         line = (f"{t.name:<14} {w:>9.3f} {r:>9.3f} {ratio(w, ours and med(ours.write_times)):>11} "
@@ -352,6 +364,7 @@ def main() -> int:
     p.add_argument("--box-size", type=int, default=16, help="box edge length")
     p.add_argument("--seed", type=int, default=1, help="seed of the box positions")
     p.add_argument("--keep", action="store_true", help="keep the written stores and outputs")
+    p.add_argument("--only-select", action="store_true", help="only the point and row selections")
     args = p.parse_args()
 
     py = sys.executable

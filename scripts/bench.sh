@@ -7,7 +7,7 @@
 # 100,000 random points (vindex) and 1,000 random rows of axis 0 (oindex). Each tool is a
 # separate process; wall clock, median of N runs (after one warm-up run). See bench/run.py.
 #
-# Usage: scripts/bench.sh [--repeat N] [--warmup N] [--keep]
+# Usage: scripts/bench.sh [--repeat N] [--warmup N] [--keep] [--only-select]
 #   BENCH_REPEAT=N works too (default 5). ZARR_PYTHON picks the Python used for bench/.venv.
 set -euo pipefail
 
@@ -24,6 +24,7 @@ while [[ $# -gt 0 ]]; do
         --repeat) REPEAT="$2"; shift 2 ;;
         --warmup) WARMUP="$2"; shift 2 ;;
         --keep) EXTRA+=(--keep); shift ;;
+        --only-select) EXTRA+=(--only-select); shift ;;
         -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac

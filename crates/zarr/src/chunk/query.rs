@@ -98,29 +98,55 @@ impl Gather {
     /// in the order of the output for each box element (so a write that
     /// scatters in this order keeps the last of repeated indices).
     pub fn for_each(&self, box_shape: &[u64], mut f: impl FnMut(u64, u64)) {
+        self.for_each_run(box_shape, |b, o, len| {
+            for k in 0..len {
+                f(b + k, o + k);
+            }
+        })
+    }
+
+    /// As [`Gather::for_each`], in runs: `f(box_offset, out_offset, len)`
+    /// moves `len` consecutive elements of the box to `len` consecutive
+    /// elements of the output (whole rows of an orthogonal selection whose
+    /// last axis is a slice become one run each).
+    pub fn for_each_run(&self, box_shape: &[u64], mut f: impl FnMut(u64, u64, u64)) {
         match self {
-            Gather::Points(v) => v.iter().for_each(|&(b, o)| f(b, o)),
+            Gather::Points(v) => v.iter().for_each(|&(b, o)| f(b, o, 1)),
             Gather::Product { axes, out_dims } => {
                 let n = axes.len();
+                if n == 0 {
+                    f(0, 0, 1);
+                    return;
+                }
                 if axes.iter().any(Vec::is_empty) {
                     return;
                 }
+                // The innermost axis as runs of consecutive positions and outputs.
+                let mut runs: Vec<(u64, u64, u64)> = Vec::new();
+                for &(pos, out) in &axes[n - 1] {
+                    match runs.last_mut() {
+                        Some((p, o, len)) if *p + *len == pos && *o + *len == out => *len += 1,
+                        _ => runs.push((pos, out, 1)),
+                    }
+                }
                 let mut box_stride = vec![1u64; n];
                 let mut out_stride = vec![1u64; n];
-                for d in (0..n.saturating_sub(1)).rev() {
+                for d in (0..n - 1).rev() {
                     box_stride[d] = box_stride[d + 1] * box_shape[d + 1];
                     out_stride[d] = out_stride[d + 1] * out_dims[d + 1];
                 }
-                let mut idx = vec![0usize; n];
+                let mut idx = vec![0usize; n - 1];
                 loop {
                     let (mut b, mut o) = (0u64, 0u64);
-                    for d in 0..n {
+                    for d in 0..n - 1 {
                         let (pos, out) = axes[d][idx[d]];
                         b += pos * box_stride[d];
                         o += out * out_stride[d];
                     }
-                    f(b, o);
-                    let mut d = n;
+                    for &(pos, out, len) in &runs {
+                        f(b + pos, o + out, len);
+                    }
+                    let mut d = n - 1;
                     loop {
                         if d == 0 {
                             return;

@@ -224,9 +224,9 @@ impl ReadCtx {
                 }
                 let (out, size_u) = (*out, size as u64);
                 match &self.fields {
-                    None => gather.for_each(&box_shape, |b, o| {
-                        let src = &scratch[(b * size_u) as usize..((b + 1) * size_u) as usize];
-                        // SAFETY: `o` is an output element of this unit alone
+                    None => gather.for_each_run(&box_shape, |b, o, len| {
+                        let src = &scratch[(b * size_u) as usize..((b + len) * size_u) as usize];
+                        // SAFETY: these are output elements of this unit alone
                         // (units of a gather own disjoint output elements).
                         unsafe { out.write_at((o * size_u) as usize, src) };
                     }),

@@ -204,9 +204,13 @@ impl WriteCtx<'_> {
                 }
             }
             match &self.fields {
-                None => gather.for_each(&box_shape, |b, o| {
-                    let (b, o) = ((b * size) as usize, (o * size) as usize);
-                    scratch[b..b + size as usize].copy_from_slice(&data[o..o + size as usize]);
+                None => gather.for_each_run(&box_shape, |b, o, len| {
+                    let (b, o, n) = (
+                        (b * size) as usize,
+                        (o * size) as usize,
+                        (len * size) as usize,
+                    );
+                    scratch[b..b + n].copy_from_slice(&data[o..o + n]);
                 }),
                 Some(f) => gather.for_each(&box_shape, |b, o| {
                     let (b, o) = ((b * size) as usize, o as usize * f.out_size);
