@@ -139,7 +139,7 @@ async fn prepare_v2_path(store: &dyn AsyncStore, path: &str, overwrite: bool) ->
 /// missing parent groups (V3).
 async fn prepare_node_path(store: &dyn AsyncStore, path: &str, overwrite: bool) -> Result<()> {
     prepare_v2_path(store, path, overwrite).await?;
-    crate::group::ensure_parents(store, path, 3)
+    crate::group::ensure_parents_of_array(store, path, 3)
         .await
         .map_err(crate::group::GroupError::into_array_error)
 }

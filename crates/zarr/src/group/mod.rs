@@ -123,7 +123,7 @@ pub use node::AnyMetadata;
 pub use tree::{numpy_dtype_name, TREE_MAX_NODES};
 
 pub(crate) use adapters::ReadOnlyAsync;
-pub(crate) use node::ensure_parents;
+pub(crate) use node::ensure_parents_of_array;
 
 use crate::dtype::DataType;
 use crate::metadata::ArrayMetadata;

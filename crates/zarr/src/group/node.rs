@@ -233,7 +233,43 @@ pub(crate) async fn ensure_parents(
     path: &str,
     zarr_format: u8,
 ) -> Result<()> {
-    for parent in missing_parents(store, path).await? {
+    create_parents(store, missing_parents(store, path).await?, zarr_format).await
+}
+
+/// [`ensure_parents`] for a new array, as lenient as zarr-python (which
+/// never parses the parents): a parent whose document cannot be parsed
+/// counts as an existing group and is left as it is; an array among the
+/// parents is still [`GroupError::ParentIsArray`].
+pub(crate) async fn ensure_parents_of_array(
+    store: &dyn AsyncStore,
+    path: &str,
+    zarr_format: u8,
+) -> Result<()> {
+    let mut missing = Vec::new();
+    for parent in super::names::ancestors(path) {
+        match read_node(store, &parent, None).await {
+            Ok(Some(AnyMetadata::Group { .. })) | Err(GroupError::Metadata { .. }) => {}
+            Ok(Some(_)) => {
+                return Err(GroupError::ParentIsArray {
+                    path: path.to_string(),
+                    parent,
+                })
+            }
+            Ok(None) => missing.push(parent),
+            Err(e) => return Err(e),
+        }
+    }
+    create_parents(store, missing, zarr_format).await
+}
+
+/// Write the group documents of `parents` (from the root down), never
+/// over an existing document.
+async fn create_parents(
+    store: &dyn AsyncStore,
+    parents: Vec<String>,
+    zarr_format: u8,
+) -> Result<()> {
+    for parent in parents {
         for (k, v) in AnyMetadata::group(zarr_format, Map::new()).documents(&parent) {
             store.set_if_not_exists(&k, v.into()).await?;
         }

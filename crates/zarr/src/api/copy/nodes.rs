@@ -124,7 +124,7 @@ pub(super) fn members(store: &StoreRef, path: &str) -> Result<Vec<String>> {
 
 /// Create missing parent groups of `path` in `format`; fail when one is an array.
 pub(super) fn ensure_parents(store: &StoreRef, path: &str, format: u8) -> Result<()> {
-    futures::executor::block_on(crate::group::ensure_parents(
+    futures::executor::block_on(crate::group::ensure_parents_of_array(
         &crate::store::Inline(store.clone()),
         path,
         format,
