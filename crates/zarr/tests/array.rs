@@ -591,3 +591,22 @@ fn threads_writing_disjoint_parts_of_one_chunk_lose_nothing() {
         }
     }
 }
+
+/// An array created under a parent whose document does not parse leaves the
+/// parent as it is (zarr-python never parses parents); an array parent is
+/// still refused.
+#[test]
+fn create_under_an_unparsable_parent() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    store.set("zarr.json", b"not json".to_vec().into()).unwrap();
+    let b = ArrayBuilder::new(vec![4], DataType::UInt8).chunks(vec![2]);
+    b.create(store.clone(), "g/a").unwrap();
+    let root = store
+        .get("zarr.json", &zarr::buffer::BufferPrototype::default(), None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(&root[..], b"not json");
+    assert!(store.exists("g/zarr.json").unwrap());
+    let e = b.create(store.clone(), "g/a/b").unwrap_err().to_string();
+    assert!(e.contains("is an array"), "{e}");
+}
