@@ -87,4 +87,7 @@ impl AsyncStore for Inline {
     fn location(&self) -> Option<crate::store::StoreLocation> {
         self.0.location()
     }
+    fn lock_node(&self, path: &str) -> Result<Option<crate::store::NodeLock>, StoreError> {
+        self.0.lock_node(path)
+    }
 }
