@@ -255,13 +255,7 @@ impl AsyncArray {
             }
             None => NDData::Variable(self.read_var(&r, chunks).await?),
         };
-        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
-            .map_err(ArrayError::InvalidArgument)?;
-        Ok(if order == Order::F {
-            b.to_order(Order::F)
-        } else {
-            b
-        })
+        self.core.output_ndbuffer(shape, data, order)
     }
 
     /// Read a selection into raw native-endian element bytes (C order). The
@@ -372,13 +366,7 @@ impl AsyncArray {
                 )
             }
         };
-        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
-            .map_err(ArrayError::InvalidArgument)?;
-        Ok(if order == Order::F {
-            b.to_order(Order::F)
-        } else {
-            b
-        })
+        self.core.output_ndbuffer(shape, data, order)
     }
 
     /// Read a selection of any kind ([`Query`]) as an `ndarray`.
@@ -393,7 +381,12 @@ impl AsyncArray {
     /// Write an [`NDBuffer`] to a selection of any kind ([`Query`]) (see
     /// [`Array::write_query_ndbuffer`]).
     pub async fn write_query_ndbuffer(&self, query: &Query, data: NDBuffer) -> Result<()> {
-        let plan = match self.core.plan_query(query)? {
+        self.write_resolved(self.core.plan_query(query)?, data)
+            .await
+    }
+
+    async fn write_resolved(&self, resolved: Resolved, data: NDBuffer) -> Result<()> {
+        let plan = match resolved {
             Resolved::Basic(sel, r) => {
                 let data = self.core.broadcast_data(&data, &r.out_shape())?;
                 return self.write_ndbuffer(&sel, data).await;
@@ -426,9 +419,10 @@ impl AsyncArray {
     /// to the selection's shape as numpy broadcasts.
     pub async fn write_query<T: Element>(&self, query: &Query, data: ArrayD<T>) -> Result<()> {
         self.check_type::<T>()?;
-        let shape = self.core.query_shape(query)?;
+        let resolved = self.core.plan_query(query)?;
+        let shape = ArrayCore::resolved_shape(&resolved);
         let b = self.core.broadcast_array(data.view(), &shape)?;
-        self.write_query_ndbuffer(query, b).await
+        self.write_resolved(resolved, b).await
     }
 
     /// Read `fields` of a selection of a struct array (see

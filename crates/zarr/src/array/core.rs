@@ -266,11 +266,28 @@ impl ArrayCore {
             .map_err(ArrayError::InvalidArgument)
     }
 
-    /// The output shape of a query.
-    pub(crate) fn query_shape(&self, query: &Query) -> Result<Vec<usize>> {
-        Ok(match self.plan_query(query)? {
+    /// The output shape of a resolved query.
+    pub(crate) fn resolved_shape(resolved: &Resolved) -> Vec<usize> {
+        match resolved {
             Resolved::Basic(_, r) => r.out_shape(),
             Resolved::Gather(p) => p.out_shape().to_vec(),
+        }
+    }
+
+    /// A read's output (C-order elements of `shape`) as an [`NDBuffer`] of
+    /// this array's data type, in `order`.
+    pub(crate) fn output_ndbuffer(
+        &self,
+        shape: Vec<usize>,
+        data: NDData,
+        order: Order,
+    ) -> Result<NDBuffer> {
+        let b = NDBuffer::from_parts(shape, self.metadata.data_type, Order::C, data)
+            .map_err(ArrayError::InvalidArgument)?;
+        Ok(if order == Order::F {
+            b.to_order(Order::F)
+        } else {
+            b
         })
     }
 

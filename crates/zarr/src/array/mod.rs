@@ -376,13 +376,7 @@ impl Array {
             }
             None => NDData::Variable(self.read_var(&r, chunks)?),
         };
-        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
-            .map_err(ArrayError::InvalidArgument)?;
-        Ok(if order == Order::F {
-            b.to_order(Order::F)
-        } else {
-            b
-        })
+        self.core.output_ndbuffer(shape, data, order)
     }
 
     // ---- advanced selections ----
@@ -434,13 +428,7 @@ impl Array {
                 NDData::Variable(op::drive_blocking(self.store.as_ref(), proto, op)?.into_var()?)
             }
         };
-        let b = NDBuffer::from_parts(shape, self.data_type(), Order::C, data)
-            .map_err(ArrayError::InvalidArgument)?;
-        Ok(if order == Order::F {
-            b.to_order(Order::F)
-        } else {
-            b
-        })
+        self.core.output_ndbuffer(shape, data, order)
     }
 
     /// Read a selection of any kind ([`Query`]) as an `ndarray`.
@@ -456,7 +444,11 @@ impl Array {
     /// selection's shape, or a single element for every selected element.
     /// Repeated indices keep the last value given, as in numpy.
     pub fn write_query_ndbuffer(&self, query: &Query, data: &NDBuffer) -> Result<()> {
-        let plan = match self.core.plan_query(query)? {
+        self.write_resolved(self.core.plan_query(query)?, data)
+    }
+
+    fn write_resolved(&self, resolved: Resolved, data: &NDBuffer) -> Result<()> {
+        let plan = match resolved {
             Resolved::Basic(sel, r) => {
                 let data = self.core.broadcast_data(data, &r.out_shape())?;
                 return self.write_ndbuffer(&sel, &data);
@@ -483,8 +475,9 @@ impl Array {
     /// to the selection's shape as numpy broadcasts.
     pub fn write_query<T: Element>(&self, query: &Query, data: ArrayViewD<'_, T>) -> Result<()> {
         self.check_type::<T>()?;
-        let shape = self.core.query_shape(query)?;
-        self.write_query_ndbuffer(query, &self.core.broadcast_array(data, &shape)?)
+        let resolved = self.core.plan_query(query)?;
+        let shape = ArrayCore::resolved_shape(&resolved);
+        self.write_resolved(resolved, &self.core.broadcast_array(data, &shape)?)
     }
 
     /// Read `fields` of a selection (any [`Query`]) of a struct array, as

@@ -58,6 +58,18 @@ pub(crate) struct Put {
     pub(crate) value: Option<Buffer>,
 }
 
+impl Put {
+    /// What the stored value must be for the store to happen: anything for
+    /// a write of the whole chunk, else the value merged with.
+    fn expected(&self) -> Expected<'_> {
+        if self.complete {
+            Expected::Any
+        } else {
+            Expected::from_value(self.old.as_deref())
+        }
+    }
+}
+
 /// What a unit needs next.
 pub(crate) enum WriteStep {
     /// Fetch this stored value.
@@ -316,20 +328,16 @@ fn put_blocking(
     cas: bool,
     put: Put,
 ) -> Result<bool> {
+    if cas {
+        let expected = put.expected();
+        return Ok(store.set_if_unchanged(&put.key, expected, put.value.clone())?);
+    }
     let Put {
         key,
         complete,
         old,
         value,
     } = put;
-    if cas {
-        let expected = if complete {
-            Expected::Any
-        } else {
-            Expected::from_value(old.as_deref())
-        };
-        return Ok(store.set_if_unchanged(&key, expected, value)?);
-    }
     let _guard = lock_key(&key);
     if !complete {
         let current = store.get(&key, prototype, None)?;
@@ -351,20 +359,18 @@ async fn put_async(
     cas: bool,
     put: Put,
 ) -> Result<bool> {
+    if cas {
+        let expected = put.expected();
+        return Ok(store
+            .set_if_unchanged(&put.key, expected, put.value.clone())
+            .await?);
+    }
     let Put {
         key,
         complete,
         old,
         value,
     } = put;
-    if cas {
-        let expected = if complete {
-            Expected::Any
-        } else {
-            Expected::from_value(old.as_deref())
-        };
-        return Ok(store.set_if_unchanged(&key, expected, value).await?);
-    }
     let _guard = lock_key_async(&key).await;
     if !complete {
         let current = store.get(&key, prototype, None).await?;
