@@ -138,6 +138,32 @@ impl ZstdCodec {
     }
 }
 
+impl ZstdCodec {
+    /// Decode frames whose total size the first header does not give.
+    ///
+    /// The streaming decoder comes first: it allocates as it goes, so a
+    /// corrupt frame costs little. It refuses frames whose declared window
+    /// exceeds zstd's default streaming limit (2^27 bytes) even when their
+    /// content is small; a frame it refuses is then decoded in one pass into
+    /// a buffer of at most `max_decoded` bytes (the window is the output
+    /// there, so the header's window size costs nothing), which is what
+    /// `decode_into` does with the caller's buffer. So `decode` and
+    /// `decode_into` accept the same frames, and neither allocates past
+    /// `max_decoded` whatever the header claims.
+    fn decode_unsized(encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
+        let streamed = Self::decode_streaming(encoded, max_decoded);
+        let Err(e) = streamed else { return streamed };
+        if matches!(e, CodecError::TooLarge { .. }) {
+            return Err(e);
+        }
+        let bulk = with_decompressor(|d| {
+            let mut out = Vec::with_capacity(max_decoded);
+            Ok(d.decompress_to_buffer(encoded, &mut out).ok().map(|_| out))
+        })?;
+        bulk.ok_or(e)
+    }
+}
+
 impl CodecTraits for ZstdCodec {
     fn name(&self) -> &str {
         NAME
@@ -191,10 +217,10 @@ impl BytesToBytesCodec for ZstdCodec {
                 match bulk {
                     Some(out) if out.len() <= max_decoded => Ok(out),
                     Some(_) => Err(too_large(max_decoded)),
-                    None => Self::decode_streaming(encoded, max_decoded),
+                    None => Self::decode_unsized(encoded, max_decoded),
                 }
             }
-            Ok(_) => Self::decode_streaming(encoded, max_decoded),
+            Ok(_) => Self::decode_unsized(encoded, max_decoded),
             Err(_) => Err(decode_error(if encoded.len() < 4 {
                 "input too short for a zstd frame"
             } else {
@@ -386,6 +412,24 @@ mod tests {
         let mut out = vec![0u8; both.len()];
         c.decode_into(&two, &mut out).unwrap();
         assert_eq!(out, both);
+    }
+
+    #[test]
+    fn a_large_window_on_a_small_frame_decodes_both_ways() {
+        // Found by the codec fuzz target: a frame without a content size
+        // whose header declares a 192 MiB window (past the streaming
+        // decoder's default limit) around one raw 12-byte block. `decode`
+        // refused it while `decode_into` decoded it.
+        let frame = hex("28b52ffd008c610000000102030405060708090a0b");
+        let expected: Vec<u8> = (0..12).collect();
+        let c = ZstdCodec::new(0, false).unwrap();
+        let mut out = [0u8; 12];
+        assert!(ZstdCodec::decode_streaming(&frame, 12).is_err());
+        assert_eq!(c.decode(&frame, 12).unwrap(), expected);
+        c.decode_into(&frame, &mut out).unwrap();
+        assert_eq!(out.as_slice(), expected.as_slice());
+        assert!(c.decode(&frame, 11).is_err());
+        assert!(c.decode_into(&frame, &mut [0u8; 11]).is_err());
     }
 
     #[test]
