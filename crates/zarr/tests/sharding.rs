@@ -71,6 +71,14 @@ add("outer_gzip", (10, 13), "uint16", chunks=(4, 6), compressors=[GzipCodec(leve
 add("nested", (17, 25), "int32", chunks=(8, 12), compressors=None,
     serializer=ShardingCodec(chunk_shape=(4, 6), codecs=[ShardingCodec(chunk_shape=(2, 3), codecs=[BytesCodec(), ZstdCodec()])]))
 add("cube", (9, 8, 7), "uint8", chunks=(2, 2, 7), shards=(4, 4, 7))
+# Transposes before the sharding codec (the shard is the transposed chunk;
+# zarr-python checks the inner chunk shape against the untransposed one too).
+add("outer_transpose", (10, 13), "int32", chunks=(6, 6), compressors=None,
+    filters=[TransposeCodec(order=(1, 0))], serializer=ShardingCodec(chunk_shape=(3, 2), codecs=[BytesCodec()]))
+add("outer_transpose_part", (10, 13), "int32", chunks=(6, 6), compressors=None, write=(slice(1, 7), slice(2, 11)),
+    filters=[TransposeCodec(order=(1, 0))], serializer=ShardingCodec(chunk_shape=(3, 2), codecs=[BytesCodec()]))
+add("outer_transpose_3d", (9, 8, 7), "uint16", chunks=(4, 4, 4), compressors=None,
+    filters=[TransposeCodec(order=(2, 0, 1))], serializer=ShardingCodec(chunk_shape=(2, 4, 1), codecs=[BytesCodec(), ZstdCodec()]))
 
 a = zarr.create_array(store, name="strings", shape=(7, 5), dtype=str, chunks=(2, 2), shards=(4, 4))
 words = np.array([["" if (i < 2 and j < 2) else f"w{i}-{j}-é" * (i % 3) for j in range(5)] for i in range(7)], dtype=object)
@@ -271,7 +279,16 @@ fn zarr_python_shards_both_directions() {
     check_all(&ours_ref, &theirs, &cases);
     // Uncompressed shards are byte for byte zarr-python's (Morton layout,
     // empty inner chunks left out, empty shards not stored).
-    for name in ["end_crc", "start", "no_crc", "missing", "nested", "strings"] {
+    for name in [
+        "end_crc",
+        "start",
+        "no_crc",
+        "missing",
+        "nested",
+        "strings",
+        "outer_transpose",
+        "outer_transpose_part",
+    ] {
         let keys: Vec<String> = src
             .list_prefix(&format!("{name}/c/"))
             .unwrap()
@@ -889,4 +906,101 @@ print("OK" if np.array_equal(a[...], want) else "DIFFERENT")
 "#;
     let out = run_python(&py, script, &[dir.path()]);
     assert!(out.contains("OK"), "{out}");
+}
+
+/// A shard behind array-to-array codecs (`transpose`, and the elementwise
+/// `cast_value`) is read in parts: one inner chunk costs the index and that
+/// chunk; a write to part of a shard changes only the inner chunks it
+/// touches, at their place in the index's (transposed) order. Reads equal a
+/// reference in every case.
+#[test]
+fn partial_shards_behind_array_to_array_codecs() {
+    let codec = |v: Value| -> CodecMetadata { serde_json::from_value(v).unwrap() };
+    // (filters, inner chunk shape in the sharding codec's axis order, bytes
+    // per stored element)
+    let cases = [
+        (
+            vec![json!({"name": "transpose", "configuration": {"order": [1, 0]}})],
+            vec![16u64, 8],
+            2u64,
+        ),
+        (
+            vec![json!({"name": "cast_value", "configuration": {"data_type": "uint32"}})],
+            vec![8, 16],
+            4,
+        ),
+        (
+            vec![
+                json!({"name": "cast_value", "configuration": {"data_type": "uint32"}}),
+                json!({"name": "transpose", "configuration": {"order": [1, 0]}}),
+            ],
+            vec![16, 8],
+            4,
+        ),
+    ];
+    for (filters, inner, each) in cases {
+        let store = Arc::new(CountingStore::default());
+        let sharding = codec(json!({"name": "sharding_indexed", "configuration": {
+            "chunk_shape": inner,
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}],
+            "index_location": "end"}}));
+        let a = ArrayBuilder::new(vec![64, 96], DataType::UInt16)
+            .chunks(vec![32, 64])
+            .filters(filters.iter().cloned().map(codec).collect())
+            .serializer(sharding)
+            .compressors(vec![])
+            .create(store.clone(), "t")
+            .unwrap();
+        let what = format!("{filters:?}");
+        let mut data: Vec<u16> = (0..64 * 96).map(|i| (i % 60001) as u16 + 1).collect();
+        a.write_slice(&Selection::all(), &data).unwrap();
+        let read = |sel: &str| a.read_vec::<u16>(&sel.parse().unwrap()).unwrap();
+        let want = |data: &[u16], rows: std::ops::Range<usize>, cols: std::ops::Range<usize>| {
+            rows.flat_map(|r| cols.clone().map(move |c| data[r * 96 + c]))
+                .collect::<Vec<u16>>()
+        };
+        // Rows 9..12, columns 20..22 of shard (0, 0): inner chunk (1, 2) of
+        // 8 x 16 array-order inner chunks.
+        store.reset();
+        assert_eq!(read("9:12, 20:22"), want(&data, 9..12, 20..22), "{what}");
+        assert_eq!(store.gets(), 2, "{what}");
+        let index = 4 * 4 * 16 + 4;
+        assert_eq!(store.bytes(), index + 8 * 16 * each, "{what}");
+        // Every selection equals the reference.
+        for sel in selections(2) {
+            let r = sel.resolve(&[64, 96]).unwrap();
+            let mut want = Vec::new();
+            let (d0, d1) = (&r.dims[0], &r.dims[1]);
+            for i in 0..d0.len {
+                for j in 0..d1.len {
+                    let (x, y) = (d0.start + i * d0.step, d1.start + j * d1.step);
+                    want.push(data[(x * 96 + y) as usize]);
+                }
+            }
+            assert_eq!(a.read_vec::<u16>(&sel).unwrap(), want, "{what} {sel:?}");
+        }
+        // A write into inner chunk (2, 1) (array order) of shard (1, 1).
+        let shard = get(&*store, "t/c/1/1").unwrap();
+        a.write_slice(&"49:51, 81:83".parse().unwrap(), &[7u16, 8, 9, 10])
+            .unwrap();
+        for (k, (r, c)) in [(49, 81), (49, 82), (50, 81), (50, 82)]
+            .into_iter()
+            .enumerate()
+        {
+            data[r * 96 + c] = 7 + k as u16;
+        }
+        assert_eq!(read(":, :"), data, "{what}");
+        let after = get(&*store, "t/c/1/1").unwrap();
+        let (before, after) = (inner_chunks(&shard, 16), inner_chunks(&after, 16));
+        let changed: Vec<usize> = (0..16).filter(|&i| before[i] != after[i]).collect();
+        // In the index's axis order, inner chunk (2, 1) untransposed, (1, 2)
+        // transposed: C-order entry 9 or 6 of the 4 x 4.
+        let touched = if filters.iter().any(|f| f["name"] == "transpose") {
+            6
+        } else {
+            9
+        };
+        assert_eq!(changed, vec![touched], "{what}");
+    }
 }

@@ -9,7 +9,8 @@ use crate::chunk::{
     ChunkProjection, DimSlice, ResolvedSelection, StridedRegion,
 };
 use crate::codec::{
-    ArrayBytes, ChunkSpec, CodecChain, IndexLocation, ShardIndex, ShardingCodec, VarBytes,
+    ArrayBytes, ArrayToArrayCodec, AxisMap, ChunkSpec, CodecChain, IndexLocation, ShardIndex,
+    ShardingCodec, VarBytes,
 };
 use crate::dtype::FillValue;
 use crate::metadata::ArrayMetadata;
@@ -100,10 +101,23 @@ pub(crate) struct Engine {
 pub(crate) struct Sharded {
     /// The sharding codec.
     pub(crate) codec: ShardingCodec,
-    /// An engine over one shard whose chunks are the inner chunks.
+    /// An engine over one shard whose chunks are the inner chunks, in the
+    /// array's axis order (see [`Engine::with_sharding`]).
     pub(crate) inner: Engine,
     /// The encoded index size.
     pub(crate) index_size: u64,
+    /// The spec of a shard as the sharding codec sees it (after the
+    /// array-to-array codecs).
+    encoded_spec: ChunkSpec,
+    /// Inner chunks per shard, in the encoded axis order (the index's).
+    chunks_per_shard: Vec<u64>,
+    /// When array-to-array codecs permute the axes: `perm[i]` is the array
+    /// axis that the index's axis `i` is.
+    perm: Option<Vec<usize>>,
+    /// Whether writes of part of a shard encode only the inner chunks they
+    /// touch (behind permutations only; elementwise codecs may be lossy, so
+    /// those shards are written whole, exactly as the chain encodes them).
+    partial_writes: bool,
 }
 
 impl Engine {
@@ -193,32 +207,93 @@ impl Engine {
         Ok(v)
     }
 
-    /// Fill in [`Engine::sharded`] when the chain is one sharding codec.
+    /// Fill in [`Engine::sharded`] when the chain's array-to-bytes codec is
+    /// `sharding_indexed` with no bytes-to-bytes codec after it, and every
+    /// array-to-array codec before it is a permutation or elementwise
+    /// ([`AxisMap`]): parts of shards are then read (and, behind
+    /// permutations only, written) inner chunk by inner chunk.
+    ///
+    /// The inner engine works in the array's (decoded) axis order: its
+    /// chunks are the inner chunks with their shape permuted back, and its
+    /// chain is the array-to-array codecs followed by the inner codecs, so
+    /// decoding one inner chunk through it gives exactly that box of the
+    /// decoded shard. [`Sharded::perm`] maps its chunk coordinates to the
+    /// index's.
     fn with_sharding(mut self) -> Self {
         let chain = &self.chain;
-        if !chain.array_to_array().is_empty() || !chain.bytes_to_bytes().is_empty() {
+        if !chain.bytes_to_bytes().is_empty() {
             return self;
         }
         let Some(codec) = chain.array_to_bytes().as_sharding() else {
             return self;
         };
-        let Ok(index_size) = codec.index_size(&self.spec) else {
+        let a2a = chain.array_to_array();
+        let rank = self.chunk_shape.len();
+        // perm[i]: the decoded axis that encoded axis i is.
+        let mut perm: Vec<usize> = (0..rank).collect();
+        let mut permutes_only = true;
+        for c in a2a {
+            match c.axis_map() {
+                AxisMap::Permute(order) if is_permutation(&order, rank) => {
+                    perm = order.iter().map(|&o| perm[o]).collect();
+                }
+                AxisMap::Elementwise => permutes_only = false,
+                _ => return self,
+            }
+        }
+        let Ok(encoded_spec) = chain.resolve(&self.spec) else {
             return self;
+        };
+        let inner_encoded = codec.chunk_shape();
+        if encoded_spec.shape.len() != rank
+            || inner_encoded.len() != rank
+            || (0..rank).any(|i| encoded_spec.shape[i] != self.chunk_shape[perm[i]])
+        {
+            return self;
+        }
+        let Ok(index_size) = codec.index_size(&encoded_spec) else {
+            return self;
+        };
+        let Ok(chunks_per_shard) = codec.chunks_per_shard(&encoded_spec) else {
+            return self;
+        };
+        if !permutes_only && !fill_round_trips(a2a, &self.spec) {
+            // A missing inner chunk reads as the encoded fill value decoded;
+            // only when that is the fill value can the inner engine fill it.
+            return self;
+        }
+        let mut inner_shape = vec![0; rank];
+        for (i, &p) in perm.iter().enumerate() {
+            inner_shape[p] = inner_encoded[i];
+        }
+        let inner_chain = if a2a.is_empty() {
+            codec.inner_codecs().clone()
+        } else {
+            codec.inner_codecs().behind(a2a)
         };
         let inner = Engine {
             shape: self.chunk_shape.clone(),
-            chunk_shape: codec.chunk_shape().to_vec(),
-            spec: codec.inner_spec(&self.spec),
-            chain: Arc::new(codec.inner_codecs().clone()),
+            spec: ChunkSpec {
+                shape: inner_shape.clone(),
+                data_type: self.spec.data_type,
+                fill_value: self.spec.fill_value.clone(),
+            },
+            chunk_shape: inner_shape,
+            chain: Arc::new(inner_chain),
             keys: self.keys.clone(),
             prefix: self.prefix.clone(),
             write_empty_chunks: self.write_empty_chunks,
             sharded: None,
         };
+        let identity = perm.iter().enumerate().all(|(i, &p)| i == p);
         self.sharded = Some(Arc::new(Sharded {
             codec: codec.clone(),
             inner,
             index_size,
+            encoded_spec,
+            chunks_per_shard,
+            perm: (!identity).then_some(perm),
+            partial_writes: permutes_only,
         }));
         self
     }
@@ -363,9 +438,9 @@ impl Engine {
         data: &[u8],
         data_shape: &[u64],
     ) -> Result<ChunkWrite> {
-        if let Some(sh) = &self.sharded {
+        if let Some(sh) = self.sharded.as_ref().filter(|sh| sh.partial_writes) {
             let existing = if self.is_complete(p) { None } else { existing };
-            return sh.encode_shard(self, p, key, existing, data, data_shape);
+            return sh.encode_shard(p, key, existing, data, data_shape);
         }
         let size = self.spec.data_type.size().unwrap_or(1);
         let n = self.spec.fixed_size().unwrap_or(0) as usize;
@@ -511,6 +586,45 @@ impl Engine {
     }
 }
 
+/// Whether `order` holds each of `0..rank` once.
+fn is_permutation(order: &[usize], rank: usize) -> bool {
+    let mut seen = vec![false; rank];
+    order.len() == rank
+        && order
+            .iter()
+            .all(|&o| o < rank && !std::mem::replace(&mut seen[o], true))
+}
+
+/// Whether the fill value of `spec`, encoded by the array-to-array codecs
+/// `a2a` and decoded again, is itself (one element is enough: the codecs
+/// are elementwise or permutations).
+fn fill_round_trips(a2a: &[Arc<dyn ArrayToArrayCodec>], spec: &ChunkSpec) -> bool {
+    let one = ChunkSpec {
+        shape: vec![1; spec.shape.len()],
+        data_type: spec.data_type,
+        fill_value: spec.fill_value.clone(),
+    };
+    let mut stages = vec![one];
+    for c in a2a {
+        let Some(Ok(next)) = stages.last().map(|s| c.encoded_spec(s)) else {
+            return false;
+        };
+        stages.push(next);
+    }
+    // What a missing inner chunk holds: the encoded stage's fill value.
+    let Some(last) = stages.last() else {
+        return false;
+    };
+    let mut data = ArrayBytes::Fixed(last.fill_value.as_bytes().to_vec());
+    for (c, stage) in a2a.iter().zip(&stages).rev() {
+        match c.decode(data, stage) {
+            Ok(d) => data = d,
+            Err(_) => return false,
+        }
+    }
+    data == ArrayBytes::Fixed(spec.fill_value.as_bytes().to_vec())
+}
+
 /// C-order index of grid coordinates `coords` in a grid of `shape`.
 fn ravel(coords: &[u64], shape: &[u64]) -> usize {
     coords
@@ -609,6 +723,15 @@ impl ShardReadPlan {
 }
 
 impl Sharded {
+    /// The index coordinates of the inner chunk at `coords` (the inner
+    /// engine's, in the array's axis order).
+    fn encoded_coords<'a>(&self, coords: &'a [u64]) -> std::borrow::Cow<'a, [u64]> {
+        match &self.perm {
+            None => std::borrow::Cow::Borrowed(coords),
+            Some(perm) => perm.iter().map(|&p| coords[p]).collect(),
+        }
+    }
+
     fn codec_err(key: &str) -> impl Fn(crate::codec::CodecError) -> ArrayError + '_ {
         move |source| ArrayError::Codec {
             key: key.to_string(),
@@ -632,7 +755,6 @@ impl Sharded {
     /// selection's data (C order, `data_shape`).
     pub(crate) fn encode_shard(
         &self,
-        outer: &Engine,
         p: &ChunkProjection,
         key: &str,
         existing: Option<&[u8]>,
@@ -640,10 +762,10 @@ impl Sharded {
         data_shape: &[u64],
     ) -> Result<ChunkWrite> {
         let index = existing
-            .map(|b| self.codec.shard_index(b, &outer.spec))
+            .map(|b| self.codec.shard_index(b, &self.encoded_spec))
             .transpose()
             .map_err(Self::codec_err(key))?;
-        let cps = crate::chunk::grid_shape(&outer.chunk_shape, &self.inner.chunk_shape);
+        let cps = &self.chunks_per_shard;
         let n = cps.iter().product::<u64>() as usize;
         let stored = |i: usize| -> Option<&[u8]> {
             let r = index.as_ref()?.get(i)?;
@@ -659,7 +781,7 @@ impl Sharded {
             for (o, base) in q.out_start.iter_mut().zip(&p.out_start) {
                 *o += base;
             }
-            (ravel(&q.chunk_coords, &cps), q)
+            (ravel(&self.encoded_coords(&q.chunk_coords), cps), q)
         })
         .collect();
         let written: Vec<(usize, ChunkWrite)> = touched
@@ -714,7 +836,7 @@ impl Sharded {
         }
         let shard = self
             .codec
-            .assemble(parts, &cps, &outer.spec)
+            .assemble(parts, cps, &self.encoded_spec)
             .map_err(Self::codec_err(key))?;
         Ok(ChunkWrite::Set(shard))
     }
@@ -735,7 +857,6 @@ impl Sharded {
     /// entries.
     pub(crate) fn decode_index(
         &self,
-        outer: &Engine,
         key: &str,
         index_bytes: &[u8],
         shard_len: Option<u64>,
@@ -757,7 +878,7 @@ impl Sharded {
             (IndexLocation::Start, None) => size..u64::MAX,
         };
         self.codec
-            .decode_index(index_bytes, &outer.spec, data)
+            .decode_index(index_bytes, &self.encoded_spec, data)
             .map_err(Self::codec_err(key))
     }
 
@@ -785,7 +906,7 @@ impl Sharded {
             .collect();
         let ranges: Vec<Option<Range<u64>>> = inner
             .iter()
-            .map(|q| index.get_coords(&q.chunk_coords))
+            .map(|q| index.get_coords(&self.encoded_coords(&q.chunk_coords)))
             .collect();
         let mut order: Vec<usize> = (0..inner.len()).filter(|&i| ranges[i].is_some()).collect();
         order.sort_by_key(|&i| ranges[i].as_ref().map_or(0, |r| r.start));
@@ -825,12 +946,7 @@ impl Sharded {
         };
         let len = shard.len() as u64;
         let r = self.index_request().resolve(len);
-        let index = self.decode_index(
-            outer,
-            key,
-            &shard[r.start as usize..r.end as usize],
-            Some(len),
-        )?;
+        let index = self.decode_index(key, &shard[r.start as usize..r.end as usize], Some(len))?;
         let plan = self.plan(p, &index, 0)?.whole(len);
         self.decode_planned(&plan, &[Some(shard)], key, out, out_shape)
     }

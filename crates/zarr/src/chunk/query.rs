@@ -763,9 +763,16 @@ fn points(
     chunk_shape: &[u64],
 ) -> Result<GatherPlan, SelectionError> {
     let ndim = shape.len();
-    let n = per_axis
-        .first()
-        .map_or(if ndim == 0 { 1 } else { 0 }, Vec::len);
+    // One point per output element (a 0-d array has no coordinate lists
+    // to count: one point for `vindex[()]`, none for a false 0-d mask).
+    let n: usize = out_shape.iter().product();
+    if per_axis.iter().any(|v| v.len() != n) {
+        // Callers build the lists from `out_shape`: not reached.
+        return Err(SelectionError::ShapeMismatch {
+            given: per_axis.iter().map(Vec::len).collect(),
+            expected: out_shape,
+        });
+    }
     let num_elements = n as u64;
     if n == 0 {
         return Ok(GatherPlan {

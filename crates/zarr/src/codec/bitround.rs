@@ -72,6 +72,10 @@ impl CodecTraits for BitRoundCodec {
 }
 
 impl ArrayToArrayCodec for BitRoundCodec {
+    fn axis_map(&self) -> super::AxisMap {
+        super::AxisMap::Elementwise
+    }
+
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
         Ok(decoded.clone())
     }

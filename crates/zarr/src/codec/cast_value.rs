@@ -570,6 +570,10 @@ impl CastValueCodec {
 }
 
 impl ArrayToArrayCodec for CastValueCodec {
+    fn axis_map(&self) -> super::AxisMap {
+        super::AxisMap::Elementwise
+    }
+
     /// The target data type, and the fill value cast with the `encode` map.
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
         self.check_spec(decoded)?;

@@ -170,6 +170,18 @@ impl CodecChain {
         self
     }
 
+    /// This chain behind the array-to-array codecs `first` (which run
+    /// before this chain's own when encoding). The array engine decodes the
+    /// inner chunks of a shard stored behind array-to-array codecs with it.
+    pub(crate) fn behind(&self, first: &[Arc<dyn ArrayToArrayCodec>]) -> CodecChain {
+        CodecChain {
+            array_to_array: first.iter().chain(&self.array_to_array).cloned().collect(),
+            array_to_bytes: self.array_to_bytes.clone(),
+            bytes_to_bytes: self.bytes_to_bytes.clone(),
+            max_variable_chunk_bytes: self.max_variable_chunk_bytes,
+        }
+    }
+
     /// The array-to-bytes codec.
     pub fn array_to_bytes(&self) -> &Arc<dyn ArrayToBytesCodec> {
         &self.array_to_bytes

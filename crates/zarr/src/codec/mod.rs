@@ -228,8 +228,31 @@ pub trait CodecTraits: Send + Sync + Debug {
     fn to_metadata(&self) -> CodecMetadata;
 }
 
+/// How an array-to-array codec relates the elements of its decoded and
+/// encoded arrays: what lets a read of part of a shard behind the codec
+/// decode only the inner chunks it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AxisMap {
+    /// Each encoded element depends on the decoded element at the same
+    /// position alone (a cast, a scale, a rounding): decoding any box of
+    /// the encoded array gives the same box of the decoded one.
+    Elementwise,
+    /// Encoded axis `i` is decoded axis `order[i]`, elements moved but not
+    /// changed (`transpose`).
+    Permute(Vec<usize>),
+    /// Anything else (a running difference, bit packing): only the whole
+    /// chunk decodes.
+    Opaque,
+}
+
 /// A codec that maps an array to an array (for example `transpose`).
 pub trait ArrayToArrayCodec: CodecTraits {
+    /// How decoded and encoded elements correspond ([`AxisMap`]); the
+    /// default, [`AxisMap::Opaque`], is always correct.
+    fn axis_map(&self) -> AxisMap {
+        AxisMap::Opaque
+    }
     /// The spec of the encoded array, given the decoded one.
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError>;
     /// Encode a chunk whose decoded spec is `decoded`.

@@ -533,6 +533,10 @@ impl CodecTraits for FixedScaleOffsetCodec {
 }
 
 impl ArrayToArrayCodec for FixedScaleOffsetCodec {
+    fn axis_map(&self) -> super::AxisMap {
+        super::AxisMap::Elementwise
+    }
+
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
         Ok(with_type(decoded, self.astype))
     }
@@ -629,6 +633,10 @@ impl CodecTraits for AsTypeCodec {
 }
 
 impl ArrayToArrayCodec for AsTypeCodec {
+    fn axis_map(&self) -> super::AxisMap {
+        super::AxisMap::Elementwise
+    }
+
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
         Ok(with_type(decoded, self.encode))
     }
@@ -1154,6 +1162,10 @@ impl CodecTraits for QuantizeCodec {
 }
 
 impl ArrayToArrayCodec for QuantizeCodec {
+    fn axis_map(&self) -> super::AxisMap {
+        super::AxisMap::Elementwise
+    }
+
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
         Ok(with_type(decoded, self.astype))
     }

@@ -281,6 +281,10 @@ impl CodecTraits for ScaleOffsetCodec {
 }
 
 impl ArrayToArrayCodec for ScaleOffsetCodec {
+    fn axis_map(&self) -> super::AxisMap {
+        super::AxisMap::Elementwise
+    }
+
     /// The same shape and data type; the fill value encoded (an error when
     /// that overflows an integer type, as zarr-python's `resolve_metadata`).
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {

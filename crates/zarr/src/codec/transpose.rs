@@ -176,6 +176,10 @@ impl CodecTraits for TransposeCodec {
 }
 
 impl ArrayToArrayCodec for TransposeCodec {
+    fn axis_map(&self) -> super::AxisMap {
+        super::AxisMap::Permute(self.order.clone())
+    }
+
     fn encoded_spec(&self, decoded: &ChunkSpec) -> Result<ChunkSpec, CodecError> {
         self.check_ndim(decoded)?;
         Ok(ChunkSpec {

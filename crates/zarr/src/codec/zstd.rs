@@ -63,6 +63,21 @@ fn too_large(limit: usize) -> CodecError {
     }
 }
 
+/// The largest streaming window (log2) for an output of at most `n` bytes:
+/// the smallest power of two holding `n`, within zstd's bounds 2^10 (its
+/// least window) and 2^27 (its default streaming limit).
+fn window_log_for(n: usize) -> u32 {
+    (usize::BITS - n.saturating_sub(1).leading_zeros()).clamp(10, 27)
+}
+
+/// zstd's message for an output buffer too small for the frames.
+fn dst_too_small() -> &'static str {
+    use zstd::zstd_safe::zstd_sys::ZSTD_ErrorCode;
+    // zstd returns error `c` as the size_t `-c`.
+    let code = (ZSTD_ErrorCode::ZSTD_error_dstSize_tooSmall as usize).wrapping_neg();
+    zstd::zstd_safe::get_error_name(code)
+}
+
 /// Run `f` with this thread's decompression context.
 fn with_decompressor<T>(
     f: impl FnOnce(&mut Decompressor<'static>) -> Result<T, CodecError>,
@@ -118,9 +133,16 @@ impl ZstdCodec {
     }
 
     /// Decode a stream of frames whose total size is not known up front,
-    /// reading at most `max_decoded + 1` bytes.
+    /// reading at most `max_decoded + 1` bytes. The decoder's window (which
+    /// it allocates whole, at the size a frame header declares) is bounded
+    /// by the output bound: frames declaring more are refused here and left
+    /// to the one-pass decode of [`ZstdCodec::decode_unsized`].
     fn decode_streaming(encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
-        let decoder = zstd::stream::read::Decoder::with_buffer(encoded).map_err(decode_error)?;
+        let mut decoder =
+            zstd::stream::read::Decoder::with_buffer(encoded).map_err(decode_error)?;
+        decoder
+            .window_log_max(window_log_for(max_decoded))
+            .map_err(decode_error)?;
         let limit = (max_decoded as u64).saturating_add(1);
         let mut out = Vec::with_capacity(
             max_decoded
@@ -143,12 +165,12 @@ impl ZstdCodec {
     ///
     /// The streaming decoder comes first: it allocates as it goes, so a
     /// corrupt frame costs little. It refuses frames whose declared window
-    /// exceeds zstd's default streaming limit (2^27 bytes) even when their
-    /// content is small; a frame it refuses is then decoded in one pass into
-    /// a buffer of at most `max_decoded` bytes (the window is the output
-    /// there, so the header's window size costs nothing), which is what
-    /// `decode_into` does with the caller's buffer. So `decode` and
-    /// `decode_into` accept the same frames, and neither allocates past
+    /// exceeds what the output bound allows ([`window_log_for`]) even when
+    /// their content is small; a frame it refuses is then decoded in one
+    /// pass into a buffer of at most `max_decoded` bytes (the window is the
+    /// output there, so the header's window size costs nothing), which is
+    /// what `decode_into` does with the caller's buffer. So `decode` and
+    /// `decode_into` accept the same frames, and neither allocates much past
     /// `max_decoded` whatever the header claims.
     fn decode_unsized(encoded: &[u8], max_decoded: usize) -> Result<Vec<u8>, CodecError> {
         let streamed = Self::decode_streaming(encoded, max_decoded);
@@ -156,11 +178,14 @@ impl ZstdCodec {
         if matches!(e, CodecError::TooLarge { .. }) {
             return Err(e);
         }
-        let bulk = with_decompressor(|d| {
+        with_decompressor(|d| {
             let mut out = Vec::with_capacity(max_decoded);
-            Ok(d.decompress_to_buffer(encoded, &mut out).ok().map(|_| out))
-        })?;
-        bulk.ok_or(e)
+            match d.decompress_to_buffer(encoded, &mut out) {
+                Ok(_) => Ok(out),
+                Err(b) if b.to_string() == dst_too_small() => Err(too_large(max_decoded)),
+                Err(_) => Err(e),
+            }
+        })
     }
 }
 
@@ -430,6 +455,33 @@ mod tests {
         assert_eq!(out.as_slice(), expected.as_slice());
         assert!(c.decode(&frame, 11).is_err());
         assert!(c.decode_into(&frame, &mut [0u8; 11]).is_err());
+    }
+
+    #[test]
+    fn the_streaming_window_follows_the_output_bound() {
+        assert_eq!(window_log_for(0), 10);
+        assert_eq!(window_log_for(1024), 10);
+        assert_eq!(window_log_for(1025), 11);
+        assert_eq!(window_log_for(1 << 20), 20);
+        assert_eq!(window_log_for(usize::MAX), 27);
+        // Found by the codec fuzz target: a frame without a content size
+        // declaring a 128 MiB window (zstd's default streaming limit) made
+        // the streaming decoder allocate 128 MiB for a 1 MiB bound.
+        let mut frame = hex("28b52ffd0088");
+        frame.extend_from_slice(&[0x88; 100]);
+        let c = ZstdCodec::new(0, false).unwrap();
+        assert!(c.decode(&frame, 1 << 20).is_err());
+        // A streamed frame of a legitimate encoder whose window exceeds the
+        // bound (level 19: 8 MiB) still decodes, in one pass.
+        let data: Vec<u8> = (0..3000u32).map(|i| (i % 7) as u8).collect();
+        let mut streamed = Vec::new();
+        {
+            let mut enc = zstd::stream::write::Encoder::new(&mut streamed, 19).unwrap();
+            std::io::Write::write_all(&mut enc, &data).unwrap();
+            enc.finish().unwrap();
+        }
+        assert!(ZstdCodec::decode_streaming(&streamed, data.len()).is_err());
+        assert_eq!(c.decode(&streamed, data.len()).unwrap(), data);
     }
 
     #[test]

@@ -97,7 +97,7 @@ impl ChunkRead {
                     // A missing shard reads as the fill value.
                     return Ok(ReadStep::Decode(Input::Whole(None)));
                 };
-                let index = sh.decode_index(&ctx.engine, &self.key, &index_bytes, None)?;
+                let index = sh.decode_index(&self.key, &index_bytes, None)?;
                 let plan = sh.plan(p, &index, ctx.gap)?;
                 let requests = plan.requests(&self.key);
                 if requests.is_empty() {
