@@ -61,6 +61,7 @@ declare -A MALLOC_MB=(
     [npy]=512
     [zip]=512
     [selection]=128
+    [query]=128
 )
 
 START=$SECONDS

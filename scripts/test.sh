@@ -8,6 +8,7 @@
 #   cargo test --workspace (doc tests included),
 #   the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
 #   sharded read must peak below 1.25x its size),
+#   the Python package (python/: fmt, clippy, `pip install ./python` into .venv, pytest python/tests),
 #   and every fuzz target for FUZZ_SECONDS (default 30) from its committed corpus
 #   (scripts/fuzz.sh: installs cargo-fuzz from crates.io; nightly with AddressSanitizer
 #   where nightly is installed, else stable without a sanitizer).
@@ -77,6 +78,17 @@ cargo test --workspace
 
 phase "shard memory test (release: 1 GiB sharded uint16 read, peak RSS < 1.25x)"
 cargo test --release -p zarr --test shard_memory -- --nocapture
+
+phase "python package zarr_rs (python/): fmt, clippy, pip install ./python, pytest python/tests"
+# Its own cargo workspace (a Python extension module); the target folder
+# is shared by clippy and the wheel build.
+export CARGO_TARGET_DIR_PY="$ROOT/target/python"
+cargo fmt --manifest-path python/Cargo.toml --check
+PYO3_PYTHON="$ZARR_TEST_PYTHON" CARGO_TARGET_DIR="$CARGO_TARGET_DIR_PY" \
+    cargo clippy --manifest-path python/Cargo.toml --locked --all-targets -- -D warnings
+CARGO_TARGET_DIR="$CARGO_TARGET_DIR_PY" PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    "$ZARR_TEST_PYTHON" -m pip install --quiet --no-input --no-deps --force-reinstall ./python
+"$ZARR_TEST_PYTHON" -m pytest -q -p no:cacheprovider python/tests
 
 phase "fuzz: every target for ${FUZZ_SECONDS:-30} s from the committed corpus (scripts/fuzz.sh)"
 FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash "$ROOT/scripts/fuzz.sh"
