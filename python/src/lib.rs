@@ -152,7 +152,8 @@ fn nd_parts<T: numpy::Element + Copy>(v: &Bound<'_, PyAny>) -> PyResult<(Vec<usi
 
 /// The engine's query for a selection of `kind` given as per-axis `items`:
 /// - `"orthogonal"`: per axis an `int`, a `(start, stop, step)` tuple, an
-///   int64 numpy array (indices) or a bool numpy array (a mask);
+///   int64 numpy array (indices) or a bool numpy array (a mask); `None`
+///   is a new axis of length 1;
 /// - `"vectorized"`: one int64 numpy array per axis (broadcast together);
 /// - `"mask"`: one bool numpy array of the array's shape;
 /// - `"blocks"`: per axis an `int` or a `(start, stop, step)` tuple of
@@ -162,7 +163,9 @@ fn query(kind: &str, items: &Bound<'_, PyList>) -> PyResult<Query> {
         "orthogonal" => {
             let mut axes = Vec::with_capacity(items.len());
             for it in items.iter() {
-                axes.push(if let Ok(t) = it.cast::<PyTuple>() {
+                axes.push(if it.is_none() {
+                    AxisSelection::NewAxis
+                } else if let Ok(t) = it.cast::<PyTuple>() {
                     let (start, stop, step) = slice_parts(t)?;
                     AxisSelection::Slice { start, stop, step }
                 } else if let Ok(i) = it.extract::<i64>() {

@@ -117,6 +117,8 @@ def test_every_selection_kind_equals_zarr_python(tmp_path, sharded):
     np.testing.assert_array_equal(a[::-3, 5, ::-1], ref[::-3, 5, ::-1])
     assert a[3, 4, 2] == ref[3, 4, 2]
     np.testing.assert_array_equal(a[..., 1], ref[..., 1])
+    np.testing.assert_array_equal(a[None, 2, :, None], ref[None, 2, :, None])
+    np.testing.assert_array_equal(a.oindex[None, [3, 1], 0], ref[[3, 1], 0, :][None])
 
     # Writes of every kind, checked by zarr-python.
     b = zarr_rs.open_array(str(tmp_path / "a.zarr"), mode="r+")
@@ -132,6 +134,8 @@ def test_every_selection_kind_equals_zarr_python(tmp_path, sharded):
     want[: bs[0], : bs[1], : bs[2]] = 9
     b[::-2, 0, 0] = np.arange(10)
     want[::-2, 0, 0] = np.arange(10)
+    b[None, 1, None, 2:4] = [[[[5], [6]]]]
+    want[1, 2:4] = [[5], [6]]
     np.testing.assert_array_equal(z[...], want)
 
 

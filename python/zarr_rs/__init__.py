@@ -75,24 +75,26 @@ def _is_variable(dtype: np.dtype) -> bool:
 
 
 def _expand(key: Any, ndim: int) -> list:
-    """A key as one entry per axis (``...`` expanded, missing axes full)."""
+    """A key as one entry per axis (``...`` expanded, missing axes full),
+    new axes (``None``) kept where they stand."""
     if not isinstance(key, tuple):
         key = (key,)
     if sum(k is Ellipsis for k in key) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    if Ellipsis in [k for k in key if not isinstance(k, np.ndarray)]:
+    real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if real > ndim:
+        raise IndexError(f"too many indices for an array of {ndim} dimensions: {real}")
+    if any(k is Ellipsis for k in key):
         i = next(i for i, k in enumerate(key) if k is Ellipsis)
-        fill = ndim - (len(key) - 1)
-        if fill < 0:
-            raise IndexError(f"too many indices for an array of {ndim} dimensions")
-        key = key[:i] + (slice(None),) * fill + key[i + 1 :]
-    if len(key) > ndim:
-        raise IndexError(f"too many indices for an array of {ndim} dimensions: {len(key)}")
-    return list(key) + [slice(None)] * (ndim - len(key))
+        key = key[:i] + (slice(None),) * (ndim - real) + key[i + 1 :]
+        real = ndim
+    return list(key) + [slice(None)] * (ndim - real)
 
 
 def _axis_item(k: Any) -> Any:
     """One axis of an orthogonal selection as the engine takes it."""
+    if k is None:
+        return None
     if isinstance(k, slice):
         return (k.start, k.stop, k.step)
     if isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
@@ -217,7 +219,12 @@ class Array:
         """The shape a write of this selection takes (numpy's rules)."""
         if kind == "orthogonal":
             out = []
-            for n, it in zip(self.shape, items):
+            shape = iter(self.shape)
+            for it in items:
+                if it is None:
+                    out.append(1)
+                    continue
+                n = next(shape)
                 if isinstance(it, int):
                     continue
                 if isinstance(it, tuple):

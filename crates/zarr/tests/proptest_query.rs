@@ -241,6 +241,7 @@ fn ref_axes(sel: &[AxisSelection], shape: &[u64]) -> Option<(Vec<Vec<usize>>, Ve
             AxisSelection::Indices(v) => {
                 (v.iter().map(|&i| norm(i)).collect::<Option<_>>()?, false)
             }
+            AxisSelection::NewAxis => unreachable!("not generated"),
             AxisSelection::Mask(m) => (
                 m.iter()
                     .enumerate()
@@ -297,6 +298,42 @@ fn async_read(store: &StoreRef, q: &Query) -> ArrayD<i32> {
         let a = AsyncArray::open(s, "a").await.unwrap();
         a.read_query::<i32>(q).await.unwrap()
     })
+}
+
+/// New axes (numpy's `None`): the same elements as without them, in
+/// length-1 axes where they stand; writes take data of that shape.
+#[test]
+fn new_axes_read_and_write() {
+    let l = Layout {
+        shape: vec![5, 4],
+        chunks: vec![2, 3],
+        shard_factor: Some(vec![2, 1]),
+        codecs: 2,
+    };
+    let (_, a, mut r) = make(&l);
+    let q = Query::parse("None,1:4,None,::-2", false).unwrap();
+    let plain = Query::parse("1:4,::-2", false).unwrap();
+    let got = a.read_query::<i32>(&q).unwrap();
+    assert_eq!(got.shape(), &[1, 3, 1, 2]);
+    let want = a.read_query::<i32>(&plain).unwrap();
+    assert_eq!(
+        got.iter().collect::<Vec<_>>(),
+        want.iter().collect::<Vec<_>>()
+    );
+    let values = ArrayD::from_shape_fn(IxDyn(&[1, 3, 1, 2]), |ix| (ix[1] * 10 + ix[3]) as i32);
+    a.write_query(&q, values.view()).unwrap();
+    for i in 0..3 {
+        for (k, j) in [3usize, 1].into_iter().enumerate() {
+            r[[1 + i, j]] = (i * 10 + k) as i32;
+        }
+    }
+    assert_eq!(a.read::<i32>(&Selection::all()).unwrap(), r);
+    // numpy's broadcasting: a missing leading axis is fine, a missing
+    // inner one is not.
+    let leading = ArrayD::from_elem(IxDyn(&[3, 1, 2]), 0);
+    assert!(a.write_query(&q, leading.view()).is_ok());
+    let flat = ArrayD::from_elem(IxDyn(&[3, 2]), 0);
+    assert!(a.write_query(&q, flat.view()).is_err());
 }
 
 fn config() -> ProptestConfig {

@@ -44,6 +44,9 @@ pub enum AxisSelection {
     Indices(Vec<i64>),
     /// A boolean mask of the axis' length: the indices where it is true.
     Mask(Vec<bool>),
+    /// numpy's `np.newaxis` (`None`): a new output axis of length 1 at this
+    /// place; it selects no axis of the array.
+    NewAxis,
 }
 
 impl AxisSelection {
@@ -311,6 +314,13 @@ fn axis_coords(
                 .collect::<Result<_, _>>()?,
             false,
         ),
+        AxisSelection::NewAxis => {
+            // Query::resolve takes new axes out before planning.
+            return Err(SelectionError::Parse {
+                text: "newaxis".into(),
+                reason: format!("a new axis where axis {axis} was expected"),
+            });
+        }
         AxisSelection::Mask(m) => {
             if m.len() as u64 != size {
                 return Err(SelectionError::Parse {
@@ -438,6 +448,29 @@ impl Query {
                 let r = basic.resolve(shape)?;
                 Ok(Resolved::Basic(basic, r))
             }
+            Query::Orthogonal(axes) if axes.contains(&AxisSelection::NewAxis) => {
+                // Plan without the new axes, then put length-1 axes in the
+                // output shape where they stood (the C-order output offsets
+                // do not change).
+                let real: Vec<AxisSelection> = axes
+                    .iter()
+                    .filter(|a| **a != AxisSelection::NewAxis)
+                    .cloned()
+                    .collect();
+                let mut plan = orthogonal(&real, shape, chunk_shape)?;
+                let mut kept = plan.out_shape.iter().copied();
+                let mut out_shape = Vec::with_capacity(plan.out_shape.len() + axes.len());
+                for a in axes {
+                    match a {
+                        AxisSelection::NewAxis => out_shape.push(1),
+                        AxisSelection::Index(_) => {}
+                        _ => out_shape.extend(kept.next()),
+                    }
+                }
+                out_shape.extend(kept);
+                plan.out_shape = out_shape;
+                Ok(Resolved::Gather(plan))
+            }
             Query::Orthogonal(axes) => {
                 // Integers and positive slices only: the basic path.
                 if axes.iter().all(|a| match a {
@@ -509,8 +542,9 @@ impl Query {
     }
 
     /// Parse the `zarr` tool's text form: comma-separated axes, each an
-    /// integer, a slice (any non-zero step), `...`, or a bracketed integer
-    /// list `[0,5,-1]`. With `vectorized`, the lists are coordinate arrays
+    /// integer, a slice (any non-zero step), `...`, a bracketed integer
+    /// list `[0,5,-1]`, or `None` / `newaxis` (a new axis of length 1, as
+    /// numpy's). With `vectorized`, the lists are coordinate arrays
     /// (one per axis, broadcast together; integers broadcast too); else the
     /// selection is orthogonal.
     pub fn parse(text: &str, vectorized: bool) -> Result<Query, SelectionError> {
@@ -544,7 +578,10 @@ impl Query {
         if !cur.trim().is_empty() || !parts.is_empty() {
             parts.push(cur);
         }
-        let has_list = parts.iter().any(|p| p.trim().starts_with('['));
+        let is_new_axis = |p: &str| matches!(p.trim(), "None" | "newaxis");
+        let has_list = parts
+            .iter()
+            .any(|p| p.trim().starts_with('[') || is_new_axis(p));
         if !has_list {
             let sel: Selection = text.parse()?;
             return Ok(Query::Basic(sel));
@@ -588,6 +625,8 @@ impl Query {
             let p = p.trim();
             if p.starts_with('[') {
                 axes.push(AxisSelection::Indices(list(p)?));
+            } else if is_new_axis(p) {
+                axes.push(AxisSelection::NewAxis);
             } else if p == "..." {
                 return Err(err("'...' cannot be combined with index lists".into()));
             } else {
@@ -872,6 +911,38 @@ mod tests {
         let p = q.plan(&[8, 2], &[4, 2]).unwrap();
         assert_eq!(p.units().len(), 2);
         assert_eq!(p.out_shape(), &[4]);
+    }
+
+    #[test]
+    fn new_axes_add_length_one_axes_where_they_stand() {
+        let shape = |text: &str, array: &[u64]| {
+            Query::parse(text, false)
+                .unwrap()
+                .plan(array, &[2, 2, 2][..array.len()])
+                .unwrap()
+                .out_shape()
+                .to_vec()
+        };
+        assert_eq!(shape("None,0,:", &[4, 3]), vec![1, 3]);
+        assert_eq!(shape(":,newaxis", &[4, 3]), vec![4, 1, 3]);
+        assert_eq!(shape("[0,2],None,1", &[4, 3]), vec![2, 1]);
+        assert_eq!(shape("None,None", &[4]), vec![1, 1, 4]);
+        assert_eq!(shape("None", &[]), vec![1]);
+        assert!(Query::parse("None,0,0,0", false)
+            .unwrap()
+            .plan(&[4, 3], &[2, 2])
+            .is_err());
+        // The same elements, in the same order, as without the new axes.
+        let a = Query::parse("1:3,None,::-1", false)
+            .unwrap()
+            .plan(&[4, 3], &[2, 2])
+            .unwrap();
+        let b = Query::parse("1:3,::-1", false)
+            .unwrap()
+            .plan(&[4, 3], &[2, 2])
+            .unwrap();
+        assert_eq!(a.num_elements(), b.num_elements());
+        assert_eq!(a.units(), b.units());
     }
 
     #[test]
