@@ -3,7 +3,8 @@
 //! `Query::plan` on a small array. The first byte is the number of
 //! dimensions (0..=4) and the mode (bit 7: vectorized), then one byte per
 //! dimension for the shape (0..=31) and one for the chunk shape (1..=16),
-//! then the selection text.
+//! then the selection text. Grids of more than 4096 chunks are skipped (a
+//! plan holds one unit per chunk it touches).
 //!
 //! Asserts: parsing and planning never panic; the plan's output shape has
 //! `num_elements` elements; its units lie inside their chunks and inside
@@ -23,6 +24,16 @@ fuzz_target!(|data: &[u8]| {
     let ndim = (first % 5) as usize;
     let shape: Vec<u64> = (0..ndim).map(|_| (input.byte() % 32) as u64).collect();
     let chunks: Vec<u64> = (0..ndim).map(|_| (input.byte() % 16) as u64 + 1).collect();
+    // A plan holds one unit per chunk touched: keep the grid small enough
+    // for the heap bound (as the selection target does).
+    let grid: u64 = shape
+        .iter()
+        .zip(&chunks)
+        .map(|(&s, &c)| s.div_ceil(c))
+        .product();
+    if grid > 4096 {
+        return;
+    }
     let Ok(text) = std::str::from_utf8(input.rest()) else {
         return;
     };

@@ -27,6 +27,8 @@ use zarr::codec::Endian;
 use zarr::dtype::DataType;
 use zarr::store::{StoreError, StoreRef};
 
+mod pipeline;
+
 /// An engine error as the Python exception zarr-python raises for the same
 /// problem, with the engine's message.
 fn py_err(e: ArrayError) -> PyErr {
@@ -534,6 +536,7 @@ fn create_array(
 #[pymodule]
 fn _zarr_rs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RsArray>()?;
+    m.add_class::<pipeline::ChunkCodec>()?;
     m.add_function(wrap_pyfunction!(open_array, m)?)?;
     m.add_function(wrap_pyfunction!(create_array, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

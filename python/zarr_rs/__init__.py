@@ -27,7 +27,17 @@ import numpy as np
 from . import _zarr_rs
 from ._zarr_rs import __version__
 
-__all__ = ["Array", "open_array", "create_array", "open", "__version__"]
+
+def __getattr__(name: str) -> Any:
+    # zarr_rs.CodecPipeline imports zarr-python only when asked for.
+    if name == "CodecPipeline":
+        from .pipeline import CodecPipeline
+
+        return CodecPipeline
+    raise AttributeError(f"module 'zarr_rs' has no attribute {name!r}")
+
+
+__all__ = ["Array", "CodecPipeline", "open_array", "create_array", "open", "__version__"]
 
 _MODES = ("r", "r+", "a", "w", "w-")
 

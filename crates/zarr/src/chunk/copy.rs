@@ -188,7 +188,7 @@ pub(crate) fn for_each_run_region(region: &StridedRegion<'_>, mut f: impl FnMut(
 }
 
 /// True when every `pattern.len()`-byte element of `data` equals `pattern`.
-pub(crate) fn all_equal(data: &[u8], pattern: &[u8]) -> bool {
+pub fn all_equal(data: &[u8], pattern: &[u8]) -> bool {
     if pattern.iter().all(|&b| b == 0) {
         return data.iter().all(|&b| b == 0);
     }
@@ -225,7 +225,7 @@ pub(crate) fn contiguous_offset(shape: &[u64], dims: &[DimSlice]) -> Option<usiz
 /// # Safety
 /// `dst` must be valid for the buffer the region describes, and no other
 /// thread may write these elements concurrently.
-pub(crate) unsafe fn fill_strided_raw(dst: *mut u8, region: &StridedRegion<'_>, fill: &[u8]) {
+pub unsafe fn fill_strided_raw(dst: *mut u8, region: &StridedRegion<'_>, fill: &[u8]) {
     let size = fill.len();
     if size == 0 {
         return;

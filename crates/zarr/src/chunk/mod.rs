@@ -6,8 +6,11 @@ mod key_encoding;
 mod query;
 mod selection;
 
-pub(crate) use copy::{all_equal, contiguous_offset, fill_strided_raw, for_each_element};
-pub use copy::{copy_strided, copy_strided_raw, transpose_bytes, transpose_vec, StridedRegion};
+pub use copy::{
+    all_equal, copy_strided, copy_strided_raw, fill_strided_raw, transpose_bytes, transpose_vec,
+    StridedRegion,
+};
+pub(crate) use copy::{contiguous_offset, for_each_element};
 pub use key_encoding::ChunkKeyEncoding;
 pub use query::{AxisSelection, Gather, GatherPlan, GatherUnit, Query, Resolved};
 pub use selection::{

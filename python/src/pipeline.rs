@@ -1,0 +1,344 @@
+//! The Rust half of `zarr_rs.CodecPipeline`: one chunk layout (codecs,
+//! chunk shape, data type, fill value) that decodes batches of chunks
+//! straight into a numpy output and encodes batches of chunks from a numpy
+//! value, in parallel, with the GIL released.
+//!
+//! Selections arrive already resolved by zarr-python, per chunk, as one
+//! `(start, step, len)` triple per chunk axis, for the chunk and for the
+//! output (or value), where the output's shape has a length-1 axis in
+//! place of each dropped axis; see `zarr_rs/pipeline.py`.
+
+use numpy::{PyReadonlyArray1, PyReadwriteArray1};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rayon::prelude::*;
+use std::sync::Arc;
+use zarr::chunk::{all_equal, copy_strided_raw, fill_strided_raw, DimSlice, StridedRegion};
+use zarr::codec::{ArrayBytes, ChunkSpec, CodecChain};
+use zarr::dtype::DataType;
+use zarr::metadata::CodecMetadata;
+
+/// One axis of a region: `(start, step, len)`.
+type Axis = (u64, u64, u64);
+
+fn dims(region: &[Axis]) -> Vec<DimSlice> {
+    region
+        .iter()
+        .map(|&(start, step, len)| DimSlice { start, step, len })
+        .collect()
+}
+
+/// Whether `region` lies inside a C-order buffer of `shape`.
+fn inside(region: &[Axis], shape: &[u64]) -> bool {
+    region.len() == shape.len()
+        && region.iter().zip(shape).all(|(&(start, step, len), &n)| {
+            len == 0
+                || (step >= 1
+                    && (len - 1)
+                        .checked_mul(step)
+                        .and_then(|x| x.checked_add(start))
+                        .is_some_and(|last| last < n))
+        })
+}
+
+/// A pointer into a numpy buffer that chunks of one batch write disjoint
+/// regions of from several threads.
+#[derive(Clone, Copy)]
+struct SharedMut(*mut u8);
+// SAFETY: each chunk writes only its own output region (zarr-python's
+// indexers give the chunks of one batch disjoint output regions), and the
+// buffer outlives the batch (the caller holds it borrowed).
+unsafe impl Send for SharedMut {}
+unsafe impl Sync for SharedMut {}
+
+/// A chunk layout on the engine: what `zarr_rs.CodecPipeline` hands a batch
+/// of chunks to.
+#[pyclass(module = "zarr_rs._zarr_rs", frozen)]
+pub struct ChunkCodec {
+    chain: Arc<CodecChain>,
+    spec: ChunkSpec,
+    size: usize,
+    write_empty_chunks: bool,
+}
+
+fn err(e: impl std::fmt::Display) -> PyErr {
+    PyValueError::new_err(e.to_string())
+}
+
+impl ChunkCodec {
+    fn chunk_bytes(&self) -> usize {
+        self.spec.num_elements() as usize * self.size
+    }
+
+    fn check_regions(&self, chunk: &[Axis], other: &[Axis], other_shape: &[u64]) -> PyResult<()> {
+        let same_lens =
+            chunk.len() == other.len() && chunk.iter().zip(other).all(|(a, b)| a.2 == b.2);
+        if !same_lens || !inside(chunk, &self.spec.shape) || !inside(other, other_shape) {
+            return Err(PyValueError::new_err(format!(
+                "chunk region {chunk:?} of {:?} and region {other:?} of {other_shape:?} do not match",
+                self.spec.shape
+            )));
+        }
+        Ok(())
+    }
+
+    /// Decode one chunk (`None`: missing, the fill value) into its output region.
+    fn decode_one(
+        &self,
+        encoded: Option<&[u8]>,
+        chunk_region: &[Axis],
+        out: SharedMut,
+        out_shape: &[u64],
+        out_region: &[Axis],
+    ) -> Result<(), String> {
+        let dst_dims = dims(out_region);
+        let dst = StridedRegion {
+            shape: out_shape,
+            dims: &dst_dims,
+        };
+        let Some(encoded) = encoded else {
+            // SAFETY: the region lies inside the output (checked) and is this chunk's alone.
+            unsafe { fill_strided_raw(out.0, &dst, self.spec.fill_value.as_bytes()) };
+            return Ok(());
+        };
+        let mut chunk = vec![0u8; self.chunk_bytes()];
+        self.chain
+            .decode_into(encoded, &self.spec, &mut chunk)
+            .map_err(|e| e.to_string())?;
+        let src_dims = dims(chunk_region);
+        let src = StridedRegion {
+            shape: &self.spec.shape,
+            dims: &src_dims,
+        };
+        // SAFETY: both regions lie inside their buffers (checked), and the
+        // destination region is this chunk's alone.
+        unsafe { copy_strided_raw(chunk.as_ptr(), &src, out.0, &dst, self.size) };
+        Ok(())
+    }
+
+    /// Build and encode one chunk; `None` when it is all fill and empty
+    /// chunks are not written (the caller deletes it).
+    #[allow(clippy::too_many_arguments)]
+    fn encode_one(
+        &self,
+        existing: Option<&[u8]>,
+        complete: bool,
+        chunk_region: &[Axis],
+        value: &[u8],
+        value_shape: &[u64],
+        value_region: &[Axis],
+        scalar: bool,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let n = self.spec.num_elements() as usize;
+        let mut chunk = match existing {
+            Some(enc) if !complete => {
+                let mut buf = vec![0u8; self.chunk_bytes()];
+                self.chain
+                    .decode_into(enc, &self.spec, &mut buf)
+                    .map_err(|e| e.to_string())?;
+                buf
+            }
+            _ => self.spec.fill_value.as_bytes().repeat(n),
+        };
+        let chunk_dims = dims(chunk_region);
+        let dst = StridedRegion {
+            shape: &self.spec.shape,
+            dims: &chunk_dims,
+        };
+        if scalar {
+            // SAFETY: the region lies inside `chunk` (checked).
+            unsafe { fill_strided_raw(chunk.as_mut_ptr(), &dst, &value[..self.size]) };
+        } else {
+            let value_dims = dims(value_region);
+            let src = StridedRegion {
+                shape: value_shape,
+                dims: &value_dims,
+            };
+            // SAFETY: both regions lie inside their buffers (checked).
+            unsafe { copy_strided_raw(value.as_ptr(), &src, chunk.as_mut_ptr(), &dst, self.size) };
+        }
+        if !self.write_empty_chunks && all_equal(&chunk, self.spec.fill_value.as_bytes()) {
+            return Ok(None);
+        }
+        self.chain
+            .encode(ArrayBytes::Fixed(chunk), &self.spec)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[pymethods]
+impl ChunkCodec {
+    /// A layout from zarr-python's codec entries (`codec.to_dict()`), the
+    /// chunk shape, the V3 data type and fill value JSON, and
+    /// `write_empty_chunks`. Refused (ValueError) for what the engine does
+    /// not implement, and for variable-length data types (the pipeline then
+    /// uses zarr-python's own).
+    #[new]
+    fn new(
+        codecs_json: &str,
+        shape: Vec<u64>,
+        data_type_json: &str,
+        fill_value_json: &str,
+        write_empty_chunks: bool,
+    ) -> PyResult<Self> {
+        let dt = DataType::from_json(&serde_json::from_str(data_type_json).map_err(err)?)
+            .map_err(err)?;
+        let size = dt
+            .size()
+            .ok_or_else(|| PyValueError::new_err("variable-length data type"))?;
+        let fill_value = dt
+            .fill_value_from_json(&serde_json::from_str(fill_value_json).map_err(err)?)
+            .map_err(err)?;
+        let codecs: Vec<CodecMetadata> = serde_json::from_str(codecs_json).map_err(err)?;
+        let spec = ChunkSpec {
+            shape,
+            data_type: dt,
+            fill_value,
+        };
+        let chain = CodecChain::from_metadata(&codecs, &spec)
+            .map_err(err)?
+            .with_write_empty_chunks(write_empty_chunks);
+        Ok(ChunkCodec {
+            chain: Arc::new(chain),
+            spec,
+            size,
+            write_empty_chunks,
+        })
+    }
+
+    /// Bytes per element.
+    #[getter]
+    fn element_size(&self) -> usize {
+        self.size
+    }
+
+    /// Decode a batch into `out` (the output's elements as a flat writable
+    /// `uint8` array over the output's C-order buffer of `out_shape`):
+    /// chunk `i` (`encoded[i]`, a `uint8` array, or `None` when missing)
+    /// goes from `chunk_regions[i]` to `out_regions[i]`. Returns, per chunk,
+    /// whether it was present.
+    fn read_into(
+        &self,
+        py: Python<'_>,
+        encoded: Vec<Option<PyReadonlyArray1<'_, u8>>>,
+        mut out: PyReadwriteArray1<'_, u8>,
+        out_shape: Vec<u64>,
+        chunk_regions: Vec<Vec<Axis>>,
+        out_regions: Vec<Vec<Axis>>,
+    ) -> PyResult<Vec<bool>> {
+        if encoded.len() != chunk_regions.len() || encoded.len() != out_regions.len() {
+            return Err(PyValueError::new_err("one region pair per chunk"));
+        }
+        let out_len = out_shape.iter().product::<u64>() as usize * self.size;
+        let out = out
+            .as_slice_mut()
+            .map_err(|_| PyValueError::new_err("the output must be C-contiguous"))?;
+        if out.len() != out_len {
+            return Err(PyValueError::new_err(format!(
+                "the output holds {} bytes, its shape {out_shape:?} needs {out_len}",
+                out.len()
+            )));
+        }
+        for (c, o) in chunk_regions.iter().zip(&out_regions) {
+            self.check_regions(c, o, &out_shape)?;
+        }
+        let slices: Vec<Option<&[u8]>> = encoded
+            .iter()
+            .map(|e| e.as_ref().map(|a| a.as_slice()).transpose())
+            .collect::<Result<_, _>>()
+            .map_err(|_| PyValueError::new_err("encoded chunks must be contiguous"))?;
+        let ptr = SharedMut(out.as_mut_ptr());
+        py.detach(|| {
+            slices
+                .par_iter()
+                .zip(&chunk_regions)
+                .zip(&out_regions)
+                .map(|((enc, c), o)| self.decode_one(*enc, c, ptr, &out_shape, o))
+                .collect::<Result<Vec<()>, String>>()
+        })
+        .map_err(PyRuntimeError::new_err)?;
+        Ok(slices.iter().map(Option::is_some).collect())
+    }
+
+    /// Encode a batch from `value` (its elements as a flat `uint8` array
+    /// over a C-order buffer of `value_shape`; with `scalar`, one element
+    /// written everywhere): chunk `i` is built from `existing[i]` (its stored
+    /// bytes, needed when not `complete[i]`), with `value_regions[i]` of the
+    /// value written to `chunk_regions[i]`. Returns, per chunk, its encoded
+    /// bytes, or `None` to delete it (all fill, empty chunks not written).
+    #[allow(clippy::too_many_arguments)]
+    fn encode_from<'py>(
+        &self,
+        py: Python<'py>,
+        existing: Vec<Option<PyReadonlyArray1<'py, u8>>>,
+        complete: Vec<bool>,
+        value: PyReadonlyArray1<'py, u8>,
+        value_shape: Vec<u64>,
+        chunk_regions: Vec<Vec<Axis>>,
+        value_regions: Vec<Vec<Axis>>,
+        scalar: bool,
+    ) -> PyResult<Vec<Option<Bound<'py, PyBytes>>>> {
+        let n = existing.len();
+        if complete.len() != n || chunk_regions.len() != n || value_regions.len() != n {
+            return Err(PyValueError::new_err("one entry per chunk"));
+        }
+        let value = value
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("the value must be C-contiguous"))?;
+        if scalar {
+            if value.len() != self.size {
+                return Err(PyValueError::new_err("a scalar value is one element"));
+            }
+        } else {
+            let want = value_shape.iter().product::<u64>() as usize * self.size;
+            if value.len() != want {
+                return Err(PyValueError::new_err(format!(
+                    "the value holds {} bytes, its shape {value_shape:?} needs {want}",
+                    value.len()
+                )));
+            }
+            for (c, v) in chunk_regions.iter().zip(&value_regions) {
+                self.check_regions(c, v, &value_shape)?;
+            }
+        }
+        if scalar {
+            for c in &chunk_regions {
+                if !inside(c, &self.spec.shape) {
+                    return Err(PyValueError::new_err(format!(
+                        "chunk region {c:?} outside {:?}",
+                        self.spec.shape
+                    )));
+                }
+            }
+        }
+        let existing: Vec<Option<&[u8]>> = existing
+            .iter()
+            .map(|e| e.as_ref().map(|a| a.as_slice()).transpose())
+            .collect::<Result<_, _>>()
+            .map_err(|_| PyValueError::new_err("stored chunks must be contiguous"))?;
+        let encoded = py
+            .detach(|| {
+                (0..n)
+                    .into_par_iter()
+                    .map(|i| {
+                        self.encode_one(
+                            existing[i],
+                            complete[i],
+                            &chunk_regions[i],
+                            value,
+                            &value_shape,
+                            &value_regions[i],
+                            scalar,
+                        )
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+            })
+            .map_err(PyRuntimeError::new_err)?;
+        Ok(encoded
+            .into_iter()
+            .map(|e| e.map(|b| PyBytes::new(py, &b)))
+            .collect())
+    }
+}

@@ -1,0 +1,329 @@
+"""``zarr_rs.CodecPipeline``: a zarr-python 3.4.2 codec pipeline on the Rust engine.
+
+Enable it with ``zarr.config.set({"codec_pipeline.path": "zarr_rs.CodecPipeline"})`` or
+the environment variable ``ZARR_CODEC_PIPELINE__PATH=zarr_rs.CodecPipeline``.
+
+A batch of chunks is read by fetching the chunks through zarr-python's store
+(concurrently), then decoding them in Rust, in parallel and with the GIL
+released, straight into the output array's memory; a batch is written by
+fetching the chunks a write covers only in part, merging and encoding in
+Rust, then storing. Whatever the engine does not take (a codec it does not
+implement, a variable-length data type, a non-native byte order, an output
+that is not a C-contiguous numpy array, fancy selections) goes, batch by
+batch, to zarr-python's own ``BatchedCodecPipeline``, so this pipeline works
+wherever the default one does. :data:`STATS` counts the batches of each kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+from zarr.abc.codec import CodecPipeline as _CodecPipelineABC
+from zarr.abc.codec import GetResult
+from zarr.core.buffer import cpu as _cpu
+from zarr.core.codec_pipeline import BatchedCodecPipeline, codecs_from_list_unchecked
+from zarr.core.common import concurrent_map
+from zarr.core.config import config
+
+from . import _zarr_rs
+
+#: Batches handled per route: ``"read"`` / ``"write"`` (the engine) and
+#: ``"read_fallback"`` / ``"write_fallback"`` (zarr-python's pipeline).
+STATS: Counter = Counter()
+
+_UNSUPPORTED = object()
+
+
+def _quiet_batched(codecs: tuple) -> BatchedCodecPipeline:
+    """zarr-python's pipeline over codecs already validated (no warnings)."""
+    aa, ab, bb = codecs_from_list_unchecked(codecs)
+    return BatchedCodecPipeline(
+        array_array_codecs=aa,
+        array_bytes_codec=ab,
+        bytes_bytes_codecs=bb,
+        batch_size=config.get("codec_pipeline.batch_size"),
+    )
+
+
+def _region(sel: Any, n: int) -> tuple[int, int, int] | None:
+    """One axis of a selection as ``(start, step, len)``, or None when it is
+    not a slice or an integer."""
+    if isinstance(sel, slice):
+        start, stop, step = sel.indices(n)
+        if step < 1:
+            return None
+        return (start, step, len(range(start, stop, step)))
+    if isinstance(sel, (int, np.integer)) and not isinstance(sel, (bool, np.bool_)):
+        i = int(sel)
+        if i < 0:
+            i += n
+        return (i, 1, 1)
+    return None
+
+
+def _regions(
+    chunk_shape: tuple[int, ...],
+    chunk_sel: Any,
+    out_shape: tuple[int, ...],
+    out_sel: Any,
+    drop_axes: tuple[int, ...],
+) -> tuple[list, list] | None:
+    """The chunk and output regions of one chunk, one ``(start, step, len)``
+    per chunk axis (the output's shape gets a length-1 axis per dropped
+    axis), or None when the selections are not basic."""
+    if not isinstance(chunk_sel, tuple):
+        chunk_sel = (chunk_sel,)
+    if not isinstance(out_sel, tuple):
+        out_sel = (out_sel,)
+    if len(chunk_sel) != len(chunk_shape):
+        return None
+    src = []
+    for s, n in zip(chunk_sel, chunk_shape):
+        r = _region(s, n)
+        if r is None:
+            return None
+        src.append(r)
+    # Integer chunk selections drop their axis (numpy's indexing), as do
+    # the orthogonal indexer's `drop_axes`.
+    drop_axes = _dropped(chunk_sel, drop_axes)
+    kept = [d for d in range(len(chunk_shape)) if d not in drop_axes]
+    if len(out_sel) != len(kept) or len(out_shape) != len(kept):
+        return None
+    dst = [(0, 1, 1)] * len(chunk_shape)
+    for d, s, n in zip(kept, out_sel, out_shape):
+        r = _region(s, n)
+        if r is None or r[2] != src[d][2]:
+            return None
+        dst[d] = r
+    for d in drop_axes:
+        if src[d][2] != 1:
+            return None
+    return src, dst
+
+
+def _dropped(chunk_sel: Any, drop_axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The chunk axes absent from the output: the integers of the chunk
+    selection and the indexer's ``drop_axes``."""
+    if not isinstance(chunk_sel, tuple):
+        chunk_sel = (chunk_sel,)
+    ints = {
+        d
+        for d, s in enumerate(chunk_sel)
+        if isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_))
+    }
+    return tuple(sorted(ints | set(drop_axes)))
+
+
+def _extended(shape: tuple[int, ...], ndim: int, drop_axes: tuple[int, ...]) -> list[int]:
+    """``shape`` with a length-1 axis at each dropped axis."""
+    it = iter(shape)
+    return [1 if d in drop_axes else next(it) for d in range(ndim)]
+
+
+def _flat_bytes(a: np.ndarray) -> np.ndarray:
+    return a.reshape(-1).view(np.uint8)
+
+
+class CodecPipeline(_CodecPipelineABC):
+    """A zarr-python ``CodecPipeline`` that decodes and encodes on the Rust engine."""
+
+    def __init__(self, codecs: Iterable[Any], _fallback: BatchedCodecPipeline | None = None):
+        self.codecs = tuple(codecs)
+        self._fallback = _fallback if _fallback is not None else _quiet_batched(self.codecs)
+        self._layouts: dict[Any, Any] = {}
+
+    # --- identity: by value, so arrays on the same data compare equal and pickle
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CodecPipeline) and self.codecs == other.codecs
+
+    def __hash__(self) -> int:
+        return hash(self.codecs)
+
+    def __repr__(self) -> str:
+        return f"zarr_rs.CodecPipeline(codecs={self.codecs!r})"
+
+    def __getstate__(self) -> dict:
+        return {"codecs": self.codecs}
+
+    def __setstate__(self, state: dict) -> None:
+        self.codecs = tuple(state["codecs"])
+        self._fallback = _quiet_batched(self.codecs)
+        self._layouts = {}
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.codecs)
+
+    # --- what zarr-python asks of a pipeline
+    @classmethod
+    def from_codecs(cls, codecs: Iterable[Any]) -> "CodecPipeline":
+        fallback = BatchedCodecPipeline.from_codecs(codecs)  # validates and warns, once
+        return cls(tuple(fallback), fallback)
+
+    def evolve_from_array_spec(self, array_spec: Any) -> "CodecPipeline":
+        fallback = self._fallback.evolve_from_array_spec(array_spec)
+        return type(self)(tuple(fallback), fallback)
+
+    @property
+    def supports_partial_decode(self) -> bool:
+        return self._fallback.supports_partial_decode
+
+    @property
+    def supports_partial_encode(self) -> bool:
+        return self._fallback.supports_partial_encode
+
+    def validate(self, *, shape: Any, dtype: Any, chunk_grid: Any) -> None:
+        self._fallback.validate(shape=shape, dtype=dtype, chunk_grid=chunk_grid)
+
+    def compute_encoded_size(self, byte_length: int, array_spec: Any) -> int:
+        return self._fallback.compute_encoded_size(byte_length, array_spec)
+
+    async def decode(self, chunk_bytes_and_specs: Iterable[Any]) -> Iterable[Any]:
+        return await self._fallback.decode(chunk_bytes_and_specs)
+
+    async def encode(self, chunk_arrays_and_specs: Iterable[Any]) -> Iterable[Any]:
+        return await self._fallback.encode(chunk_arrays_and_specs)
+
+    # --- the engine
+    def _layout(self, spec: Any) -> Any:
+        """The engine's layout for chunks of ``spec``, or None when it does
+        not take them."""
+        key = spec
+        got = self._layouts.get(key)
+        if got is None:
+            got = _UNSUPPORTED
+            try:
+                native = spec.dtype.to_native_dtype()
+                # Variable-length types (object, StringDType) and non-native
+                # byte orders stay with zarr-python.
+                if native.kind not in "OT" and native.isnative:
+                    codecs_json = json.dumps([c.to_dict() for c in self.codecs])
+                    got = _zarr_rs.ChunkCodec(
+                        codecs_json,
+                        list(spec.shape),
+                        json.dumps(spec.dtype.to_json(zarr_format=3)),
+                        json.dumps(spec.dtype.to_json_scalar(spec.fill_value, zarr_format=3)),
+                        bool(spec.config.write_empty_chunks),
+                    )
+                    if got.element_size != native.itemsize:
+                        got = _UNSUPPORTED
+            except Exception:  # anything the engine refuses: zarr-python's pipeline
+                got = _UNSUPPORTED
+            self._layouts[key] = got
+        return None if got is _UNSUPPORTED else got
+
+    def _plan(self, batch: list, array: Any, drop_axes: tuple[int, ...], writing: bool) -> Any:
+        """(layout, chunk regions, array regions, extended array shape, the
+        array as numpy, whether it is a scalar to broadcast) for a batch the
+        engine takes, else None."""
+        if not batch or not isinstance(array, _cpu.NDBuffer):
+            return None
+        spec0 = batch[0][1]
+        if any(item[1] != spec0 for item in batch):
+            return None
+        layout = self._layout(spec0)
+        if layout is None:
+            return None
+        arr = array.as_numpy_array()
+        if arr.dtype != spec0.dtype.to_native_dtype() or not arr.dtype.isnative:
+            return None
+        if not arr.flags.c_contiguous:
+            return None
+        ndim = len(spec0.shape)
+        scalar = writing and arr.ndim == 0
+        chunk_regions, array_regions = [], []
+        if scalar:
+            for _, spec, chunk_sel, _, _ in batch:
+                sel = chunk_sel if isinstance(chunk_sel, tuple) else (chunk_sel,)
+                if len(sel) != ndim:
+                    return None
+                r = [_region(x, n) for x, n in zip(sel, spec.shape)]
+                if any(x is None for x in r):
+                    return None
+                chunk_regions.append(r)
+                array_regions.append([])
+            return layout, chunk_regions, array_regions, [], arr, True
+        dropped = _dropped(batch[0][2], drop_axes)
+        if arr.ndim + len(dropped) != ndim:
+            return None
+        ext = _extended(arr.shape, ndim, dropped)
+        for _, spec, chunk_sel, out_sel, _ in batch:
+            if _dropped(chunk_sel, drop_axes) != dropped:
+                return None
+            r = _regions(spec.shape, chunk_sel, arr.shape, out_sel, drop_axes)
+            if r is None:
+                return None
+            chunk_regions.append(r[0])
+            array_regions.append(r[1])
+        return layout, chunk_regions, array_regions, ext, arr, False
+
+    async def read(self, batch_info: Iterable[Any], out: Any, drop_axes: tuple[int, ...] = ()) -> tuple:
+        batch = list(batch_info)
+        plan = self._plan(batch, out, drop_axes, writing=False)
+        if plan is None:
+            STATS["read_fallback"] += 1
+            return await self._fallback.read(batch, out, drop_axes)
+        layout, chunk_regions, out_regions, ext, arr, _ = plan
+
+        async def fetch(item: Any) -> Any:
+            byte_getter, spec = item[0], item[1]
+            return await byte_getter.get(prototype=spec.prototype)
+
+        fetched = await concurrent_map([(item,) for item in batch], fetch, config.get("async.concurrency"))
+        encoded = [None if b is None else b.as_numpy_array().view(np.uint8).reshape(-1) for b in fetched]
+        present = await asyncio.to_thread(
+            layout.read_into, encoded, _flat_bytes(arr), ext, chunk_regions, out_regions
+        )
+        STATS["read"] += 1
+        return tuple(GetResult(status="present" if p else "missing") for p in present)
+
+    async def write(self, batch_info: Iterable[Any], value: Any, drop_axes: tuple[int, ...] = ()) -> None:
+        batch = list(batch_info)
+        plan = self._plan(batch, value, drop_axes, writing=True)
+        if plan is None:
+            STATS["write_fallback"] += 1
+            return await self._fallback.write(batch, value, drop_axes)
+        layout, chunk_regions, value_regions, ext, arr, scalar = plan
+        complete = [bool(item[4]) for item in batch]
+
+        async def fetch(item: Any, whole: bool) -> Any:
+            if whole:
+                return None
+            byte_setter, spec = item[0], item[1]
+            return await byte_setter.get(prototype=spec.prototype)
+
+        existing = await concurrent_map(
+            [(item, c) for item, c in zip(batch, complete)], fetch, config.get("async.concurrency")
+        )
+        existing = [None if b is None else b.as_numpy_array().view(np.uint8).reshape(-1) for b in existing]
+        values = np.ascontiguousarray(arr).reshape(-1).view(np.uint8)
+        encoded = await asyncio.to_thread(
+            layout.encode_from,
+            existing,
+            complete,
+            values,
+            ext,
+            chunk_regions,
+            value_regions,
+            scalar,
+        )
+
+        async def store(item: Any, data: Any) -> None:
+            byte_setter, spec = item[0], item[1]
+            if data is None:
+                await byte_setter.delete()
+            else:
+                await byte_setter.set(spec.prototype.buffer.from_bytes(data))
+
+        await concurrent_map(
+            [(item, data) for item, data in zip(batch, encoded)], store, config.get("async.concurrency")
+        )
+        STATS["write"] += 1
+
+
+# zarr-python finds pipelines by module and class name: this is the name
+# its configuration uses ("zarr_rs.CodecPipeline"), and pickles refer to.
+CodecPipeline.__module__ = "zarr_rs"
