@@ -19,7 +19,7 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 use zarr::array::{Array, ArrayBuilder, ArrayError};
 use zarr::buffer::{NDBuffer, NDData, Order};
 use zarr::chunk::{AxisSelection, Query, Selection, SelectionError, SliceArg};
@@ -28,6 +28,35 @@ use zarr::dtype::DataType;
 use zarr::store::{StoreError, StoreRef};
 
 mod pipeline;
+
+/// The thread pool all decoding and encoding runs on: this process's own,
+/// made again in a process forked from one that had made it (a forked
+/// child has none of its parent's threads, and rayon's global pool would
+/// wait on them forever; `multiprocessing` with the `fork` start method
+/// does that).
+fn pool() -> PyResult<Arc<rayon::ThreadPool>> {
+    static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+    let pid = std::process::id();
+    let mut slot = POOL
+        .lock()
+        .map_err(|_| PyRuntimeError::new_err("thread pool lock poisoned"))?;
+    if let Some((p, pool)) = slot.as_ref() {
+        if *p == pid {
+            return Ok(pool.clone());
+        }
+    }
+    let pool = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("zarr-rs-{i}"))
+            .build()
+            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?,
+    );
+    // The parent's pool has no threads here: leave it be, never join it.
+    if let Some(old) = slot.replace((pid, pool.clone())) {
+        std::mem::forget(old);
+    }
+    Ok(pool)
+}
 
 /// An engine error as the Python exception zarr-python raises for the same
 /// problem, with the engine's message.
@@ -101,12 +130,15 @@ impl RsArray {
         py: Python<'_>,
         f: impl FnOnce(&mut Array) -> Result<T, ArrayError> + Send,
     ) -> PyResult<T> {
+        let pool = pool()?;
         py.detach(|| {
-            let mut a = self
-                .array
-                .write()
-                .map_err(|_| PyRuntimeError::new_err("array lock poisoned"))?;
-            f(&mut a).map_err(py_err)
+            pool.install(|| {
+                let mut a = self
+                    .array
+                    .write()
+                    .map_err(|_| PyRuntimeError::new_err("array lock poisoned"))?;
+                f(&mut a).map_err(py_err)
+            })
         })
     }
 
@@ -385,7 +417,10 @@ impl RsArray {
             .read()
             .map_err(|_| PyRuntimeError::new_err("array lock poisoned"))?;
         let dt = a.data_type();
-        let nd = py.detach(|| a.read_query_ndbuffer(&q)).map_err(py_err)?;
+        let pool = pool()?;
+        let nd = py
+            .detach(|| pool.install(|| a.read_query_ndbuffer(&q)))
+            .map_err(py_err)?;
         let nd = if nd.order() == Order::C {
             nd
         } else {
@@ -434,7 +469,8 @@ impl RsArray {
             .read()
             .map_err(|_| PyRuntimeError::new_err("array lock poisoned"))?;
         let nd = nd_buffer(data, shape, a.data_type())?;
-        py.detach(|| a.write_query_ndbuffer(&q, &nd))
+        let pool = pool()?;
+        py.detach(|| pool.install(|| a.write_query_ndbuffer(&q, &nd)))
             .map_err(py_err)
     }
 

@@ -9,7 +9,7 @@
 //! place of each dropped axis; see `zarr_rs/pipeline.py`.
 
 use numpy::{PyReadonlyArray1, PyReadwriteArray1};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
@@ -250,15 +250,18 @@ impl ChunkCodec {
             .collect::<Result<_, _>>()
             .map_err(|_| PyValueError::new_err("encoded chunks must be contiguous"))?;
         let ptr = SharedMut(out.as_mut_ptr());
+        let pool = crate::pool()?;
         py.detach(|| {
-            slices
-                .par_iter()
-                .zip(&chunk_regions)
-                .zip(&out_regions)
-                .map(|((enc, c), o)| self.decode_one(*enc, c, ptr, &out_shape, o))
-                .collect::<Result<Vec<()>, String>>()
+            pool.install(|| {
+                slices
+                    .par_iter()
+                    .zip(&chunk_regions)
+                    .zip(&out_regions)
+                    .map(|((enc, c), o)| self.decode_one(*enc, c, ptr, &out_shape, o))
+                    .collect::<Result<Vec<()>, String>>()
+            })
         })
-        .map_err(PyRuntimeError::new_err)?;
+        .map_err(PyValueError::new_err)?;
         Ok(slices.iter().map(Option::is_some).collect())
     }
 
@@ -318,24 +321,27 @@ impl ChunkCodec {
             .map(|e| e.as_ref().map(|a| a.as_slice()).transpose())
             .collect::<Result<_, _>>()
             .map_err(|_| PyValueError::new_err("stored chunks must be contiguous"))?;
+        let pool = crate::pool()?;
         let encoded = py
             .detach(|| {
-                (0..n)
-                    .into_par_iter()
-                    .map(|i| {
-                        self.encode_one(
-                            existing[i],
-                            complete[i],
-                            &chunk_regions[i],
-                            value,
-                            &value_shape,
-                            &value_regions[i],
-                            scalar,
-                        )
-                    })
-                    .collect::<Result<Vec<_>, String>>()
+                pool.install(|| {
+                    (0..n)
+                        .into_par_iter()
+                        .map(|i| {
+                            self.encode_one(
+                                existing[i],
+                                complete[i],
+                                &chunk_regions[i],
+                                value,
+                                &value_shape,
+                                &value_regions[i],
+                                scalar,
+                            )
+                        })
+                        .collect::<Result<Vec<_>, String>>()
+                })
             })
-            .map_err(PyRuntimeError::new_err)?;
+            .map_err(PyValueError::new_err)?;
         Ok(encoded
             .into_iter()
             .map(|e| e.map(|b| PyBytes::new(py, &b)))

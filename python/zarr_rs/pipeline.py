@@ -136,6 +136,23 @@ class CodecPipeline(_CodecPipelineABC):
         self._fallback = _fallback if _fallback is not None else _quiet_batched(self.codecs)
         self._layouts: dict[Any, Any] = {}
 
+    @property
+    def _writes_ok(self) -> bool:
+        """False when a sharding codec lays inner chunks out in another order
+        than Morton's (``subchunk_write_order``, a setting zarr-python keeps
+        outside the metadata): those writes stay with zarr-python."""
+
+        def morton(codecs: Iterable[Any]) -> bool:
+            for c in codecs:
+                if type(c).__name__ == "ShardingCodec":
+                    if getattr(c, "subchunk_write_order", "morton") != "morton":
+                        return False
+                    if not morton(c.codecs) or not morton(c.index_codecs):
+                        return False
+            return True
+
+        return morton(self.codecs)
+
     # --- identity: by value, so arrays on the same data compare equal and pickle
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CodecPipeline) and self.codecs == other.codecs
@@ -282,12 +299,21 @@ class CodecPipeline(_CodecPipelineABC):
 
     async def write(self, batch_info: Iterable[Any], value: Any, drop_axes: tuple[int, ...] = ()) -> None:
         batch = list(batch_info)
-        plan = self._plan(batch, value, drop_axes, writing=True)
+        plan = self._plan(batch, value, drop_axes, writing=True) if self._writes_ok else None
         if plan is None:
             STATS["write_fallback"] += 1
             return await self._fallback.write(batch, value, drop_axes)
         layout, chunk_regions, value_regions, ext, arr, scalar = plan
-        complete = [bool(item[4]) for item in batch]
+        if self._fallback.supports_partial_encode:
+            # A shard (zarr-python's partial encode) keeps what the write
+            # does not cover, cells beyond the array's shape included: only
+            # a write of the whole shard skips reading it.
+            complete = [
+                all(r == (0, 1, n) for r, n in zip(regions, item[1].shape))
+                for regions, item in zip(chunk_regions, batch)
+            ]
+        else:
+            complete = [bool(item[4]) for item in batch]
 
         async def fetch(item: Any, whole: bool) -> Any:
             if whole:
