@@ -14,13 +14,20 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rayon::prelude::*;
 use std::sync::Arc;
-use zarr::chunk::{all_equal, copy_strided_raw, fill_strided_raw, DimSlice, StridedRegion};
-use zarr::codec::{ArrayBytes, ChunkSpec, CodecChain};
+use zarr::chunk::{
+    all_equal, copy_strided_raw, fill_strided_raw, ChunkProjection, DimSlice, ResolvedSelection,
+    StridedRegion,
+};
+use zarr::codec::{ArrayBytes, ChunkSpec, CodecChain, IndexLocation, ShardingCodec};
 use zarr::dtype::DataType;
 use zarr::metadata::CodecMetadata;
 
 /// One axis of a region: `(start, step, len)`.
 type Axis = (u64, u64, u64);
+
+/// One inner chunk of a planned shard read: its bytes (`None`: the fill
+/// value), what the read takes of it, and where that goes in the output.
+type InnerTask<'a> = (Option<&'a [u8]>, ChunkProjection, Vec<Axis>);
 
 fn dims(region: &[Axis]) -> Vec<DimSlice> {
     region
@@ -52,6 +59,13 @@ struct SharedMut(*mut u8);
 unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
 
+impl SharedMut {
+    /// The pointer (a method, so closures capture the whole `SharedMut`).
+    fn get(self) -> *mut u8 {
+        self.0
+    }
+}
+
 /// A chunk layout on the engine: what `zarr_rs.CodecPipeline` hands a batch
 /// of chunks to.
 #[pyclass(module = "zarr_rs._zarr_rs", frozen)]
@@ -67,6 +81,29 @@ fn err(e: impl std::fmt::Display) -> PyErr {
 }
 
 impl ChunkCodec {
+    /// The sharding codec when it is the whole chain: parts of shards are
+    /// then read inner chunk by inner chunk (zarr-python's partial decode).
+    fn sharding(&self) -> Option<&ShardingCodec> {
+        if !self.chain.array_to_array().is_empty() || !self.chain.bytes_to_bytes().is_empty() {
+            return None;
+        }
+        self.chain.array_to_bytes().as_sharding()
+    }
+
+    /// The inner chunks of a shard that `chunk_region` touches.
+    fn inner_projections(
+        &self,
+        sharding: &ShardingCodec,
+        chunk_region: &[Axis],
+    ) -> PyResult<Vec<ChunkProjection>> {
+        ResolvedSelection {
+            dims: dims(chunk_region),
+            dropped: vec![false; chunk_region.len()],
+        }
+        .chunks(sharding.chunk_shape())
+        .map_err(err)
+    }
+
     fn chunk_bytes(&self) -> usize {
         self.spec.num_elements() as usize * self.size
     }
@@ -99,7 +136,7 @@ impl ChunkCodec {
         };
         let Some(encoded) = encoded else {
             // SAFETY: the region lies inside the output (checked) and is this chunk's alone.
-            unsafe { fill_strided_raw(out.0, &dst, self.spec.fill_value.as_bytes()) };
+            unsafe { fill_strided_raw(out.get(), &dst, self.spec.fill_value.as_bytes()) };
             return Ok(());
         };
         let mut chunk = vec![0u8; self.chunk_bytes()];
@@ -113,7 +150,7 @@ impl ChunkCodec {
         };
         // SAFETY: both regions lie inside their buffers (checked), and the
         // destination region is this chunk's alone.
-        unsafe { copy_strided_raw(chunk.as_ptr(), &src, out.0, &dst, self.size) };
+        unsafe { copy_strided_raw(chunk.as_ptr(), &src, out.get(), &dst, self.size) };
         Ok(())
     }
 
@@ -212,6 +249,139 @@ impl ChunkCodec {
     #[getter]
     fn element_size(&self) -> usize {
         self.size
+    }
+
+    /// For a chain that is one sharding codec: `(index_at_start, index_size)`,
+    /// how to fetch a shard's index; else `None`.
+    #[getter]
+    fn shard_index(&self) -> PyResult<Option<(bool, u64)>> {
+        let Some(sh) = self.sharding() else {
+            return Ok(None);
+        };
+        let size = sh.index_size(&self.spec).map_err(err)?;
+        Ok(Some((sh.index_location() == IndexLocation::Start, size)))
+    }
+
+    /// Plan reading `chunk_region` of a shard with the encoded index
+    /// `index`: per inner chunk the region touches, its `(start, end)` byte
+    /// range in the shard, or `None` when it is not stored (the fill value).
+    fn plan_shard(
+        &self,
+        index: PyReadonlyArray1<'_, u8>,
+        chunk_region: Vec<Axis>,
+    ) -> PyResult<Vec<Option<(u64, u64)>>> {
+        let sh = self
+            .sharding()
+            .ok_or_else(|| PyValueError::new_err("not a sharded layout"))?;
+        if !inside(&chunk_region, &self.spec.shape) {
+            return Err(PyValueError::new_err("the region lies outside the shard"));
+        }
+        let bytes = index
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("the index must be contiguous"))?;
+        let index = sh
+            .decode_index(bytes, &self.spec, 0..u64::MAX)
+            .map_err(err)?;
+        Ok(self
+            .inner_projections(sh, &chunk_region)?
+            .iter()
+            .map(|q| index.get_coords(&q.chunk_coords).map(|r| (r.start, r.end)))
+            .collect())
+    }
+
+    /// Decode planned parts of shards into `out` (as [`ChunkCodec::read_into`]
+    /// takes it): shard `i` reads `chunk_regions[i]` into `out_regions[i]`
+    /// (steps of 1 in the output) from `inner[i]`, the bytes of each inner
+    /// chunk [`ChunkCodec::plan_shard`] listed (`None`: the fill value).
+    fn read_planned(
+        &self,
+        py: Python<'_>,
+        inner: Vec<Vec<Option<PyReadonlyArray1<'_, u8>>>>,
+        mut out: PyReadwriteArray1<'_, u8>,
+        out_shape: Vec<u64>,
+        chunk_regions: Vec<Vec<Axis>>,
+        out_regions: Vec<Vec<Axis>>,
+    ) -> PyResult<()> {
+        let sh = self
+            .sharding()
+            .ok_or_else(|| PyValueError::new_err("not a sharded layout"))?;
+        if inner.len() != chunk_regions.len() || inner.len() != out_regions.len() {
+            return Err(PyValueError::new_err("one region pair per shard"));
+        }
+        let out_len = out_shape.iter().product::<u64>() as usize * self.size;
+        let out = out
+            .as_slice_mut()
+            .map_err(|_| PyValueError::new_err("the output must be C-contiguous"))?;
+        if out.len() != out_len {
+            return Err(PyValueError::new_err("the output does not match its shape"));
+        }
+        // Every task: one inner chunk of one shard, with its destination.
+        let mut tasks: Vec<InnerTask<'_>> = Vec::new();
+        for ((parts, c), o) in inner.iter().zip(&chunk_regions).zip(&out_regions) {
+            self.check_regions(c, o, &out_shape)?;
+            if o.iter().any(|&(_, step, len)| step != 1 && len > 1) {
+                return Err(PyValueError::new_err("planned reads write steps of 1"));
+            }
+            let projections = self.inner_projections(sh, c)?;
+            if projections.len() != parts.len() {
+                return Err(PyValueError::new_err("one part per planned inner chunk"));
+            }
+            for (q, part) in projections.into_iter().zip(parts) {
+                let bytes = part
+                    .as_ref()
+                    .map(|a| a.as_slice())
+                    .transpose()
+                    .map_err(|_| PyValueError::new_err("inner chunks must be contiguous"))?;
+                let dst: Vec<Axis> = o
+                    .iter()
+                    .zip(&q.out_start)
+                    .zip(&q.in_chunk)
+                    .map(|((&(start, _, _), &off), d)| (start + off, 1, d.len))
+                    .collect();
+                tasks.push((bytes, q, dst));
+            }
+        }
+        let inner_spec = sh.inner_spec(&self.spec);
+        let inner_chain = sh.inner_codecs();
+        let inner_len = inner_spec.num_elements() as usize * self.size;
+        let ptr = SharedMut(out.as_mut_ptr());
+        let fill = self.spec.fill_value.as_bytes();
+        let pool = crate::pool()?;
+        py.detach(|| {
+            pool.install(|| {
+                tasks
+                    .par_iter()
+                    .map(|(bytes, q, dst)| {
+                        let dst_dims = dims(dst);
+                        let dst_region = StridedRegion {
+                            shape: &out_shape,
+                            dims: &dst_dims,
+                        };
+                        let Some(bytes) = bytes else {
+                            // SAFETY: inside the output (checked), this task's alone.
+                            unsafe { fill_strided_raw(ptr.get(), &dst_region, fill) };
+                            return Ok(());
+                        };
+                        let mut chunk = vec![0u8; inner_len];
+                        inner_chain
+                            .decode_into(bytes, &inner_spec, &mut chunk)
+                            .map_err(|e| e.to_string())?;
+                        let src = StridedRegion {
+                            shape: &inner_spec.shape,
+                            dims: &q.in_chunk,
+                        };
+                        // SAFETY: both regions lie inside their buffers, the
+                        // destination is this task's alone.
+                        unsafe {
+                            copy_strided_raw(chunk.as_ptr(), &src, ptr.0, &dst_region, self.size)
+                        };
+                        Ok(())
+                    })
+                    .collect::<Result<Vec<()>, String>>()
+            })
+        })
+        .map_err(PyValueError::new_err)?;
+        Ok(())
     }
 
     /// Decode a batch into `out` (the output's elements as a flat writable

@@ -37,6 +37,51 @@ STATS: Counter = Counter()
 
 _UNSUPPORTED = object()
 
+# The codec methods and shard index lookups of zarr-python as imported; a
+# batch whose codecs have had any of them replaced since (tests patch them
+# to inject failures) goes to zarr-python's pipeline, which calls them.
+_HOOKS = (
+    "_decode_single",
+    "_encode_single",
+    "_decode_partial_single",
+    "_encode_partial_single",
+    "_load_shard_index_maybe",
+    "_load_partial_shard_maybe",
+)
+
+
+def _codec_classes() -> dict:
+    import zarr.codecs
+    from zarr.codecs import sharding
+
+    out = {}
+    for cls in [c for c in vars(zarr.codecs).values() if isinstance(c, type)] + [sharding._ShardIndex]:
+        for name in (*_HOOKS, "get_chunk_slice", "get_full_chunk_map"):
+            out[(cls, name)] = getattr(cls, name, None)
+    return out
+
+
+_ORIGINAL = _codec_classes()
+
+
+def _patched(codecs: Iterable[Any]) -> bool:
+    """Whether zarr-python's methods for these codecs were replaced."""
+    from zarr.codecs import sharding
+
+    for c in codecs:
+        cls = type(c)
+        for name in _HOOKS:
+            if (cls, name) in _ORIGINAL and getattr(cls, name, None) is not _ORIGINAL[(cls, name)]:
+                return True
+        if isinstance(c, sharding.ShardingCodec):
+            index = sharding._ShardIndex
+            for name in ("get_chunk_slice", "get_full_chunk_map"):
+                if getattr(index, name, None) is not _ORIGINAL.get((index, name)):
+                    return True
+            if _patched(c.codecs) or _patched(c.index_codecs):
+                return True
+    return False
+
 
 def _quiet_batched(codecs: tuple) -> BatchedCodecPipeline:
     """zarr-python's pipeline over codecs already validated (no warnings)."""
@@ -126,6 +171,59 @@ def _extended(shape: tuple[int, ...], ndim: int, drop_axes: tuple[int, ...]) -> 
 
 def _flat_bytes(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1).view(np.uint8)
+
+
+def _np_bytes(buf: Any) -> np.ndarray:
+    """A zarr ``Buffer``'s bytes as a flat uint8 array (no copy)."""
+    return buf.as_numpy_array().view(np.uint8).reshape(-1)
+
+
+def _whole(regions: list, shape: tuple[int, ...]) -> bool:
+    return all(r == (0, 1, n) for r, n in zip(regions, shape))
+
+
+async def _fetch_shard_parts(layout: Any, index: tuple, byte_getter: Any, spec: Any, region: list) -> Any:
+    """The inner chunks of one shard that ``region`` needs, as zarr-python's
+    sharding codec fetches them: the index with one ``get``, the chunks with
+    one coalescing ``Store.get_ranges``. None when the shard is missing."""
+    from zarr.abc.store import RangeByteRequest, SuffixByteRequest
+    from zarr.storage._common import StorePath
+
+    at_start, size = index
+    request = RangeByteRequest(0, size) if at_start else SuffixByteRequest(size)
+    index_buf = await byte_getter.get(prototype=spec.prototype, byte_range=request)
+    if index_buf is None:
+        return None
+    plan = layout.plan_shard(_np_bytes(index_buf), region)
+    wanted = [(k, r) for k, r in enumerate(plan) if r is not None]
+    parts: list = [None] * len(plan)
+    if not wanted:
+        return parts
+    ranges = [RangeByteRequest(start, end) for _, (start, end) in wanted]
+    if isinstance(byte_getter, StorePath):
+        try:
+            async for group in byte_getter.store.get_ranges(
+                byte_getter.path,
+                ranges,
+                prototype=spec.prototype,
+                max_gap_bytes=spec.config.sharding_coalesce_max_gap_bytes,
+                max_coalesced_bytes=spec.config.sharding_coalesce_max_bytes,
+            ):
+                for j, buf in group:
+                    if buf is not None:
+                        parts[wanted[j][0]] = _np_bytes(buf)
+        except BaseExceptionGroup as eg:
+            # The shard went missing after its index was read: as missing.
+            _, rest = eg.split(FileNotFoundError)
+            if rest is not None:
+                raise rest from None
+            return None
+    else:
+        for (k, _), request in zip(wanted, ranges):
+            buf = await byte_getter.get(prototype=spec.prototype, byte_range=request)
+            if buf is not None:
+                parts[k] = _np_bytes(buf)
+    return parts
 
 
 class CodecPipeline(_CodecPipelineABC):
@@ -236,7 +334,7 @@ class CodecPipeline(_CodecPipelineABC):
         """(layout, chunk regions, array regions, extended array shape, the
         array as numpy, whether it is a scalar to broadcast) for a batch the
         engine takes, else None."""
-        if not batch or not isinstance(array, _cpu.NDBuffer):
+        if not batch or not isinstance(array, _cpu.NDBuffer) or _patched(self.codecs):
             return None
         spec0 = batch[0][1]
         if any(item[1] != spec0 for item in batch):
@@ -285,15 +383,53 @@ class CodecPipeline(_CodecPipelineABC):
             return await self._fallback.read(batch, out, drop_axes)
         layout, chunk_regions, out_regions, ext, arr, _ = plan
 
-        async def fetch(item: Any) -> Any:
-            byte_getter, spec = item[0], item[1]
-            return await byte_getter.get(prototype=spec.prototype)
+        # Parts of shards: the index, then the inner chunks the read needs
+        # (zarr-python's I/O: one `get` of the index, one coalescing
+        # `get_ranges` per shard); everything else whole.
+        index = layout.shard_index if self._fallback.supports_partial_decode else None
+        partial = [
+            index is not None
+            and not _whole(regions, item[1].shape)
+            and all(step == 1 or n == 1 for _, step, n in out_region)
+            for regions, out_region, item in zip(chunk_regions, out_regions, batch)
+        ]
 
-        fetched = await concurrent_map([(item,) for item in batch], fetch, config.get("async.concurrency"))
-        encoded = [None if b is None else b.as_numpy_array().view(np.uint8).reshape(-1) for b in fetched]
-        present = await asyncio.to_thread(
-            layout.read_into, encoded, _flat_bytes(arr), ext, chunk_regions, out_regions
+        async def fetch(item: Any, part: bool, region: list) -> Any:
+            byte_getter, spec = item[0], item[1]
+            if part:
+                return await _fetch_shard_parts(layout, index, byte_getter, spec, region)
+            buf = await byte_getter.get(prototype=spec.prototype)
+            return None if buf is None else _np_bytes(buf)
+
+        fetched = await concurrent_map(
+            list(zip(batch, partial, chunk_regions)), fetch, config.get("async.concurrency")
         )
+        whole = [i for i, p in enumerate(partial) if not p or fetched[i] is None]
+        parts = [i for i, p in enumerate(partial) if p and fetched[i] is not None]
+        flat = _flat_bytes(arr)
+        present = [False] * len(batch)
+        if whole:
+            got = await asyncio.to_thread(
+                layout.read_into,
+                [fetched[i] for i in whole],
+                flat,
+                ext,
+                [chunk_regions[i] for i in whole],
+                [out_regions[i] for i in whole],
+            )
+            for i, p in zip(whole, got):
+                present[i] = p
+        if parts:
+            await asyncio.to_thread(
+                layout.read_planned,
+                [fetched[i] for i in parts],
+                flat,
+                ext,
+                [chunk_regions[i] for i in parts],
+                [out_regions[i] for i in parts],
+            )
+            for i in parts:
+                present[i] = True
         STATS["read"] += 1
         return tuple(GetResult(status="present" if p else "missing") for p in present)
 
