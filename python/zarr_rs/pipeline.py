@@ -65,11 +65,15 @@ _ORIGINAL = _codec_classes()
 
 
 def _patched(codecs: Iterable[Any]) -> bool:
-    """Whether zarr-python's methods for these codecs were replaced."""
+    """Whether these codecs are not zarr-python's (or numcodecs') own, as
+    imported: a codec class registered by someone else (its behaviour is
+    its own), or one whose methods were replaced since."""
     from zarr.codecs import sharding
 
     for c in codecs:
         cls = type(c)
+        if cls.__module__.split(".")[0] not in ("zarr", "numcodecs"):
+            return True
         for name in _HOOKS:
             if (cls, name) in _ORIGINAL and getattr(cls, name, None) is not _ORIGINAL[(cls, name)]:
                 return True
