@@ -9,7 +9,7 @@
 #   the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
 #   sharded read must peak below 1.25x its size),
 #   the Python package (python/: fmt, clippy, `pip install ./python` into .venv, pytest python/tests),
-#   zarr-python 3.4.2's own test suite (a subset) on zarr_rs.CodecPipeline (scripts/zarr_python_suite.sh),
+#   zarr-python 3.4.2's own test suite (whole, but test_examples.py) on zarr_rs.CodecPipeline (scripts/zarr_python_suite.sh),
 #   and every fuzz target for FUZZ_SECONDS (default 30) from its committed corpus
 #   (scripts/fuzz.sh: installs cargo-fuzz from crates.io; nightly with AddressSanitizer
 #   where nightly is installed, else stable without a sanitizer).
@@ -91,7 +91,7 @@ CARGO_TARGET_DIR="$CARGO_TARGET_DIR_PY" PIP_DISABLE_PIP_VERSION_CHECK=1 \
     "$ZARR_TEST_PYTHON" -m pip install --quiet --no-input --no-deps --force-reinstall ./python
 "$ZARR_TEST_PYTHON" -m pytest -q -p no:cacheprovider python/tests
 
-phase "zarr-python 3.4.2's own suite on zarr_rs.CodecPipeline (scripts/zarr_python_suite.sh: the pipeline battery and a subset)"
+phase "zarr-python 3.4.2 own test suite, whole, on zarr_rs.CodecPipeline (scripts/zarr_python_suite.sh)"
 bash "$ROOT/scripts/zarr_python_suite.sh"
 
 phase "fuzz: every target for ${FUZZ_SECONDS:-30} s from the committed corpus (scripts/fuzz.sh)"
