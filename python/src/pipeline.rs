@@ -20,7 +20,7 @@ use zarr::chunk::{
 };
 use zarr::codec::{ArrayBytes, ChunkSpec, CodecChain, IndexLocation, ShardingCodec};
 use zarr::dtype::DataType;
-use zarr::metadata::CodecMetadata;
+use zarr::metadata::{ArrayMetadataV2, CodecMetadata};
 
 /// One axis of a region: `(start, step, len)`.
 type Axis = (u64, u64, u64);
@@ -235,6 +235,36 @@ impl ChunkCodec {
             fill_value,
         };
         let chain = CodecChain::from_metadata(&codecs, &spec)
+            .map_err(err)?
+            .with_write_empty_chunks(write_empty_chunks);
+        Ok(ChunkCodec {
+            chain: Arc::new(chain),
+            spec,
+            size,
+            write_empty_chunks,
+        })
+    }
+
+    /// A layout for the chunks of a Zarr V2 array from a `.zarray`
+    /// document describing one chunk (`shape` and `chunks` the chunk shape;
+    /// `dtype`, `fill_value`, `order`, `filters` and `compressor` as
+    /// zarr-python's V2 codec holds them): the engine's V2 chain (filters,
+    /// byte order, memory order, compressor). Refused (ValueError) as
+    /// [`ChunkCodec::new`] refuses.
+    #[staticmethod]
+    fn from_v2(zarray_json: &str, write_empty_chunks: bool) -> PyResult<Self> {
+        let v2 = ArrayMetadataV2::from_json_bytes(zarray_json.as_bytes(), None).map_err(err)?;
+        let meta = v2.to_v3().map_err(err)?;
+        let dt = meta.data_type;
+        let size = dt
+            .size()
+            .ok_or_else(|| PyValueError::new_err("variable-length data type"))?;
+        let spec = ChunkSpec {
+            shape: meta.chunk_shape().to_vec(),
+            data_type: dt,
+            fill_value: meta.fill_value.clone(),
+        };
+        let chain = CodecChain::from_metadata(&meta.codecs, &spec)
             .map_err(err)?
             .with_write_empty_chunks(write_empty_chunks);
         Ok(ChunkCodec {

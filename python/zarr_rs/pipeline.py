@@ -74,6 +74,10 @@ def _patched(codecs: Iterable[Any]) -> bool:
         cls = type(c)
         if cls.__module__.split(".")[0] not in ("zarr", "numcodecs"):
             return True
+        if cls.__name__ == "V2Codec":
+            parts = [*(c.filters or ()), *([c.compressor] if c.compressor is not None else [])]
+            if any(type(p).__module__.split(".")[0] != "numcodecs" for p in parts):
+                return True
         for name in _HOOKS:
             if (cls, name) in _ORIGINAL and getattr(cls, name, None) is not _ORIGINAL[(cls, name)]:
                 return True
@@ -171,6 +175,24 @@ def _extended(shape: tuple[int, ...], ndim: int, drop_axes: tuple[int, ...]) -> 
     """``shape`` with a length-1 axis at each dropped axis."""
     it = iter(shape)
     return [1 if d in drop_axes else next(it) for d in range(ndim)]
+
+
+def _zarray(codec: Any, spec: Any) -> dict:
+    """The ``.zarray`` document of one chunk of a Zarr V2 array, from
+    zarr-python's ``V2Codec`` (numcodecs filters and compressor) and the
+    chunk's spec (its memory order is the chunks' order in V2)."""
+    dtype = spec.dtype.to_json(zarr_format=2)  # {"name": ..., "object_codec_id": ...}
+    return {
+        "zarr_format": 2,
+        "shape": list(spec.shape),
+        "chunks": list(spec.shape),
+        "dtype": dtype["name"] if isinstance(dtype, dict) else dtype,
+        "fill_value": spec.dtype.to_json_scalar(spec.fill_value, zarr_format=2),
+        "order": spec.order,
+        "filters": [f.get_config() for f in codec.filters] if codec.filters else None,
+        "compressor": codec.compressor.get_config() if codec.compressor is not None else None,
+        "dimension_separator": ".",
+    }
 
 
 def _flat_bytes(a: np.ndarray) -> np.ndarray:
@@ -319,14 +341,19 @@ class CodecPipeline(_CodecPipelineABC):
                 # Variable-length types (object, StringDType) and non-native
                 # byte orders stay with zarr-python.
                 if native.kind not in "OT" and native.isnative:
-                    codecs_json = json.dumps([c.to_dict() for c in self.codecs])
-                    got = _zarr_rs.ChunkCodec(
-                        codecs_json,
-                        list(spec.shape),
-                        json.dumps(spec.dtype.to_json(zarr_format=3)),
-                        json.dumps(spec.dtype.to_json_scalar(spec.fill_value, zarr_format=3)),
-                        bool(spec.config.write_empty_chunks),
-                    )
+                    if len(self.codecs) == 1 and type(self.codecs[0]).__name__ == "V2Codec":
+                        got = _zarr_rs.ChunkCodec.from_v2(
+                            json.dumps(_zarray(self.codecs[0], spec)),
+                            bool(spec.config.write_empty_chunks),
+                        )
+                    else:
+                        got = _zarr_rs.ChunkCodec(
+                            json.dumps([c.to_dict() for c in self.codecs]),
+                            list(spec.shape),
+                            json.dumps(spec.dtype.to_json(zarr_format=3)),
+                            json.dumps(spec.dtype.to_json_scalar(spec.fill_value, zarr_format=3)),
+                            bool(spec.config.write_empty_chunks),
+                        )
                     if got.element_size != native.itemsize:
                         got = _UNSUPPORTED
             except Exception:  # anything the engine refuses: zarr-python's pipeline
