@@ -162,3 +162,19 @@ def test_v2_arrays_go_through_the_engine(tmp_path, layout):
     for k in stores["ours"]:
         if not k.rsplit("/", 1)[-1].startswith(".z"):
             assert stores["ours"][k] == stores["default"][k], k
+
+
+def test_v2_null_fill_value_reads_as_zarr_python_reads_it(tmp_path):
+    # Found by zarr-python's test_properties: a V2 array with fill_value null
+    # reads missing chunks as the data type's default (0), not NaN, and a
+    # chunk of NaN is not "empty".
+    for cfg in (OURS, DEFAULT):
+        with zarr.config.set(cfg):
+            z = zarr.create_array(tmp_path / str(len(cfg["codec_pipeline.path"])), shape=(2,), chunks=(1,),
+                                  dtype="<c8", zarr_format=2, fill_value=None,
+                                  compressors=numcodecs.Blosc(cname="lz4"))
+            np.testing.assert_array_equal(z[:], [0, 0])
+            z[:] = np.array([np.nan + 1j * np.nan, 1], dtype="c8")
+            np.testing.assert_array_equal(z[:], [np.nan + 1j * np.nan, 1])
+            z.oindex[np.array([0])] = np.array([0j], dtype="c8")
+            np.testing.assert_array_equal(z[:], [0, 1])

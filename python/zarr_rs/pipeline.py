@@ -25,6 +25,7 @@ import numpy as np
 from zarr.abc.codec import CodecPipeline as _CodecPipelineABC
 from zarr.abc.codec import GetResult
 from zarr.core.buffer import cpu as _cpu
+from zarr.core.chunk_utils import fill_value_or_default
 from zarr.core.codec_pipeline import BatchedCodecPipeline, codecs_from_list_unchecked
 from zarr.core.common import concurrent_map
 from zarr.core.config import config
@@ -180,14 +181,15 @@ def _extended(shape: tuple[int, ...], ndim: int, drop_axes: tuple[int, ...]) -> 
 def _zarray(codec: Any, spec: Any) -> dict:
     """The ``.zarray`` document of one chunk of a Zarr V2 array, from
     zarr-python's ``V2Codec`` (numcodecs filters and compressor) and the
-    chunk's spec (its memory order is the chunks' order in V2)."""
+    chunk's spec (its memory order is the chunks' order in V2; a null fill
+    value is the data type's default, as zarr-python reads it)."""
     dtype = spec.dtype.to_json(zarr_format=2)  # {"name": ..., "object_codec_id": ...}
     return {
         "zarr_format": 2,
         "shape": list(spec.shape),
         "chunks": list(spec.shape),
         "dtype": dtype["name"] if isinstance(dtype, dict) else dtype,
-        "fill_value": spec.dtype.to_json_scalar(spec.fill_value, zarr_format=2),
+        "fill_value": spec.dtype.to_json_scalar(fill_value_or_default(spec), zarr_format=2),
         "order": spec.order,
         "filters": [f.get_config() for f in codec.filters] if codec.filters else None,
         "compressor": codec.compressor.get_config() if codec.compressor is not None else None,
@@ -351,7 +353,7 @@ class CodecPipeline(_CodecPipelineABC):
                             json.dumps([c.to_dict() for c in self.codecs]),
                             list(spec.shape),
                             json.dumps(spec.dtype.to_json(zarr_format=3)),
-                            json.dumps(spec.dtype.to_json_scalar(spec.fill_value, zarr_format=3)),
+                            json.dumps(spec.dtype.to_json_scalar(fill_value_or_default(spec), zarr_format=3)),
                             bool(spec.config.write_empty_chunks),
                         )
                     if got.element_size != native.itemsize:
