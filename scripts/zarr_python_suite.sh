@@ -22,7 +22,9 @@
 #   bash scripts/zarr_python_suite.sh tests/test_indexing.py
 #
 # Environment: ZARR_PYTHON (interpreter >= 3.12; default: found as
-# scripts/test.sh finds it).
+# scripts/test.sh finds it); HYPOTHESIS_PROFILE (default "ci", the suite's
+# own derandomized profile, so a run is reproducible; "default" draws new
+# examples each run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -61,5 +63,6 @@ if [[ "$#" -eq 0 ]]; then
     set -- -n 2 --timeout 120 --ignore=tests/test_examples.py tests
 fi
 rm -rf "$WORK/stats"
-ZARR_CODEC_PIPELINE__PATH=zarr_rs.CodecPipeline ZARR_RS_SUITE_STATS="$WORK/stats" \
+HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}" \
+    ZARR_CODEC_PIPELINE__PATH=zarr_rs.CodecPipeline ZARR_RS_SUITE_STATS="$WORK/stats" \
     "$PY" -m pytest -q -p no:cacheprovider -p tests.zarr_rs_suite_plugin "$@"
