@@ -8,6 +8,8 @@
 #   cargo test --workspace (doc tests included),
 #   the release-only shard memory test (crates/zarr/tests/shard_memory.rs: a 1 GiB
 #   sharded read must peak below 1.25x its size),
+#   the release-only streaming test of the tool (crates/zarr-cli/tests/streaming.rs: a 1 GiB
+#   `zarr import` / `zarr export` must peak below 300 MiB and match a one-slab import),
 #   the Python package (python/: fmt, clippy, `pip install ./python` into .venv, pytest python/tests),
 #   zarr-python 3.4.2's own test suite (whole, but test_examples.py) on zarr_rs.CodecPipeline (scripts/zarr_python_suite.sh),
 #   and every fuzz target for FUZZ_SECONDS (default 30) from its committed corpus
@@ -79,6 +81,9 @@ cargo test --workspace
 
 phase "shard memory test (release: 1 GiB sharded uint16 read, peak RSS < 1.25x)"
 cargo test --release -p zarr --test shard_memory -- --nocapture
+
+phase "streaming import/export test (release: 1 GiB through zarr import/export, peak RSS < 300 MiB)"
+cargo test --release -p zarr-cli --test streaming -- --nocapture
 
 phase "python package zarr_rs (python/): fmt, clippy, pip install ./python, pytest python/tests"
 # Its own cargo workspace (a Python extension module); the target folder

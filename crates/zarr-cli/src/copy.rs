@@ -40,6 +40,12 @@ pub struct CopyArgs {
     /// Replace a node already at the destination path.
     #[arg(long)]
     pub overwrite: bool,
+    /// Names of the dimensions of copied arrays, `x,y,z` (an empty name is
+    /// none; in V2, xarray's `_ARRAY_DIMENSIONS` attribute). Only the names
+    /// change: chunks are copied unchanged unless other options re-encode
+    /// them. Default: each source array's.
+    #[arg(long)]
+    pub dimension_names: Option<String>,
 }
 
 /// Parse `a,b,c` of positive integers.
@@ -86,6 +92,9 @@ fn options(args: &CopyArgs) -> Result<CopyOptions> {
     }
     if args.overwrite {
         o = o.if_exists(IfExists::Replace);
+    }
+    if let Some(n) = &args.dimension_names {
+        o = o.dimension_names(util::parse_dimension_names(n, n.split(',').count())?);
     }
     Ok(o)
 }

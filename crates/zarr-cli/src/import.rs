@@ -1,36 +1,72 @@
-//! `zarr import`: create a V3 (or V2) array from a `.npy` file.
+//! `zarr import`: create a V3 (or V2) array from a `.npy` file (or
+//! standard input, or raw binary), streaming it slab by slab so memory
+//! stays bounded whatever the array's size.
 
+use crate::progress::Progress;
+use crate::slab::{self, SlabPlan};
 use crate::util::{
     self, codec_text, human_bytes, in_store, seconds, shape_text, throughput, Result,
 };
 use crate::ImportArgs;
-use std::io::IsTerminal;
 use std::time::Instant;
-use zarr::array::{Array, ArrayBuilder};
-use zarr::buffer::{NDBuffer, NDData, Order};
+use zarr::array::{Array, ArrayBuilder, CopyProgress};
+use zarr::buffer::{NDBuffer, Order};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
+use zarr::npy::NpyReader;
 
-/// Writes larger than this show a progress bar (when stderr is a terminal).
-const PROGRESS_MIN_BYTES: u64 = 64 << 20;
-/// Target bytes per write call when showing progress.
-const SLAB_BYTES: u64 = 64 << 20;
+/// Open the input: a `.npy` file, standard input (`-`), or raw binary
+/// with `--raw --dtype --shape`.
+fn open_input(args: &ImportArgs) -> Result<NpyReader> {
+    let stdin = args.input.as_os_str() == "-";
+    if args.raw {
+        let (Some(dt), Some(shape)) = (&args.dtype, &args.shape) else {
+            return Err("--raw needs --dtype (the input's data type) and --shape a,b,c".into());
+        };
+        let dt = DataType::from_name(dt).map_err(|e| format!("invalid --dtype: {e}"))?;
+        let n = shape.split(',').count();
+        let shape: Vec<usize> = util::parse_shape("--shape", shape, n)?
+            .iter()
+            .map(|&d| usize::try_from(d).map_err(|_| format!("invalid --shape: {d} is too large")))
+            .collect::<Result<_>>()?;
+        return if stdin {
+            NpyReader::raw_reader(std::io::stdin(), dt, &shape)
+        } else {
+            NpyReader::raw_file(&args.input, dt, &shape)
+        }
+        .map_err(|e| e.to_string());
+    }
+    if args.shape.is_some() {
+        return Err("--shape applies to --raw input only (a .npy file has its own)".into());
+    }
+    if stdin {
+        NpyReader::from_reader(std::io::stdin())
+    } else {
+        NpyReader::open(&args.input)
+    }
+    .map_err(|e| e.to_string())
+}
 
 /// Run `zarr import`.
 pub fn run(args: &ImportArgs) -> Result<()> {
     // Everything is validated before the store is touched.
     let t0 = Instant::now();
-    let input = zarr::npy::read_npy(&args.input).map_err(|e| e.to_string())?;
-    let read_time = t0.elapsed();
-    let input = match &args.dtype {
-        None => input,
-        Some(name) => {
-            let to = DataType::from_name(name).map_err(|e| format!("invalid --dtype: {e}"))?;
-            crate::cast::cast(input, to).map_err(|e| format!("{}: {e}", args.input.display()))?
+    let mut reader = open_input(args)?;
+    // The stored type: --dtype converts .npy input (raw input is that type).
+    let to = match (&args.dtype, args.raw) {
+        (Some(name), false) => {
+            Some(DataType::from_name(name).map_err(|e| format!("invalid --dtype: {e}"))?)
         }
+        _ => None,
     };
-    let shape: Vec<u64> = input.shape().iter().map(|&d| d as u64).collect();
-    let dt = input.data_type();
+    if let Some(to) = to {
+        // An impossible conversion fails here, before the store is touched.
+        let none = vec![0; reader.shape().len()];
+        let empty = reader.read_box(&none, &none).map_err(|e| e.to_string())?;
+        crate::cast::cast(empty, to).map_err(|e| format!("{}: {e}", args.input.display()))?;
+    }
+    let dt = to.unwrap_or(reader.data_type());
+    let shape: Vec<u64> = reader.shape().iter().map(|&d| d as u64).collect();
     let mut builder = ArrayBuilder::new(shape.clone(), dt).overwrite(args.overwrite);
     let chunks = util::parse_chunks(args.chunks.as_deref().unwrap_or("auto"), shape.len())?;
     if let Some(c) = &chunks {
@@ -78,6 +114,9 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     if let Some(a) = &args.attrs {
         builder = builder.attributes(util::parse_attrs(a)?);
     }
+    if let Some(names) = &args.dimension_names {
+        builder = builder.dimension_names(util::parse_dimension_names(names, shape.len())?);
+    }
     // Invalid combinations (a fill value that does not fit the type, codecs
     // that do not fit it) fail here, before anything is written.
     if args.zarr_format == 2 {
@@ -110,8 +149,19 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let array = builder
         .create(store, &path)
         .map_err(in_store(&args.store))?;
-    let n = crate::export::data_bytes(&input);
-    write_all(&array, input, n).map_err(in_store(&args.store))?;
+    let input_name = args.input.display().to_string();
+    let n = stream_into(&array, &mut reader, to, &input_name).map_err(|e| match e {
+        Failure::Input(e) => e,
+        Failure::Store(e) => in_store(&args.store)(e),
+    });
+    let n = n.map_err(|e| {
+        format!(
+            "{e} (the array {} in {} is incomplete: import again with --overwrite, or delete it with zarr rm)",
+            if path.is_empty() { "/" } else { path.as_str() },
+            args.store.display()
+        )
+    })?;
+    let elapsed = t0.elapsed();
     let write_time = t1.elapsed();
     let stored = array.stored_size().map_err(in_store(&args.store))?;
     // Commits a zip archive (its central directory, renamed into place) and
@@ -146,10 +196,9 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             .join(" -> ")
     );
     println!(
-        "read .npy {} ({}), wrote {} ({}); stored {} ({stored} bytes{})",
-        seconds(read_time),
-        throughput(n, read_time),
-        seconds(write_time),
+        "read and wrote {} in {} ({}); stored {} ({stored} bytes{})",
+        human_bytes(n),
+        seconds(elapsed),
         throughput(n, write_time),
         human_bytes(stored),
         if stored > 0 && n > 0 {
@@ -161,66 +210,70 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Write the whole buffer, in slabs of whole chunk rows along the first axis
-/// with a progress bar when the write is large and stderr is a terminal, else
-/// in one parallel write.
-fn write_all(array: &Array, input: NDBuffer, n_bytes: u64) -> zarr::array::Result<()> {
-    // ZARR_CLI_SLAB_BYTES (for tests) forces slabbed writes of that size.
-    let forced: Option<u64> = std::env::var("ZARR_CLI_SLAB_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok());
-    let show = std::io::stderr().is_terminal() && n_bytes >= PROGRESS_MIN_BYTES;
-    let shape = input.shape().to_vec();
-    if !(show || forced.is_some()) || shape.is_empty() || shape[0] == 0 {
-        return array.write_ndbuffer(&Selection::all(), &input);
-    }
-    let input = if input.order() == Order::F {
-        input.to_order(Order::C)
-    } else {
-        input
-    };
-    let rows = shape[0] as u64;
-    let row_elems: u64 = shape[1..].iter().map(|&d| d as u64).product();
-    let row_bytes = (n_bytes / rows).max(1);
-    let chunk0 = array.chunk_shape().first().copied().unwrap_or(1).max(1);
-    let slab_bytes = forced.unwrap_or(SLAB_BYTES);
-    let slab_rows = (slab_bytes / row_bytes.max(1) / chunk0).max(1) * chunk0;
-    let bar = if show {
-        indicatif::ProgressBar::new(n_bytes)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+/// Why a streaming import stopped.
+enum Failure {
+    /// Reading or converting the input.
+    Input(String),
+    /// Writing the array.
+    Store(zarr::array::ArrayError),
+}
+
+/// Stream the input into the array slab by slab (slabs of whole chunks or
+/// shards, in the input's file order): one thread reads and converts the
+/// next slab while the engine encodes and writes the current one in
+/// parallel, so memory holds about two slabs. Returns the bytes read.
+fn stream_into(
+    array: &Array,
+    reader: &mut NpyReader,
+    to: Option<DataType>,
+    input: &str,
+) -> std::result::Result<u64, Failure> {
+    let item = reader.item_size().max(1);
+    let chunk = array.chunk_shape().to_vec();
+    let chunk_bytes = chunk.iter().fold(item, |a, &c| a.saturating_mul(c));
+    let target = slab::target_bytes(chunk_bytes);
+    let shape = array.shape().to_vec();
+    let plan = SlabPlan::new(
+        &vec![0; shape.len()],
+        &shape,
+        &chunk,
+        item,
+        target,
+        reader.order(),
+        !reader.is_seekable(),
     );
-    let rest: Vec<u64> = shape[1..].iter().map(|&d| d as u64).collect();
-    let mut start = 0u64;
-    while start < rows {
-        let end = (start + slab_rows).min(rows);
-        let mut origin = vec![start];
-        origin.extend(std::iter::repeat_n(0, rest.len()));
-        let mut extent = vec![end - start];
-        extent.extend(&rest);
-        let sel = Selection::from_box(&origin, &extent);
-        let (a, b) = ((start * row_elems) as usize, (end * row_elems) as usize);
-        match input.data() {
-            NDData::Fixed(bytes) => {
-                let size = input.data_type().size().unwrap_or(1);
-                array.write_bytes(&sel, &bytes[a * size..b * size])?;
-                bar.inc(((b - a) * size) as u64);
+    let total_bytes = shape.iter().fold(item, |a, &d| a.saturating_mul(d));
+    let progress = Progress::new();
+    let report = progress.callback();
+    let mut done = CopyProgress {
+        chunks_total: plan.chunks_total(),
+        bytes_total: total_bytes,
+        ..Default::default()
+    };
+    let result = slab::pipeline(
+        &plan,
+        |s| {
+            let b = reader
+                .read_box(&s.origin, &s.extent)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            match to {
+                Some(to) => {
+                    crate::cast::cast(b, to).map_err(|e| Failure::Input(format!("{input}: {e}")))
+                }
+                None => Ok(b),
             }
-            NDData::Variable(v) => {
-                array.write_var(&sel, &v[a..b])?;
-                bar.inc(v[a..b].iter().map(|e| e.len() as u64).sum());
-            }
-            #[allow(unreachable_patterns)]
-            _ => return array.write_ndbuffer(&Selection::all(), &input),
-        }
-        start = end;
-    }
-    bar.finish_and_clear();
-    Ok(())
+        },
+        |s, buf: NDBuffer| {
+            array
+                .write_ndbuffer(&Selection::from_box(&s.origin, &s.extent), &buf)
+                .map_err(Failure::Store)?;
+            done.chunks_done += s.chunks;
+            done.bytes_done += s.len() * item;
+            report(&done);
+            Ok(())
+        },
+    )
+    .map(|()| done.bytes_done);
+    progress.finish();
+    result
 }

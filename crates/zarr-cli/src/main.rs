@@ -38,6 +38,7 @@ mod ls;
 mod progress;
 mod quickstart;
 mod rm;
+mod slab;
 mod tree;
 mod util;
 
@@ -176,7 +177,8 @@ pub struct ExportArgs {
 /// Arguments of `zarr import`.
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
-    /// The .npy file to read.
+    /// The .npy file to read (`-` for standard input), or with `--raw` a
+    /// file of raw native-endian elements in C order.
     pub input: PathBuf,
     /// The store: a folder, `file://PATH`, `zip://PATH`, a `.zip` file or
     /// `memory://` (created when missing; a zip archive is appended to).
@@ -185,7 +187,8 @@ pub struct ImportArgs {
     #[arg(long, default_value = "")]
     pub path: String,
     /// The V3 data type to store (`int16`, `float32`, `string`...); the input
-    /// is converted when it differs. Default: the .npy's type.
+    /// is converted when it differs. Default: the .npy's type. With
+    /// `--raw`, the input's type (stored as is).
     #[arg(long)]
     pub dtype: Option<String>,
     /// The chunk shape, `a,b,c`, or `auto` (zarr-python's heuristic; the
@@ -222,6 +225,18 @@ pub struct ImportArgs {
     /// The memory order of stored chunks of a V2 array: `C` (default) or `F`.
     #[arg(long)]
     pub order: Option<String>,
+    /// Names of the dimensions, `x,y,z` (one per dimension; an empty name
+    /// is none): V3 `dimension_names`, V2 the `_ARRAY_DIMENSIONS`
+    /// attribute, which is what xarray needs to open the array.
+    #[arg(long)]
+    pub dimension_names: Option<String>,
+    /// The input is raw binary (no .npy header): native-endian elements of
+    /// `--dtype`, C order, of shape `--shape`.
+    #[arg(long, requires_all = ["dtype", "shape"])]
+    pub raw: bool,
+    /// The shape of `--raw` input, `a,b,c`.
+    #[arg(long, requires = "raw")]
+    pub shape: Option<String>,
 }
 
 /// Arguments of `zarr convert`.

@@ -339,6 +339,28 @@ pub fn parse_shape(option: &str, s: &str, ndim: usize) -> Result<Vec<u64>> {
     Ok(chunks)
 }
 
+/// Parse `--dimension-names x,y,z`: one name per dimension, an empty
+/// name for none.
+pub fn parse_dimension_names(s: &str, ndim: usize) -> Result<Vec<Option<String>>> {
+    let names: Vec<Option<String>> = if s.is_empty() && ndim == 0 {
+        Vec::new()
+    } else {
+        s.split(',')
+            .map(|n| {
+                let n = n.trim();
+                (!n.is_empty()).then(|| n.to_string())
+            })
+            .collect()
+    };
+    if names.len() != ndim {
+        return Err(format!(
+            "invalid --dimension-names {s:?}: {} names given but the array has {ndim} dimensions",
+            names.len()
+        ));
+    }
+    Ok(names)
+}
+
 /// Parse `--fill-value`: JSON as in zarr.json; text that is not JSON is a
 /// string. Bare `NaN` / `Infinity` / `-Infinity` (also inside a complex
 /// pair) become the strings zarr.json uses for them.

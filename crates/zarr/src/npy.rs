@@ -365,9 +365,29 @@ fn struct_descr(s: StructType, file: &str) -> Result<String, NpyError> {
     Ok(format!("[{}]", parts.join(", ")))
 }
 
-/// The `descr` literal of the header (quoted unless it is a list).
-fn descr_for(array: &NDBuffer, file: &str) -> Result<String, NpyError> {
-    let dt = array.data_type();
+/// The widest element of a variable-length buffer, as `<U{n}` (characters
+/// of `string`) or `|S{n}` (bytes) count it; at least 1, as numpy.
+fn var_width(array: &NDBuffer) -> usize {
+    let NDData::Variable(v) = array.data() else {
+        return 1;
+    };
+    var_width_of(array.data_type(), v)
+}
+
+fn var_width_of(dt: DataType, v: &[Vec<u8>]) -> usize {
+    let n = if dt == DataType::String {
+        v.iter()
+            .map(|e| String::from_utf8_lossy(e).chars().count())
+            .max()
+    } else {
+        v.iter().map(Vec::len).max()
+    };
+    n.unwrap_or(0).max(1)
+}
+
+/// The `descr` literal of the header (quoted unless it is a list);
+/// `width` is the element width of `string` and bytes types.
+fn descr_of(dt: DataType, width: usize, file: &str) -> Result<String, NpyError> {
     if let DataType::Struct(s) = dt {
         return struct_descr(s, file);
     }
@@ -393,27 +413,15 @@ fn descr_for(array: &NDBuffer, file: &str) -> Result<String, NpyError> {
             return Ok(format!("'{s}'"));
         }
     }
-    let NDData::Variable(v) = array.data() else {
-        return Err(NpyError::InvalidData {
-            file: STREAM.into(),
-            reason: format!("{dt} buffer without variable-length data"),
-        });
-    };
-    Ok(match dt {
-        DataType::String => {
-            let n = v
-                .iter()
-                .map(|e| String::from_utf8_lossy(e).chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(1);
-            format!("'<U{n}'")
-        }
-        _ => {
-            let n = v.iter().map(Vec::len).max().unwrap_or(0).max(1);
-            format!("'|S{n}'")
-        }
-    })
+    match dt {
+        DataType::String => Ok(format!("'<U{width}'")),
+        DataType::Bytes => Ok(format!("'|S{width}'")),
+        _ => Err(NpyError::UnsupportedDType {
+            file: file.into(),
+            descr: dt.name().into(),
+            reason: "no numpy equivalent".into(),
+        }),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -637,11 +645,26 @@ fn parse_header(text: &[u8], file: &str) -> Result<Header, NpyError> {
 // ---------------------------------------------------------------------------
 // reading
 
-fn read_npy_impl(
-    mut r: impl Read,
+/// What precedes the data of a `.npy` file, checked against the file's
+/// length when it is known.
+struct Prelude {
+    header: Header,
+    /// Where the data starts.
+    data_start: u64,
+    /// Elements.
+    count: u64,
+    /// Bytes per element.
+    item: u64,
+    /// Bytes of data.
+    nbytes: u64,
+}
+
+/// Read and check the magic string, version and header.
+fn read_prelude(
+    r: &mut impl Read,
     file: &str,
     total_len: Option<u64>,
-) -> Result<NDBuffer, NpyError> {
+) -> Result<Prelude, NpyError> {
     let io = |source: std::io::Error| {
         if source.kind() == std::io::ErrorKind::UnexpectedEof {
             NpyError::Header {
@@ -745,10 +768,6 @@ fn read_npy_impl(
             reason: format!("{count} zero-width elements (at most {MAX_ZERO_WIDTH_ELEMENTS})"),
         });
     }
-    let nbytes_usize = usize::try_from(nbytes).map_err(|_| NpyError::TooLarge {
-        file: file.to_string(),
-        reason: format!("{nbytes} bytes do not fit in memory"),
-    })?;
     let data_start = (prefix_len + header_len) as u64;
     if let Some(total) = total_len {
         let avail = total - data_start;
@@ -760,6 +779,30 @@ fn read_npy_impl(
             });
         }
     }
+    Ok(Prelude {
+        header,
+        data_start,
+        count,
+        item,
+        nbytes,
+    })
+}
+
+fn read_npy_impl(
+    mut r: impl Read,
+    file: &str,
+    total_len: Option<u64>,
+) -> Result<NDBuffer, NpyError> {
+    let Prelude {
+        header,
+        count,
+        nbytes,
+        ..
+    } = read_prelude(&mut r, file, total_len)?;
+    let nbytes_usize = usize::try_from(nbytes).map_err(|_| NpyError::TooLarge {
+        file: file.to_string(),
+        reason: format!("{nbytes} bytes do not fit in memory"),
+    })?;
     let mut bytes = Vec::new();
     if total_len.is_some() {
         bytes
@@ -789,12 +832,31 @@ fn read_npy_impl(
     } else {
         Order::C
     };
-    let count = count as usize;
+    let count = usize::try_from(count).map_err(|_| NpyError::TooLarge {
+        file: file.to_string(),
+        reason: format!("{count} elements do not fit in memory"),
+    })?;
+    let (data_type, data) = decode(header.descr, bytes, count, file)?;
+    NDBuffer::from_parts(header.shape, data_type, order, data).map_err(|reason| {
+        NpyError::InvalidData {
+            file: file.to_string(),
+            reason,
+        }
+    })
+}
+
+/// File bytes of `count` elements of type `descr` as native data.
+fn decode(
+    descr: NpyType,
+    mut bytes: Vec<u8>,
+    count: usize,
+    file: &str,
+) -> Result<(DataType, NDData), NpyError> {
     let invalid = |reason: String| NpyError::InvalidData {
         file: file.to_string(),
         reason,
     };
-    let (data_type, data) = match header.descr {
+    Ok(match descr {
         NpyType::Fixed {
             data_type: DataType::Struct(s),
             ..
@@ -864,8 +926,363 @@ fn read_npy_impl(
             }
             (DataType::Bytes, NDData::Variable(out))
         }
-    };
-    NDBuffer::from_parts(header.shape, data_type, order, data).map_err(invalid)
+    })
+}
+
+// ---------------------------------------------------------------------------
+// streaming reads
+
+/// Where a [`NpyReader`] reads from.
+enum Source {
+    /// A file: boxes are read in any order.
+    File(std::fs::File),
+    /// A stream (standard input): boxes must come in file order.
+    Stream(Box<dyn Read + Send>),
+}
+
+/// A `.npy` file read box by box, so that arrays larger than memory can be
+/// imported: [`NpyReader::read_box`] reads any box of a file (only in file
+/// order, as slabs along the slowest axis, from a stream). Elements are
+/// decoded as [`read_npy`] decodes them.
+///
+/// ```
+/// use zarr::buffer::NDBuffer;
+/// let a = NDBuffer::from_vec(&[4, 3], (0..12i32).collect()).unwrap();
+/// let mut bytes = Vec::new();
+/// zarr::npy::write_npy_to(&mut bytes, &a).unwrap();
+/// let mut r = zarr::npy::NpyReader::from_reader(std::io::Cursor::new(bytes)).unwrap();
+/// assert_eq!(r.shape(), &[4, 3]);
+/// let rows = r.read_box(&[0, 0], &[2, 3]).unwrap();
+/// assert_eq!(rows, NDBuffer::from_vec(&[2, 3], (0..6i32).collect()).unwrap());
+/// ```
+pub struct NpyReader {
+    source: Source,
+    file: String,
+    descr: NpyType,
+    data_type: DataType,
+    shape: Vec<usize>,
+    order: Order,
+    data_start: u64,
+    item: u64,
+    /// Data bytes consumed so far (streams only).
+    pos: u64,
+}
+
+impl std::fmt::Debug for NpyReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpyReader")
+            .field("file", &self.file)
+            .field("data_type", &self.data_type)
+            .field("shape", &self.shape)
+            .field("order", &self.order)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The data type elements of `descr` decode to.
+fn decoded_type(descr: NpyType) -> DataType {
+    match descr {
+        NpyType::Fixed { data_type, .. } => data_type,
+        NpyType::Unicode { .. } => DataType::String,
+        NpyType::Bytes { .. } => DataType::Bytes,
+    }
+}
+
+impl NpyReader {
+    /// Open a `.npy` file and read its header; the file must hold all the
+    /// data the header announces.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, NpyError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let io = |source| NpyError::Io {
+            file: name.clone(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let mut r = BufReader::new(&file);
+        let prelude = read_prelude(&mut r, &name, Some(len))?;
+        Ok(Self::new(Source::File(file), name, prelude))
+    }
+
+    /// Read the header of a `.npy` stream (standard input); its boxes must
+    /// then be read in file order.
+    pub fn from_reader(reader: impl Read + Send + 'static) -> Result<Self, NpyError> {
+        let mut reader: Box<dyn Read + Send> = Box::new(reader);
+        let prelude = read_prelude(&mut reader, STREAM, None)?;
+        Ok(Self::new(Source::Stream(reader), STREAM.into(), prelude))
+    }
+
+    /// Raw binary input without a header: native-endian elements of a
+    /// fixed-size `data_type`, C order, `shape`. A file must hold exactly
+    /// that many bytes.
+    pub fn raw_file(
+        path: impl AsRef<Path>,
+        data_type: DataType,
+        shape: &[usize],
+    ) -> Result<Self, NpyError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let io = |source| NpyError::Io {
+            file: name.clone(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let prelude = raw_prelude(data_type, shape, &name)?;
+        if len != prelude.nbytes {
+            return Err(NpyError::Header {
+                file: name,
+                reason: format!(
+                    "raw input of shape {shape:?} and type {data_type} needs {} bytes but the file has {len}",
+                    prelude.nbytes
+                ),
+            });
+        }
+        Ok(Self::new(Source::File(file), name, prelude))
+    }
+
+    /// Raw binary input from a stream (see [`NpyReader::raw_file`]).
+    pub fn raw_reader(
+        reader: impl Read + Send + 'static,
+        data_type: DataType,
+        shape: &[usize],
+    ) -> Result<Self, NpyError> {
+        let prelude = raw_prelude(data_type, shape, STREAM)?;
+        Ok(Self::new(
+            Source::Stream(Box::new(reader)),
+            STREAM.into(),
+            prelude,
+        ))
+    }
+
+    fn new(source: Source, file: String, p: Prelude) -> Self {
+        let order = if p.header.fortran && p.header.shape.len() >= 2 {
+            Order::F
+        } else {
+            Order::C
+        };
+        NpyReader {
+            source,
+            file,
+            descr: p.header.descr,
+            data_type: decoded_type(p.header.descr),
+            shape: p.header.shape,
+            order,
+            data_start: p.data_start,
+            item: p.item,
+            pos: 0,
+        }
+    }
+
+    /// The array's shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The order of the file's elements (`F` for `fortran_order: True`).
+    pub fn order(&self) -> Order {
+        self.order
+    }
+
+    /// The data type elements decode to (`string` for `<U`, bytes for `|S`).
+    pub fn data_type(&self) -> DataType {
+        self.data_type
+    }
+
+    /// Bytes per element in the file.
+    pub fn item_size(&self) -> u64 {
+        self.item
+    }
+
+    /// Whether boxes can be read in any order (a file), or only in file
+    /// order (a stream).
+    pub fn is_seekable(&self) -> bool {
+        matches!(self.source, Source::File(_))
+    }
+
+    /// Read the box `[origin, origin + extent)`, decoded, in the file's
+    /// order. From a stream, boxes must be slabs along the slowest axis
+    /// (the first in C order, the last in F order) read in order.
+    pub fn read_box(&mut self, origin: &[u64], extent: &[u64]) -> Result<NDBuffer, NpyError> {
+        let file = self.file.clone();
+        let bad = |reason: String| NpyError::InvalidData {
+            file: file.clone(),
+            reason,
+        };
+        let ndim = self.shape.len();
+        if origin.len() != ndim || extent.len() != ndim {
+            return Err(bad(format!(
+                "a box of {} dimensions for an array of {ndim}",
+                origin.len()
+            )));
+        }
+        for d in 0..ndim {
+            if origin[d]
+                .checked_add(extent[d])
+                .is_none_or(|end| end > self.shape[d] as u64)
+            {
+                return Err(bad(format!(
+                    "the box at {origin:?} of shape {extent:?} exceeds the array's shape {:?}",
+                    self.shape
+                )));
+            }
+        }
+        // In file order: C as is, F reversed.
+        let rev = |v: &[u64]| -> Vec<u64> {
+            if self.order == Order::F {
+                v.iter().rev().copied().collect()
+            } else {
+                v.to_vec()
+            }
+        };
+        let fshape = rev(&self.shape.iter().map(|&d| d as u64).collect::<Vec<_>>());
+        let (forigin, fextent) = (rev(origin), rev(extent));
+        let count: u64 = fextent.iter().product();
+        let nbytes = count
+            .checked_mul(self.item)
+            .ok_or_else(|| NpyError::TooLarge {
+                file: file.clone(),
+                reason: format!("a box of shape {extent:?} overflows"),
+            })?;
+        let nbytes_usize = usize::try_from(nbytes).map_err(|_| NpyError::TooLarge {
+            file: file.clone(),
+            reason: format!("{nbytes} bytes do not fit in memory"),
+        })?;
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(nbytes_usize)
+            .map_err(|e| NpyError::TooLarge {
+                file: file.clone(),
+                reason: format!("cannot allocate {nbytes} bytes: {e}"),
+            })?;
+        if count > 0 {
+            // Axes after `k` are whole: each run is contiguous in the file.
+            let k = (0..ndim)
+                .rev()
+                .find(|&d| forigin[d] != 0 || fextent[d] != fshape[d])
+                .unwrap_or(0);
+            let mut strides = vec![1u64; ndim];
+            for d in (0..ndim.saturating_sub(1)).rev() {
+                strides[d] = strides[d + 1] * fshape[d + 1];
+            }
+            let run = if ndim == 0 {
+                1
+            } else {
+                fextent[k] * strides[k]
+            };
+            let runs: u64 = fextent[..k].iter().product();
+            let mut idx = vec![0u64; k];
+            for _ in 0..runs {
+                let mut offset = if ndim == 0 {
+                    0
+                } else {
+                    forigin[k] * strides[k]
+                };
+                for d in 0..k {
+                    offset += (forigin[d] + idx[d]) * strides[d];
+                }
+                self.read_run(offset * self.item, run * self.item, &mut bytes)?;
+                for d in (0..k).rev() {
+                    idx[d] += 1;
+                    if idx[d] < fextent[d] {
+                        break;
+                    }
+                    idx[d] = 0;
+                }
+            }
+        }
+        let (data_type, data) = decode(self.descr, bytes, count as usize, &file)?;
+        let shape: Vec<usize> = extent.iter().map(|&e| e as usize).collect();
+        NDBuffer::from_parts(shape, data_type, self.order, data).map_err(bad)
+    }
+
+    /// Append `len` data bytes at `offset` to `out`.
+    fn read_run(&mut self, offset: u64, len: u64, out: &mut Vec<u8>) -> Result<(), NpyError> {
+        let io = |source| NpyError::Io {
+            file: self.file.clone(),
+            source,
+        };
+        let start = out.len();
+        let len_usize = len as usize;
+        match &mut self.source {
+            Source::File(f) => {
+                use std::io::{Seek, SeekFrom};
+                f.seek(SeekFrom::Start(self.data_start + offset))
+                    .map_err(io)?;
+                out.resize(start + len_usize, 0);
+                f.read_exact(&mut out[start..]).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                        NpyError::Truncated {
+                            file: self.file.clone(),
+                            expected: offset + len,
+                            found: offset,
+                        }
+                    } else {
+                        io(e)
+                    }
+                })?;
+            }
+            Source::Stream(r) => {
+                if offset != self.pos {
+                    return Err(NpyError::InvalidData {
+                        file: self.file.clone(),
+                        reason: format!(
+                            "a stream is read in order: asked for byte {offset}, at byte {}",
+                            self.pos
+                        ),
+                    });
+                }
+                let got = r.take(len).read_to_end(out).map_err(io)?;
+                if (got as u64) < len {
+                    return Err(NpyError::Truncated {
+                        file: self.file.clone(),
+                        expected: offset + len,
+                        found: offset + got as u64,
+                    });
+                }
+                self.pos += len;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The prelude of headerless raw input.
+fn raw_prelude(data_type: DataType, shape: &[usize], file: &str) -> Result<Prelude, NpyError> {
+    let item = data_type
+        .size()
+        .filter(|_| data_type.numpy_str().is_some() || matches!(data_type, DataType::BFloat16))
+        .ok_or_else(|| NpyError::UnsupportedDType {
+            file: file.into(),
+            descr: data_type.name().into(),
+            reason: "raw input takes a fixed-size numeric type".into(),
+        })? as u64;
+    let count = shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .ok_or_else(|| NpyError::TooLarge {
+            file: file.into(),
+            reason: format!("the element count of shape {shape:?} overflows"),
+        })?;
+    let nbytes = count.checked_mul(item).ok_or_else(|| NpyError::TooLarge {
+        file: file.into(),
+        reason: format!("{count} elements of {item} bytes overflow"),
+    })?;
+    Ok(Prelude {
+        header: Header {
+            descr: NpyType::Fixed {
+                data_type,
+                big: cfg!(target_endian = "big"),
+            },
+            fortran: false,
+            shape: shape.to_vec(),
+        },
+        data_start: 0,
+        count,
+        item,
+        nbytes,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -916,16 +1333,26 @@ fn write_npy_impl(w: &mut impl Write, array: &NDBuffer, file: &str) -> Result<()
         file: file.to_string(),
         source,
     };
-    let descr = descr_for(array, file).map_err(|e| match e {
-        NpyError::InvalidData { reason, .. } => NpyError::InvalidData {
-            file: file.to_string(),
-            reason,
-        },
-        e => e,
-    })?;
+    let width = var_width(array);
+    let descr = descr_of(array.data_type(), width, file)?;
     let fortran = array.order() == Order::F && array.shape().len() >= 2;
     w.write_all(&build_header(&descr, fortran, array.shape()))
         .map_err(io)?;
+    write_elements(w, array, width, file)
+}
+
+/// Write the elements of `array` in its order as the file stores them;
+/// `width` is the element width of `string` (characters) and bytes types.
+fn write_elements(
+    w: &mut impl Write,
+    array: &NDBuffer,
+    width: usize,
+    file: &str,
+) -> Result<(), NpyError> {
+    let io = |source| NpyError::Io {
+        file: file.to_string(),
+        source,
+    };
     match array.data() {
         NDData::Fixed(b) if matches!(array.data_type(), DataType::Struct(_)) => {
             if let DataType::Struct(s) = array.data_type() {
@@ -947,26 +1374,29 @@ fn write_npy_impl(w: &mut impl Write, array: &NDBuffer, file: &str) -> Result<()
             }
         }
         NDData::Variable(v) => {
+            let too_wide = |i: usize| NpyError::InvalidData {
+                file: file.to_string(),
+                reason: format!("element {i} is wider than the file's {width}"),
+            };
             if array.data_type() == DataType::String {
-                let n = v
-                    .iter()
-                    .map(|e| String::from_utf8_lossy(e).chars().count())
-                    .max()
-                    .unwrap_or(0)
-                    .max(1);
-                let mut el = Vec::with_capacity(n * 4);
-                for e in v {
+                let mut el = Vec::with_capacity(width * 4);
+                for (i, e) in v.iter().enumerate() {
                     el.clear();
                     for c in String::from_utf8_lossy(e).chars() {
                         el.extend_from_slice(&(c as u32).to_le_bytes());
                     }
-                    el.resize(n * 4, 0);
+                    if el.len() > width * 4 {
+                        return Err(too_wide(i));
+                    }
+                    el.resize(width * 4, 0);
                     w.write_all(&el).map_err(io)?;
                 }
             } else {
-                let n = v.iter().map(Vec::len).max().unwrap_or(0).max(1);
-                let zeros = vec![0u8; n];
-                for e in v {
+                let zeros = vec![0u8; width];
+                for (i, e) in v.iter().enumerate() {
+                    if e.len() > width {
+                        return Err(too_wide(i));
+                    }
                     w.write_all(e).map_err(io)?;
                     w.write_all(&zeros[e.len()..]).map_err(io)?;
                 }
@@ -981,6 +1411,297 @@ fn write_npy_impl(w: &mut impl Write, array: &NDBuffer, file: &str) -> Result<()
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// streaming writes
+
+/// Where a [`NpyWriter`] writes to.
+enum Dest<'w> {
+    /// A file: boxes are written in any order.
+    File(std::fs::File),
+    /// A stream (standard output): boxes must come in file order.
+    Stream(Box<dyn Write + 'w>),
+}
+
+/// A C-order `.npy` file written box by box, so that arrays larger than
+/// memory can be exported: [`NpyWriter::write_box`] writes any box of a
+/// file (only in order, as slabs along the first axis, to a stream), and
+/// [`NpyWriter::finish`] checks that every element was written.
+///
+/// ```
+/// use zarr::buffer::NDBuffer;
+/// use zarr::dtype::DataType;
+/// let mut bytes = Vec::new();
+/// let mut w = zarr::npy::NpyWriter::to_writer(&mut bytes, DataType::Int32, &[4, 3], 0).unwrap();
+/// w.write_box(&[0, 0], &NDBuffer::from_vec(&[2, 3], (0..6i32).collect()).unwrap()).unwrap();
+/// w.write_box(&[2, 0], &NDBuffer::from_vec(&[2, 3], (6..12i32).collect()).unwrap()).unwrap();
+/// w.finish().unwrap();
+/// let all = NDBuffer::from_vec(&[4, 3], (0..12i32).collect()).unwrap();
+/// assert_eq!(zarr::npy::read_npy_from(&bytes[..]).unwrap(), all);
+/// ```
+pub struct NpyWriter<'w> {
+    dest: Dest<'w>,
+    file: String,
+    data_type: DataType,
+    shape: Vec<u64>,
+    width: usize,
+    item: u64,
+    data_start: u64,
+    nbytes: u64,
+    /// Data bytes written so far.
+    written: u64,
+}
+
+impl std::fmt::Debug for NpyWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NpyWriter")
+            .field("file", &self.file)
+            .field("data_type", &self.data_type)
+            .field("shape", &self.shape)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Bytes per element and the header of a C-order file.
+fn writer_layout(
+    data_type: DataType,
+    shape: &[u64],
+    width: usize,
+    file: &str,
+) -> Result<(u64, Vec<u8>, u64), NpyError> {
+    let width = width.max(1);
+    let descr = descr_of(data_type, width, file)?;
+    let item = match data_type {
+        DataType::String => width.checked_mul(4),
+        DataType::Bytes => Some(width),
+        dt => dt.size(),
+    }
+    .ok_or_else(|| NpyError::TooLarge {
+        file: file.into(),
+        reason: "item size overflows".into(),
+    })? as u64;
+    let too_large = || NpyError::TooLarge {
+        file: file.into(),
+        reason: format!("shape {shape:?} overflows"),
+    };
+    let dims: Vec<usize> = shape
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| too_large()))
+        .collect::<Result<_, _>>()?;
+    let nbytes = shape
+        .iter()
+        .try_fold(item, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(too_large)?;
+    Ok((item, build_header(&descr, false, &dims), nbytes))
+}
+
+impl NpyWriter<'static> {
+    /// Create (or truncate) a `.npy` file for a C-order array; `width` is
+    /// the element width of `string` (characters) and bytes types (see
+    /// [`NpyWriter::width_of`]), ignored for other types.
+    pub fn create(
+        path: impl AsRef<Path>,
+        data_type: DataType,
+        shape: &[u64],
+        width: usize,
+    ) -> Result<Self, NpyError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let io = |source| NpyError::Io {
+            file: name.clone(),
+            source,
+        };
+        let (item, header, nbytes) = writer_layout(data_type, shape, width, &name)?;
+        let mut file = std::fs::File::create(path).map_err(io)?;
+        file.write_all(&header).map_err(io)?;
+        let data_start = header.len() as u64;
+        file.set_len(data_start + nbytes).map_err(io)?;
+        Ok(NpyWriter {
+            dest: Dest::File(file),
+            file: name,
+            data_type,
+            shape: shape.to_vec(),
+            width: width.max(1),
+            item,
+            data_start,
+            nbytes,
+            written: 0,
+        })
+    }
+}
+
+impl<'w> NpyWriter<'w> {
+    /// Write the header to a stream (standard output); boxes must then be
+    /// slabs along the first axis, written in order.
+    pub fn to_writer(
+        mut writer: impl Write + 'w,
+        data_type: DataType,
+        shape: &[u64],
+        width: usize,
+    ) -> Result<Self, NpyError> {
+        let (item, header, nbytes) = writer_layout(data_type, shape, width, STREAM)?;
+        writer.write_all(&header).map_err(|source| NpyError::Io {
+            file: STREAM.into(),
+            source,
+        })?;
+        Ok(NpyWriter {
+            dest: Dest::Stream(Box::new(writer)),
+            file: STREAM.into(),
+            data_type,
+            shape: shape.to_vec(),
+            width: width.max(1),
+            item,
+            data_start: header.len() as u64,
+            nbytes,
+            written: 0,
+        })
+    }
+
+    /// The element width a `string` or bytes buffer needs (see [`NpyWriter::create`]).
+    pub fn width_of(buffer: &NDBuffer) -> usize {
+        var_width(buffer)
+    }
+
+    /// Write a C-order box of the array at `origin` (`data`'s shape is the
+    /// box's extent).
+    pub fn write_box(&mut self, origin: &[u64], data: &NDBuffer) -> Result<(), NpyError> {
+        let file = self.file.clone();
+        let bad = |reason: String| NpyError::InvalidData {
+            file: file.clone(),
+            reason,
+        };
+        let ndim = self.shape.len();
+        let extent: Vec<u64> = data.shape().iter().map(|&d| d as u64).collect();
+        if data.data_type() != self.data_type {
+            return Err(bad(format!(
+                "a box of type {} for a file of type {}",
+                data.data_type(),
+                self.data_type
+            )));
+        }
+        if origin.len() != ndim || extent.len() != ndim {
+            return Err(bad(format!(
+                "a box of {} dimensions for an array of {ndim}",
+                extent.len()
+            )));
+        }
+        if (0..ndim).any(|d| {
+            origin[d]
+                .checked_add(extent[d])
+                .is_none_or(|end| end > self.shape[d])
+        }) {
+            return Err(bad(format!(
+                "the box at {origin:?} of shape {extent:?} exceeds the array's shape {:?}",
+                self.shape
+            )));
+        }
+        let c;
+        let data = if data.order() == Order::F && ndim >= 2 {
+            c = data.to_order(Order::C);
+            &c
+        } else {
+            data
+        };
+        let count: u64 = extent.iter().product();
+        if count == 0 {
+            return Ok(());
+        }
+        // The box's bytes as the file stores them.
+        let mut encoded = Vec::new();
+        let bytes: &[u8] = match data.data() {
+            NDData::Fixed(b)
+                if cfg!(target_endian = "little")
+                    && !matches!(self.data_type, DataType::Struct(_)) =>
+            {
+                b
+            }
+            _ => {
+                write_elements(&mut encoded, data, self.width, &file)?;
+                &encoded
+            }
+        };
+        let k = (0..ndim)
+            .rev()
+            .find(|&d| origin[d] != 0 || extent[d] != self.shape[d])
+            .unwrap_or(0);
+        let mut strides = vec![1u64; ndim];
+        for d in (0..ndim.saturating_sub(1)).rev() {
+            strides[d] = strides[d + 1] * self.shape[d + 1];
+        }
+        let run = if ndim == 0 { 1 } else { extent[k] * strides[k] } * self.item;
+        let runs: u64 = extent[..k].iter().product();
+        let mut idx = vec![0u64; k];
+        let mut src = 0usize;
+        for _ in 0..runs {
+            let mut offset = if ndim == 0 { 0 } else { origin[k] * strides[k] };
+            for d in 0..k {
+                offset += (origin[d] + idx[d]) * strides[d];
+            }
+            let end = src + run as usize;
+            self.write_run(offset * self.item, &bytes[src..end])?;
+            src = end;
+            for d in (0..k).rev() {
+                idx[d] += 1;
+                if idx[d] < extent[d] {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_run(&mut self, offset: u64, bytes: &[u8]) -> Result<(), NpyError> {
+        let io = |source| NpyError::Io {
+            file: self.file.clone(),
+            source,
+        };
+        match &mut self.dest {
+            Dest::File(f) => {
+                use std::io::{Seek, SeekFrom};
+                f.seek(SeekFrom::Start(self.data_start + offset))
+                    .map_err(io)?;
+                f.write_all(bytes).map_err(io)?;
+            }
+            Dest::Stream(w) => {
+                if offset != self.written {
+                    return Err(NpyError::InvalidData {
+                        file: self.file.clone(),
+                        reason: format!(
+                            "a stream is written in order: asked for byte {offset}, at byte {}",
+                            self.written
+                        ),
+                    });
+                }
+                w.write_all(bytes).map_err(io)?;
+            }
+        }
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Flush, and check that every byte of data was written once.
+    pub fn finish(mut self) -> Result<(), NpyError> {
+        let io = |source| NpyError::Io {
+            file: self.file.clone(),
+            source,
+        };
+        match &mut self.dest {
+            Dest::File(f) => f.flush().map_err(io)?,
+            Dest::Stream(w) => w.flush().map_err(io)?,
+        }
+        if self.written != self.nbytes {
+            return Err(NpyError::InvalidData {
+                file: self.file.clone(),
+                reason: format!(
+                    "{} of {} data bytes were written",
+                    self.written, self.nbytes
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -1394,5 +2115,208 @@ mod tests {
             let f = with_header(1, &dict, &data);
             let _ = read_npy_from(&f[..]);
         }
+    }
+
+    /// Element values of a box of an array whose element at C-order flat
+    /// index i is i.
+    fn box_values(shape: &[u64], origin: &[u64], extent: &[u64], order: Order) -> Vec<i32> {
+        let n = extent.len();
+        let count: u64 = extent.iter().product();
+        let mut out = Vec::with_capacity(count as usize);
+        for flat in 0..count {
+            // The box's flat index in the buffer's order to coordinates.
+            let mut rem = flat;
+            let mut coord = vec![0u64; n];
+            let axes: Vec<usize> = if order == Order::C {
+                (0..n).rev().collect()
+            } else {
+                (0..n).collect()
+            };
+            for d in axes {
+                coord[d] = origin[d] + rem % extent[d];
+                rem /= extent[d];
+            }
+            let mut idx = 0u64;
+            for d in 0..n {
+                idx = idx * shape[d] + coord[d];
+            }
+            out.push(idx as i32);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn reader_boxes_match_the_whole(
+            shape in prop::collection::vec(1u64..6, 0..4),
+            fortran in any::<bool>(),
+            picks in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>()), 4),
+        ) {
+            let count: u64 = shape.iter().product();
+            let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+            let c = NDBuffer::from_vec(&dims, (0..count as i32).collect()).unwrap();
+            let whole = if fortran { c.to_order(Order::F) } else { c };
+            // One axis or none: the file says C order whatever the buffer's.
+            let order = if shape.len() >= 2 { whole.order() } else { Order::C };
+            let mut bytes = Vec::new();
+            write_npy_to(&mut bytes, &whole).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("a.npy");
+            std::fs::write(&path, &bytes).unwrap();
+            let mut r = NpyReader::open(&path).unwrap();
+            prop_assert_eq!(r.shape(), &dims[..]);
+            prop_assert_eq!(r.order(), order);
+            let ndim = shape.len();
+            let origin: Vec<u64> = (0..ndim).map(|d| picks[d].0.index(shape[d] as usize) as u64).collect();
+            let extent: Vec<u64> = (0..ndim).map(|d| 1 + picks[d].1.index((shape[d] - origin[d]) as usize) as u64).collect();
+            let got = r.read_box(&origin, &extent).unwrap();
+            let ext: Vec<usize> = extent.iter().map(|&e| e as usize).collect();
+            prop_assert_eq!(got.shape(), &ext[..]);
+            prop_assert_eq!(got.to_vec::<i32>().unwrap(), box_values(&shape, &origin, &extent, order));
+            // Out of the array: an error, not a panic.
+            if ndim > 0 {
+                let mut past = extent.clone();
+                past[0] = shape[0] + 1;
+                prop_assert!(r.read_box(&origin, &past).is_err());
+            }
+        }
+
+        #[test]
+        fn writer_boxes_in_any_order_equal_write_npy(
+            shape in prop::collection::vec(1u64..6, 1..4),
+            split in 1u64..4,
+            reverse in any::<bool>(),
+        ) {
+            let count: u64 = shape.iter().product();
+            let dims: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+            let whole = NDBuffer::from_vec(&dims, (0..count as i32).collect()).unwrap();
+            let mut expected = Vec::new();
+            write_npy_to(&mut expected, &whole).unwrap();
+            // Boxes of `split` along the last axis (runs), any order, to a file.
+            let last = shape.len() - 1;
+            let mut starts: Vec<u64> = (0..shape[last]).step_by(split as usize).collect();
+            if reverse {
+                starts.reverse();
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("a.npy");
+            let mut w = NpyWriter::create(&path, DataType::Int32, &shape, 0).unwrap();
+            for &s in &starts {
+                let mut origin = vec![0u64; shape.len()];
+                origin[last] = s;
+                let mut extent = shape.clone();
+                extent[last] = split.min(shape[last] - s);
+                let vals = box_values(&shape, &origin, &extent, Order::C);
+                let ext: Vec<usize> = extent.iter().map(|&e| e as usize).collect();
+                w.write_box(&origin, &NDBuffer::from_vec(&ext, vals).unwrap()).unwrap();
+            }
+            w.finish().unwrap();
+            prop_assert_eq!(std::fs::read(&path).unwrap(), expected.clone());
+            // Slabs along the first axis, in order, to a stream.
+            let mut out = Vec::new();
+            let mut w = NpyWriter::to_writer(&mut out, DataType::Int32, &shape, 0).unwrap();
+            for s in (0..shape[0]).step_by(split as usize) {
+                let mut origin = vec![0u64; shape.len()];
+                origin[0] = s;
+                let mut extent = shape.clone();
+                extent[0] = split.min(shape[0] - s);
+                let vals = box_values(&shape, &origin, &extent, Order::C);
+                let ext: Vec<usize> = extent.iter().map(|&e| e as usize).collect();
+                w.write_box(&origin, &NDBuffer::from_vec(&ext, vals).unwrap()).unwrap();
+            }
+            w.finish().unwrap();
+            prop_assert_eq!(out, expected);
+        }
+    }
+
+    #[test]
+    fn streams_read_and_write_in_order_only() {
+        let whole = NDBuffer::from_vec(&[4, 2], (0..8i32).collect()).unwrap();
+        let mut bytes = Vec::new();
+        write_npy_to(&mut bytes, &whole).unwrap();
+        let mut r = NpyReader::from_reader(std::io::Cursor::new(bytes.clone())).unwrap();
+        assert!(!r.is_seekable());
+        assert!(r.read_box(&[2, 0], &[2, 2]).is_err(), "skipping ahead");
+        let mut r = NpyReader::from_reader(std::io::Cursor::new(bytes.clone())).unwrap();
+        let a = r.read_box(&[0, 0], &[3, 2]).unwrap();
+        assert_eq!(a.to_vec::<i32>().unwrap(), (0..6).collect::<Vec<_>>());
+        let b = r.read_box(&[3, 0], &[1, 2]).unwrap();
+        assert_eq!(b.to_vec::<i32>().unwrap(), vec![6, 7]);
+        // A truncated stream: a clear error.
+        let mut r = NpyReader::from_reader(std::io::Cursor::new(bytes[..bytes.len() - 3].to_vec()))
+            .unwrap();
+        let e = r.read_box(&[0, 0], &[4, 2]).unwrap_err();
+        assert!(matches!(e, NpyError::Truncated { .. }), "{e}");
+        // Writing out of order to a stream, or too little: errors.
+        let mut out = Vec::new();
+        let mut w = NpyWriter::to_writer(&mut out, DataType::Int32, &[4, 2], 0).unwrap();
+        let half = NDBuffer::from_vec(&[2, 2], vec![4i32, 5, 6, 7]).unwrap();
+        assert!(w.write_box(&[2, 0], &half).is_err());
+        let first = NDBuffer::from_vec(&[2, 2], vec![0i32, 1, 2, 3]).unwrap();
+        w.write_box(&[0, 0], &first).unwrap();
+        assert!(w.finish().is_err(), "half the data");
+    }
+
+    #[test]
+    fn strings_and_raw_input_stream_by_box() {
+        let words: Vec<Vec<u8>> = ["a", "bcd", "", "éé", "xy", "z"]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        let whole = NDBuffer::from_parts(
+            vec![3, 2],
+            DataType::String,
+            Order::C,
+            NDData::Variable(words.clone()),
+        )
+        .unwrap();
+        let mut expected = Vec::new();
+        write_npy_to(&mut expected, &whole).unwrap();
+        let width = NpyWriter::width_of(&whole);
+        assert_eq!(width, 3);
+        let mut out = Vec::new();
+        let mut w = NpyWriter::to_writer(&mut out, DataType::String, &[3, 2], width).unwrap();
+        for row in 0..3 {
+            let part = NDBuffer::from_parts(
+                vec![1, 2],
+                DataType::String,
+                Order::C,
+                NDData::Variable(words[row * 2..row * 2 + 2].to_vec()),
+            )
+            .unwrap();
+            w.write_box(&[row as u64, 0], &part).unwrap();
+        }
+        w.finish().unwrap();
+        assert_eq!(out, expected);
+        let mut r = NpyReader::from_reader(std::io::Cursor::new(out)).unwrap();
+        assert_eq!(r.data_type(), DataType::String);
+        let got = r.read_box(&[0, 0], &[3, 2]).unwrap();
+        assert_eq!(got, whole);
+        // A width too small for an element: an error.
+        let mut out = Vec::new();
+        let mut w = NpyWriter::to_writer(&mut out, DataType::String, &[3, 2], 2).unwrap();
+        assert!(w.write_box(&[0, 0], &whole).is_err());
+
+        // Raw input: native u16, C order.
+        let vals: Vec<u16> = (0..24).collect();
+        let raw: Vec<u8> = vals.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.raw");
+        std::fs::write(&path, &raw).unwrap();
+        let mut r = NpyReader::raw_file(&path, DataType::UInt16, &[2, 3, 4]).unwrap();
+        let b = r.read_box(&[1, 0, 2], &[1, 3, 2]).unwrap();
+        assert_eq!(b.to_vec::<u16>().unwrap(), vec![14, 15, 18, 19, 22, 23]);
+        let e = NpyReader::raw_file(&path, DataType::UInt16, &[2, 3, 5]).unwrap_err();
+        assert!(
+            e.to_string().contains("needs 60 bytes but the file has 48"),
+            "{e}"
+        );
+        assert!(NpyReader::raw_file(&path, DataType::String, &[2]).is_err());
+        let mut r =
+            NpyReader::raw_reader(std::io::Cursor::new(raw), DataType::UInt16, &[24]).unwrap();
+        assert_eq!(
+            r.read_box(&[0], &[24]).unwrap().to_vec::<u16>().unwrap(),
+            vals
+        );
     }
 }

@@ -47,8 +47,8 @@ use nodes::{
     claim, copy_paths, ensure_parents, get, join, key, members, node_kind, not_found, prefix, walk,
     write_group, Kind,
 };
-use reencode::is_unchanged;
 pub(crate) use reencode::target_builder;
+use reencode::{is_unchanged, same_encoding};
 
 use crate::array::{stream_chunks, Array, ArrayBuilder, ArrayError, ProgressTracker, Result};
 use crate::metadata::CodecMetadata;
@@ -122,6 +122,10 @@ pub struct CopyOptions {
     /// compressor); `None` keeps a V2 source's and uses zarr-python's
     /// default (zstd) for a V3 source. Ignored for V3 copies.
     pub compressor_v2: Option<Option<Map<String, Value>>>,
+    /// The dimension names of copied arrays (one per dimension; in V2,
+    /// xarray's `_ARRAY_DIMENSIONS` attribute); `None` keeps each source
+    /// array's.
+    pub dimension_names: Option<Vec<Option<String>>>,
     /// The Zarr format of copied nodes; `None` keeps each node's.
     pub zarr_format: Option<u8>,
     /// What to do with nodes already at the destination.
@@ -143,6 +147,7 @@ impl std::fmt::Debug for CopyOptions {
             .field("fill_value", &self.fill_value)
             .field("attributes", &self.attributes)
             .field("compressor_v2", &self.compressor_v2)
+            .field("dimension_names", &self.dimension_names)
             .field("zarr_format", &self.zarr_format)
             .field("if_exists", &self.if_exists)
             .field("without_attrs", &self.without_attrs)
@@ -162,6 +167,7 @@ impl CopyOptions {
         attributes(attributes: Map<String, Value>) => Some(attributes);
         compressor_v2(compressor: Option<Map<String, Value>>) => Some(compressor);
         zarr_format(format: u8) => Some(format);
+        dimension_names(names: Vec<Option<String>>) => Some(names);
         if_exists(if_exists: IfExists) => if_exists;
         without_attrs(without: bool) => without;
         progress(progress: ProgressFn) => Some(progress);
@@ -178,6 +184,7 @@ impl CopyOptions {
             && self.attributes.is_none()
             && self.compressor_v2.is_none()
             && self.zarr_format.is_none()
+            && self.dimension_names.is_none()
             && !self.without_attrs
     }
 }
@@ -385,6 +392,12 @@ fn copy_node(
             let b = target_builder(&a, options)?;
             if is_unchanged(&a, &b, options)? {
                 Job::Raw { s, d }
+            } else if same_encoding(&a, &b, options)? {
+                Job::Relabel {
+                    s,
+                    d,
+                    b: Box::new(b),
+                }
             } else {
                 Job::Reencode {
                     a: Box::new(a),
@@ -397,7 +410,7 @@ fn copy_node(
     }
     for job in &jobs {
         match job {
-            Job::Raw { s, .. } => {
+            Job::Raw { s, .. } | Job::Relabel { s, .. } => {
                 let keys = src.list_prefix(&prefix(s))?;
                 tracker.plan(keys.len() as u64, src.getsize_prefix(&prefix(s))?);
             }
@@ -440,6 +453,24 @@ fn copy_node(
                 summary.objects_copied += s.objects_copied;
                 summary.arrays += 1;
             }
+            Job::Relabel { s, d, b } => {
+                // Chunks as they are, under the new metadata documents.
+                let s = copy_keys(src, &s, dst, &d, IfExists::Replace, tracker)?;
+                summary.objects_copied += s.objects_copied;
+                summary.arrays += 1;
+                if dst.exists(&key(&d, ".zarray"))? {
+                    let m = b.build_metadata_v2()?;
+                    dst.set(&key(&d, ".zarray"), m.zarray_bytes().into())?;
+                    if m.attributes.is_empty() {
+                        dst.delete(&key(&d, ".zattrs"))?;
+                    } else {
+                        dst.set(&key(&d, ".zattrs"), m.zattrs_bytes().into())?;
+                    }
+                } else {
+                    let m = b.build_metadata()?;
+                    dst.set(&key(&d, "zarr.json"), m.to_json_bytes().into())?;
+                }
+            }
             Job::Reencode { a, b, d } => {
                 let target = b.create(dst.clone(), &d)?;
                 // Totals were planned above.
@@ -461,6 +492,13 @@ enum Job {
     Raw {
         s: String,
         d: String,
+    },
+    /// Chunks copied unchanged, metadata rewritten (new attributes or
+    /// dimension names).
+    Relabel {
+        s: String,
+        d: String,
+        b: Box<ArrayBuilder>,
     },
     Reencode {
         a: Box<Array>,

@@ -154,6 +154,33 @@ impl ArrayBuilder {
         self
     }
 
+    /// The attributes of a V2 array: with dimension names, xarray's
+    /// `_ARRAY_DIMENSIONS` attribute holds them (V2 has no field for them).
+    fn v2_attributes(&self) -> Result<Map<String, Value>> {
+        let mut attributes = self.attributes.clone();
+        if let Some(names) = &self.dimension_names {
+            if names.len() != self.shape.len() {
+                return Err(ArrayError::InvalidArgument(format!(
+                    "{} dimension names for {} dimensions",
+                    names.len(),
+                    self.shape.len()
+                )));
+            }
+            let names: Option<Vec<Value>> =
+                names.iter().map(|n| n.clone().map(Value::String)).collect();
+            let Some(names) = names else {
+                return Err(ArrayError::InvalidArgument(
+                    "a Zarr V2 array keeps dimension names in xarray's _ARRAY_DIMENSIONS attribute, which needs a name for every dimension".into(),
+                ));
+            };
+            attributes.insert(
+                crate::metadata::ARRAY_DIMENSIONS.into(),
+                Value::Array(names),
+            );
+        }
+        Ok(attributes)
+    }
+
     /// The V2 metadata this builder would write (with
     /// [`ArrayBuilder::zarr_format`] 2).
     pub fn build_metadata_v2(&self) -> Result<ArrayMetadataV2> {
@@ -224,7 +251,7 @@ impl ArrayBuilder {
                 Some(c) => c.clone(),
             },
             dimension_separator: Some(dimension_separator),
-            attributes: self.attributes.clone(),
+            attributes: self.v2_attributes()?,
         };
         // Validate: the fill value, the codec ids and their configurations.
         let v3 = m.to_v3().map_err(|source| ArrayError::Metadata {

@@ -119,6 +119,10 @@ fn reencode(
         .chunks(v3.chunk_shape().to_vec())
         .fill_value_json(v3.data_type.fill_value_to_json(&v3.fill_value))
         .attributes(v3.attributes.clone());
+    let builder = match &v3.dimension_names {
+        Some(names) => builder.dimension_names(names.clone()),
+        None => builder,
+    };
     if !in_place {
         let b = builder.overwrite(overwrite).create(dst.clone(), dst_path)?;
         return super::stream_array(&a, &b, tracker);

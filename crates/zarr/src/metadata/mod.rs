@@ -10,7 +10,7 @@ pub(crate) mod pyjson;
 mod v2;
 mod v3;
 
-pub use v2::{ArrayMetadataV2, GroupMetadataV2};
+pub use v2::{dimension_names_from_attributes, ArrayMetadataV2, GroupMetadataV2, ARRAY_DIMENSIONS};
 use v3::{field, u64_list};
 
 pub use v3::{

@@ -484,11 +484,34 @@ impl ArrayMetadataV2 {
             fill_value: self.parsed_fill_value()?,
             codecs,
             attributes: self.attributes.clone(),
-            dimension_names: None,
+            dimension_names: dimension_names_from_attributes(&self.attributes, ndim),
             storage_transformers: Vec::new(),
             extra_fields: Map::new(),
         })
     }
+}
+
+/// The attribute in which xarray keeps the names of a Zarr V2 array's
+/// dimensions (Zarr V2 has no field for them).
+pub const ARRAY_DIMENSIONS: &str = "_ARRAY_DIMENSIONS";
+
+/// The dimension names a V2 array's [`ARRAY_DIMENSIONS`] attribute gives:
+/// a list of `ndim` strings (or nulls), else none.
+pub fn dimension_names_from_attributes(
+    attributes: &Map<String, Value>,
+    ndim: usize,
+) -> Option<Vec<Option<String>>> {
+    let list = attributes.get(ARRAY_DIMENSIONS)?.as_array()?;
+    if list.len() != ndim {
+        return None;
+    }
+    list.iter()
+        .map(|v| match v {
+            Value::String(s) => Some(Some(s.clone())),
+            Value::Null => Some(None),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -83,6 +83,18 @@ pub(crate) fn target_builder(a: &Array, options: &CopyOptions) -> Result<ArrayBu
         b = b.shards(s);
     }
     let v2 = a.metadata_v2();
+    // Dimension names go with the array: a V3 field, in V2 xarray's
+    // `_ARRAY_DIMENSIONS` attribute (when every dimension has a name).
+    let names = options
+        .dimension_names
+        .clone()
+        .or_else(|| a.metadata().dimension_names.clone())
+        .filter(|n| {
+            format == 3 || options.dimension_names.is_some() || n.iter().all(Option::is_some)
+        });
+    if let Some(names) = names {
+        b = b.dimension_names(names);
+    }
     if format == 2 {
         if options.compressors.is_some() && options.compressor_v2.is_none() {
             return Err(ArrayError::InvalidArgument(format!(
@@ -121,9 +133,6 @@ pub(crate) fn target_builder(a: &Array, options: &CopyOptions) -> Result<ArrayBu
         filters.retain(portable);
     } else {
         b = b.chunk_key_encoding(m.chunk_key_encoding.clone());
-        if let Some(names) = &m.dimension_names {
-            b = b.dimension_names(names.clone());
-        }
     }
     if let Some(sh) = m.codecs.iter().find(|c| c.name == "sharding_indexed") {
         if let Some(loc) = sh
@@ -155,5 +164,28 @@ pub(super) fn is_unchanged(a: &Array, b: &ArrayBuilder, options: &CopyOptions) -
     Ok(match a.metadata_v2() {
         Some(v2) => b.build_metadata_v2()? == *v2,
         None => b.build_metadata()? == *a.metadata(),
+    })
+}
+
+/// True when the copy differs from the source only in attributes and
+/// dimension names: its chunks can be copied byte for byte, under new
+/// metadata documents.
+pub(super) fn same_encoding(a: &Array, b: &ArrayBuilder, options: &CopyOptions) -> Result<bool> {
+    if options.zarr_format.unwrap_or(a.zarr_format()) != a.zarr_format() {
+        return Ok(false);
+    }
+    Ok(match a.metadata_v2() {
+        Some(v2) => {
+            let mut target = b.build_metadata_v2()?;
+            target.attributes.clone_from(&v2.attributes);
+            target == *v2
+        }
+        None => {
+            let mut target = b.build_metadata()?;
+            let m = a.metadata();
+            target.attributes.clone_from(&m.attributes);
+            target.dimension_names.clone_from(&m.dimension_names);
+            target == *m
+        }
     })
 }
