@@ -242,9 +242,10 @@ pub struct ImportArgs {
 /// Arguments of `zarr convert`.
 #[derive(clap::Args, Debug)]
 pub struct ConvertArgs {
-    /// The V2 store: a local folder.
+    /// The V2 store (any store the tool opens: a folder, a zip archive, a URL).
     pub src: PathBuf,
-    /// The destination store (created when missing; SRC converts in place).
+    /// The destination store (created when missing; SRC converts in place,
+    /// keeping the V2 documents unless `--remove-v2`).
     pub dst: PathBuf,
     /// The path of the array or group to convert (default: the root).
     #[arg(long, default_value = "")]
@@ -255,6 +256,14 @@ pub struct ConvertArgs {
     /// Replace V3 nodes already at the destination.
     #[arg(long)]
     pub overwrite: bool,
+    /// In place, delete the V2 documents (`.zarray`, `.zattrs`, `.zgroup`,
+    /// `.zmetadata`; and a re-encoded array's V2 chunks) once each node is
+    /// converted. Default: keep them, so that V2 readers still work.
+    #[arg(long)]
+    pub remove_v2: bool,
+    /// Print what would be done, one line per step, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Arguments of `zarr quickstart`.

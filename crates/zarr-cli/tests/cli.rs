@@ -1257,9 +1257,73 @@ fn zarr_format_2_import_info_export() {
         "--chunks",
         "2,2",
     ]);
+    // A dry run lists the steps and changes nothing.
+    let before = std::fs::read_dir(store.join("inplace")).unwrap().count();
+    let out = ok(&[
+        "convert",
+        s(&store),
+        s(&store),
+        "--path",
+        "inplace",
+        "--dry-run",
+    ]);
+    assert!(
+        out.contains("would convert")
+            && out.contains("array inplace: write zarr.json (metadata only, chunks stay)")
+            && out.contains("inplace: keep the V2 documents .zarray"),
+        "{out}"
+    );
+    assert!(!store.join("inplace/zarr.json").exists());
+    assert_eq!(
+        std::fs::read_dir(store.join("inplace")).unwrap().count(),
+        before
+    );
+    let out = ok(&[
+        "convert",
+        s(&store),
+        s(&store),
+        "--path",
+        "inplace",
+        "--dry-run",
+        "--remove-v2",
+    ]);
+    assert!(
+        out.contains("inplace: delete the V2 documents .zarray"),
+        "{out}"
+    );
+    // Into a store that does not exist yet: nothing is created.
+    let nowhere = d.root.join("nowhere.zarr");
+    let out = ok(&[
+        "convert",
+        s(&store),
+        s(&nowhere),
+        "--path",
+        "inplace",
+        "--dry-run",
+    ]);
+    assert!(
+        out.contains("array inplace: write zarr.json (metadata only, 8 chunk objects copied)"),
+        "{out}"
+    );
+    assert!(!nowhere.exists());
+    // In place: the V2 documents stay (V2 readers still work) unless
+    // --remove-v2, which then needs no --overwrite.
     let out = ok(&["convert", s(&store), s(&store), "--path", "inplace"]);
-    assert!(out.contains("in place"), "{out}");
+    assert!(
+        out.contains("in place") && out.contains("kept 2 V2 documents"),
+        "{out}"
+    );
     assert_eq!(info_json(&store, "inplace")["zarr_format"], 3);
+    assert!(store.join("inplace/.zarray").exists());
+    let out = ok(&[
+        "convert",
+        s(&store),
+        s(&store),
+        "--path",
+        "inplace",
+        "--remove-v2",
+    ]);
+    assert!(out.contains("removed 2 V2 keys"), "{out}");
     assert!(!store.join("inplace/.zarray").exists());
     assert!(store.join("inplace/0.1").exists());
     let e = fails(&["convert", s(&store), s(&v3), "--path", "nope"]);

@@ -782,7 +782,7 @@ fn killed_conversions_leave_folder_stores_readable() {
     for (i, ms) in KILL_AFTER_MS.into_iter().enumerate() {
         let s_i = d.join(format!("inplace-{i}.zarr"));
         clone_tree(&v2, &s_i);
-        let end = stop_after(spawn(&["convert", s(&s_i), s(&s_i)]), ms);
+        let end = stop_after(spawn(&["convert", s(&s_i), s(&s_i), "--remove-v2"]), ms);
         if let End::Failed(err) = &end {
             panic!("convert in place failed after {ms} ms: {err}");
         }
@@ -899,12 +899,12 @@ fn killed_conversions_leave_folder_stores_readable() {
 /// killed run wrote no V3 node; otherwise that is refused (a V3 node is
 /// there: one `error:` line) and `--overwrite` completes it.
 fn resume_in_place(store: &Path) {
-    let o = common::zarr(&["convert", s(store), s(store)]);
+    let o = common::zarr(&["convert", s(store), s(store), "--remove-v2"]);
     if !o.status.success() {
         let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{err}");
         assert!(err.contains("already exists"), "{err}");
-        ok(&["convert", s(store), s(store), "--overwrite"]);
+        ok(&["convert", s(store), s(store), "--remove-v2", "--overwrite"]);
     }
 }
 
@@ -974,7 +974,10 @@ fn killed_conversions_leave_zip_archives_as_they_were() {
     ok(&["copy", s(&v2), s(&v2_zip)]);
     let before = std::fs::read(&v2_zip).unwrap();
     for ms in KILL_AFTER_MS {
-        let end = stop_after(spawn(&["convert", s(&v2_zip), s(&v2_zip)]), ms);
+        let end = stop_after(
+            spawn(&["convert", s(&v2_zip), s(&v2_zip), "--remove-v2"]),
+            ms,
+        );
         match &end {
             End::Succeeded => panic!("converted in place in a zip archive"),
             End::Failed(err) => assert!(
@@ -1101,7 +1104,7 @@ fn killed_conversions_leave_zip_archives_as_they_were() {
     );
 }
 
-/// `zarr convert S.zip S.zip` is refused with one error line before
+/// `zarr convert S.zip S.zip --remove-v2` is refused with one error line before
 /// anything is written: the archive stays byte for byte as it was. (It
 /// used to convert the root and the first array, fail on deleting their V2
 /// documents, and commit that on the way out: a V3 root hiding the other,
@@ -1128,7 +1131,7 @@ fn converting_a_zip_archive_in_place_is_refused_untouched() {
     let zip = d.join("v2.zip");
     ok(&["copy", s(&v2), s(&zip)]);
     let before = std::fs::read(&zip).unwrap();
-    let err = common::fails(&["convert", s(&zip), s(&zip)]);
+    let err = common::fails(&["convert", s(&zip), s(&zip), "--remove-v2"]);
     assert!(
         err.contains(s(&zip))
             && err.contains("in place")
@@ -1140,6 +1143,19 @@ fn converting_a_zip_archive_in_place_is_refused_untouched() {
         "the archive changed"
     );
     assert_eq!(reserved_of(d, "v2.zip"), Vec::<String>::new());
+    // Keeping the V2 documents (the default) deletes nothing: the archive
+    // gets the V3 documents beside them, and both formats read it.
+    let out = ok(&["convert", s(&zip), s(&zip)]);
+    assert!(out.contains("kept"), "{out}");
+    let store = zip_read(&zip);
+    for path in ["", "A", "C"] {
+        assert!(store
+            .exists(format!("{path}/zarr.json").trim_start_matches('/'))
+            .unwrap());
+    }
+    assert!(store.exists("A/.zarray").unwrap());
+    assert_eq!(read_i32(store.clone(), "A"), a_values());
+    assert_eq!(Array::open(store, "A").unwrap().zarr_format(), 3);
 }
 
 /// The chunk side of the rm hierarchy's `B`.
@@ -1423,15 +1439,15 @@ fn converting_in_place_again_removes_documents_a_kill_left() {
         assert_eq!(a.attributes()["x"], 1);
         assert_eq!(read_i32(store, "A"), a_values());
     };
-    ok(&["convert", s(&v2), s(&v2)]);
+    ok(&["convert", s(&v2), s(&v2), "--remove-v2"]);
     check();
     // Killed between deleting `A/.zarray` and `A/.zattrs` (the root, a V2
     // group still, has its `zarr.json` already: `--overwrite` resumes).
     put_back(&[".zgroup", ".zattrs", ".zmetadata", "A/.zattrs"]);
-    ok(&["convert", s(&v2), s(&v2), "--overwrite"]);
+    ok(&["convert", s(&v2), s(&v2), "--remove-v2", "--overwrite"]);
     check();
     // Killed between deleting the root's `.zgroup` and its other documents.
     put_back(&[".zattrs", ".zmetadata"]);
-    ok(&["convert", s(&v2), s(&v2)]);
+    ok(&["convert", s(&v2), s(&v2), "--remove-v2"]);
     check();
 }

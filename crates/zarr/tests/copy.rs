@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use zarr::api::copy::{copy, copy_all, copy_store, CopyOptions, CopyProgress, IfExists, Shards};
-use zarr::array::{convert_v2_to_v3_with_progress, Array, ArrayBuilder, ArrayError, ProgressFn};
+use zarr::array::{
+    convert_v2_to_v3_with, convert_v2_to_v3_with_progress, Array, ArrayBuilder, ArrayError,
+    ConvertOptions, ProgressFn,
+};
 use zarr::chunk::Selection;
 use zarr::dtype::DataType;
 use zarr::metadata::CodecMetadata;
@@ -492,9 +495,14 @@ fn convert_reencodes_in_place_streaming_and_zarr_python_reads_it() {
     // The root is not a node: a clear error naming it.
     assert!(s.to_string().contains(".zarray"), "{s}");
     let cb: ProgressFn = Arc::new(move |p: &CopyProgress| *last.lock().unwrap() = *p);
-    let s =
-        convert_v2_to_v3_with_progress(&store, "flags", &store, "flags", false, Some(cb)).unwrap();
+    let opts = ConvertOptions::new().remove_v2(true).progress(cb);
+    let s = convert_v2_to_v3_with(&store, "flags", &store, "flags", &opts).unwrap();
     assert_eq!(s.reencoded, 1);
+    assert!(
+        s.steps[0].to_string().contains("numcodecs.quantize"),
+        "{:?}",
+        s.steps
+    );
     assert!(!store.exists("flags/.zarray").unwrap());
     assert!(!store.exists("flags/0").unwrap());
     assert_eq!(store.list_prefix("flags/c/").unwrap().len(), 5);
@@ -686,7 +694,8 @@ fn conversion_through_an_alias_is_in_place() {
     let alias = zarr::store::open_store(&url, false).unwrap();
     let err = convert_v2_to_v3_with_progress(&ro, "a", &alias, "a/b", false, None).unwrap_err();
     assert!(err.to_string().contains("inside"), "{err}");
-    convert_v2_to_v3_with_progress(&ro, "a", &alias, "a", false, None).unwrap();
+    let rm = ConvertOptions::new().remove_v2(true);
+    convert_v2_to_v3_with(&ro, "a", &alias, "a", &rm).unwrap();
     assert!(!s.exists("a/.zarray").unwrap());
     let b = Array::open(s.clone(), "a").unwrap();
     assert_eq!(b.zarr_format(), 3);

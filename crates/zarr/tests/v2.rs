@@ -15,8 +15,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use zarr::array::{
-    consolidate_metadata_v2, convert_v2_to_v3, read_consolidated_metadata_v2, Array, ArrayBuilder,
-    AsyncArray,
+    consolidate_metadata_v2, convert_v2_to_v3, convert_v2_to_v3_with,
+    read_consolidated_metadata_v2, Array, ArrayBuilder, AsyncArray, ConvertOptions,
 };
 use zarr::buffer::{NDData, Order};
 use zarr::chunk::Selection;
@@ -539,11 +539,50 @@ fn convert_hierarchy_in_place_and_to_another_store() {
     assert!(!other.exists(".zgroup").unwrap());
     // Again: refused without overwrite.
     assert!(convert_v2_to_v3(&store, "", &other, "", false).is_err());
-    // In place: the V2 documents go, the chunks stay.
+    // A dry run in place: the steps, nothing written.
+    let keys = store.list_prefix("").unwrap();
+    let dry = ConvertOptions::new().dry_run(true);
+    let plan = convert_v2_to_v3_with(&store, "", &store, "", &dry).unwrap();
+    assert_eq!(store.list_prefix("").unwrap(), keys);
+    let lines: Vec<String> = plan.steps.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "group /: write zarr.json",
+            "group g: write zarr.json",
+            "array g/a: write zarr.json (metadata only, chunks stay)",
+            "g/a: keep the V2 documents .zarray, .zattrs",
+            "g: keep the V2 documents .zgroup",
+            "/: keep the V2 documents .zgroup, .zattrs",
+        ],
+        "{plan:?}"
+    );
+    // In place: the V2 documents stay beside the V3 ones (V2 readers
+    // still see the hierarchy), the chunks stay.
     let s = convert_v2_to_v3(&store, "", &store, "", false).unwrap();
-    assert_eq!(s.chunks_copied, 0);
+    assert_eq!((s.chunks_copied, s.v2_documents_kept), (0, 5));
+    assert!(store.exists("g/a/.zarray").unwrap() && store.exists("g/a/zarr.json").unwrap());
+    let v2_only: StoreRef = Arc::new(MemoryStore::new());
+    for k in store.list_prefix("").unwrap() {
+        if !k.ends_with("zarr.json") {
+            let b = store.get(&k, &Default::default(), None).unwrap().unwrap();
+            v2_only.set(&k, b).unwrap();
+        }
+    }
+    let v2_view = Array::open(v2_only, "g/a").unwrap();
+    assert_eq!(v2_view.zarr_format(), 2);
+    assert_eq!(v2_view.read_vec::<f32>(&Selection::all()).unwrap(), v);
+    // Again, removing them: what is there is what this conversion writes,
+    // so no --overwrite is needed; a dry run says what goes.
+    let rm = ConvertOptions::new().remove_v2(true);
+    let plan = convert_v2_to_v3_with(&store, "", &store, "", &rm.clone().dry_run(true)).unwrap();
+    assert_eq!(plan.v2_keys_removed, 5);
+    assert!(store.exists("g/a/.zarray").unwrap());
+    let s = convert_v2_to_v3_with(&store, "", &store, "", &rm).unwrap();
+    assert_eq!((s.v2_keys_removed, s.v2_documents_kept), (5, 0));
     assert!(!store.exists("g/a/.zarray").unwrap());
     assert!(!store.exists(".zgroup").unwrap());
+    assert!(!store.exists(".zattrs").unwrap());
     let root: Value = serde_json::from_slice(
         &store
             .get("zarr.json", &Default::default(), None)

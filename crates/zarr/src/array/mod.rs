@@ -35,7 +35,10 @@ mod stream;
 pub use asynchronous::AsyncArray;
 pub use builder::{guess_chunks, ArrayBuilder, ChunkShape, CodecChoice};
 pub use consolidated::{consolidate_metadata_v2, read_consolidated_metadata_v2};
-pub use convert::{convert_v2_to_v3, convert_v2_to_v3_with_progress, ConvertSummary};
+pub use convert::{
+    convert_v2_to_v3, convert_v2_to_v3_with, convert_v2_to_v3_with_progress, ConvertOptions,
+    ConvertStep, ConvertSummary,
+};
 pub use error::{ArrayError, Result};
 pub(crate) use stream::stream_chunks;
 pub use stream::{stream_array, CopyProgress, ProgressFn, ProgressTracker};
