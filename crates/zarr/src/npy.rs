@@ -131,7 +131,13 @@ pub enum NpyError {
 
 /// Read a `.npy` file.
 pub fn read_npy(path: impl AsRef<Path>) -> Result<NDBuffer, NpyError> {
-    let path = path.as_ref();
+    let (file, name, len) = open_file(path.as_ref())?;
+    read_npy_impl(BufReader::new(file), &name, Some(len))
+}
+
+/// Open the file at `path` for reading: the file, its name for messages
+/// and its length.
+fn open_file(path: &Path) -> Result<(std::fs::File, String, u64), NpyError> {
     let name = path.display().to_string();
     let io = |source| NpyError::Io {
         file: name.clone(),
@@ -139,7 +145,7 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<NDBuffer, NpyError> {
     };
     let file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
-    read_npy_impl(BufReader::new(file), &name, Some(len))
+    Ok((file, name, len))
 }
 
 /// Read a `.npy` file from a reader (the size check happens as data
@@ -992,14 +998,7 @@ impl NpyReader {
     /// Open a `.npy` file and read its header; the file must hold all the
     /// data the header announces.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, NpyError> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let io = |source| NpyError::Io {
-            file: name.clone(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let (file, name, len) = open_file(path.as_ref())?;
         let mut r = BufReader::new(&file);
         let prelude = read_prelude(&mut r, &name, Some(len))?;
         Ok(Self::new(Source::File(file), name, prelude))
@@ -1021,14 +1020,7 @@ impl NpyReader {
         data_type: DataType,
         shape: &[usize],
     ) -> Result<Self, NpyError> {
-        let path = path.as_ref();
-        let name = path.display().to_string();
-        let io = |source| NpyError::Io {
-            file: name.clone(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
+        let (file, name, len) = open_file(path.as_ref())?;
         let prelude = raw_prelude(data_type, shape, &name)?;
         if len != prelude.nbytes {
             return Err(NpyError::Header {
