@@ -146,6 +146,7 @@ fn specs() -> Result<Vec<Spec>> {
                     "gzip",
                     Some(obj(json!({"level": 5}))),
                 )])
+                .dimension_names(vec![Some("bin".into())])
                 .attribute("bin_width_s", json!(0.001)),
             data: counts,
         },
@@ -153,7 +154,8 @@ fn specs() -> Result<Vec<Spec>> {
             name: "labels",
             about: "variable-length UTF-8 strings, vlen-utf8 + zstd",
             builder: ArrayBuilder::new(vec![10_000], zarr::dtype::DataType::String)
-                .chunks(vec![2_500]),
+                .chunks(vec![2_500])
+                .dimension_names(vec![Some("label".into())]),
             data: labels,
         },
     ])
@@ -199,7 +201,9 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     store
         .set("zarr.json", root.to_json_bytes().into())
         .map_err(in_store(dir))?;
-    println!("Writing a Zarr V3 hierarchy to {}\n", dir.display());
+    // Say where, in full: the default is a folder in the current directory.
+    let full = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+    println!("Writing a Zarr V3 hierarchy to {}\n", full.display());
     println!(
         "  {:<12} {:<8} {:<18} {:<14} {:>10} {:>10} {:>7} {:>12} {:>12}",
         "array", "dtype", "shape", "chunks", "size", "stored", "ratio", "write", "read"
